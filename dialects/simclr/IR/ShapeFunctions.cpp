@@ -1,0 +1,569 @@
+//===- ShapeFunctions.cpp - result types of the simclr ops ----------------===//
+//
+// One shape function per op. Each checks the op's operands and attributes and computes its
+// result types; the same function serves type inference (builders and the parser, through
+// InferTypeOpInterface) and the verifier, so there is exactly one place that knows what a
+// valid conv2d, pool or loss looks like.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/simclr/IR/SimclrOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+namespace {
+
+/// Where a shape function reports a problem: on the op itself when verifying, or at a
+/// location when inferring types for an op that does not exist yet.
+struct ShapeDiag {
+  Operation *op = nullptr;
+  Location loc;
+  InFlightDiagnostic operator()() const {
+    return op ? op->emitOpError() : mlir::emitError(loc);
+  }
+};
+
+ShapeDiag diagAt(MLIRContext *ctx, std::optional<Location> loc) {
+  return ShapeDiag{nullptr, loc ? *loc : UnknownLoc::get(ctx)};
+}
+
+/// The operand's type as a static ranked tensor, or an error naming the operand.
+FailureOr<RankedTensorType> staticTensor(const ShapeDiag &diag, Value value,
+                                         StringRef what) {
+  auto type = llvm::dyn_cast_or_null<RankedTensorType>(value ? value.getType() : Type());
+  if (!type)
+    return diag() << "expects " << what << " to be a ranked tensor";
+  if (!type.hasStaticShape())
+    return diag() << "expects " << what << " to have a static shape, got " << type;
+  return type;
+}
+
+FailureOr<RankedTensorType> tensorOfRank(const ShapeDiag &diag, Value value,
+                                         StringRef what, int64_t rank,
+                                         StringRef layout = "") {
+  auto type = staticTensor(diag, value, what);
+  if (failed(type))
+    return failure();
+  if (type->getRank() != rank) {
+    auto d = diag();
+    d << "expects " << what << " of rank " << rank;
+    if (!layout.empty())
+      d << " (" << layout << ")";
+    d << ", got " << *type;
+    return d;
+  }
+  return type;
+}
+
+LogicalResult sameElementType(const ShapeDiag &diag, RankedTensorType a,
+                              StringRef aName, RankedTensorType b, StringRef bName) {
+  if (a.getElementType() != b.getElementType())
+    return diag() << "expects " << aName << " and " << bName
+                  << " to have the same element type, got " << a.getElementType()
+                  << " and " << b.getElementType();
+  return success();
+}
+
+LogicalResult checkArray(const ShapeDiag &diag, ArrayRef<int64_t> values, StringRef name,
+                         size_t size, int64_t minValue) {
+  if (values.size() != size)
+    return diag() << "expects '" << name << "' to have " << size << " entries, got "
+                  << values.size();
+  for (int64_t v : values)
+    if (v < minValue)
+      return diag() << "expects every entry of '" << name << "' to be at least "
+                    << minValue << ", got " << v;
+  return success();
+}
+
+LogicalResult checkAxis(const ShapeDiag &diag, int64_t axis, int64_t rank,
+                        StringRef name = "axis") {
+  if (axis < 0 || axis >= rank)
+    return diag() << "expects '" << name << "' in [0, " << rank << "), got " << axis;
+  return success();
+}
+
+LogicalResult checkPositive(const ShapeDiag &diag, double value, StringRef name) {
+  if (!(value > 0.0))
+    return diag() << "expects '" << name << "' to be positive, got " << value;
+  return success();
+}
+
+/// Output extent of a sliding window over one spatial dimension.
+FailureOr<int64_t> windowExtent(const ShapeDiag &diag, StringRef dimName, int64_t size,
+                                int64_t padBefore, int64_t padAfter, int64_t window,
+                                int64_t stride) {
+  int64_t span = size + padBefore + padAfter - window;
+  if (span < 0)
+    return diag() << "window of extent " << window << " does not fit the padded input "
+                  << dimName << " " << size + padBefore + padAfter;
+  return span / stride + 1;
+}
+
+RankedTensorType withShape(RankedTensorType type, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+// Adaptors do not apply the defaults of DefaultValuedAttr (and the parser infers result
+// types before defaults are filled in), so the shape functions read such attributes here.
+ArrayRef<int64_t> arrayOr(DenseI64ArrayAttr attr, ArrayRef<int64_t> fallback) {
+  return attr ? attr.asArrayRef() : fallback;
+}
+
+float floatOr(FloatAttr attr, float fallback) {
+  return attr ? static_cast<float>(attr.getValueAsDouble()) : fallback;
+}
+
+constexpr int64_t kUnitDilation[] = {1, 1};
+constexpr float kBatchNormEpsilon = 1.0e-5f, kBatchNormMomentum = 0.9f, kL2Epsilon = 1.0e-12f;
+
+Type scalarF32(MLIRContext *ctx) {
+  return RankedTensorType::get({}, Float32Type::get(ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// The shape functions
+//===----------------------------------------------------------------------===//
+
+LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
+  auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
+  if (failed(input) || failed(filter) ||
+      failed(sameElementType(diag, *input, "input", *filter, "filter")) ||
+      failed(checkArray(diag, op.getStride(), "stride", 2, 1)) ||
+      failed(checkArray(diag, op.getPadding(), "padding", 4, 0)) ||
+      failed(checkArray(diag, arrayOr(op.getDilationAttr(), kUnitDilation), "dilation", 2, 1)))
+    return failure();
+  int64_t groups = op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1;
+  if (groups < 1)
+    return diag() << "expects 'groups' to be at least 1, got " << groups;
+  int64_t channels = input->getDimSize(1), outChannels = filter->getDimSize(0);
+  if (channels % groups != 0 || outChannels % groups != 0)
+    return diag() << "expects input channels (" << channels << ") and output channels ("
+                  << outChannels << ") to be divisible by groups (" << groups << ")";
+  if (filter->getDimSize(1) * groups != channels)
+    return diag() << "filter takes " << filter->getDimSize(1)
+                  << " input channel(s) per group, but the input has " << channels
+                  << " channel(s) in " << groups << " group(s)";
+  ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding(),
+                    dilation = arrayOr(op.getDilationAttr(), kUnitDilation);
+  SmallVector<int64_t> shape = {input->getDimSize(0), outChannels};
+  const char *names[] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    int64_t window = dilation[d] * (filter->getDimSize(2 + d) - 1) + 1;
+    auto extent = windowExtent(diag, names[d], input->getDimSize(2 + d), pad[d],
+                               pad[d + 2], window, stride[d]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  results.push_back(withShape(*input, shape));
+  return success();
+}
+
+/// Shared by both batch-norm forms: the channel vectors must be [C] for a C-channel input.
+LogicalResult checkBatchNorm(const ShapeDiag &diag, Value inputValue,
+                             ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
+                             RankedTensorType &input, RankedTensorType &vector) {
+  auto in = staticTensor(diag, inputValue, "input");
+  if (failed(in))
+    return failure();
+  if (in->getRank() != 2 && in->getRank() != 4)
+    return diag() << "expects an input of rank 4 (NCHW) or 2 (NC), got " << *in;
+  int64_t channels = in->getDimSize(1);
+  for (auto [value, name] : vectors) {
+    if (!value)
+      continue;
+    auto vec = staticTensor(diag, value, name);
+    if (failed(vec) || failed(sameElementType(diag, *in, "input", *vec, name)))
+      return failure();
+    if (vec->getRank() != 1 || vec->getDimSize(0) != channels)
+      return diag() << "expects '" << name << "' of shape [" << channels
+                    << "] (one entry per channel), got " << *vec;
+    vector = *vec;
+  }
+  input = *in;
+  return checkPositive(diag, epsilon, "epsilon");
+}
+
+LogicalResult shapeOf(BatchNormTrainOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  RankedTensorType input, vector;
+  if (failed(checkBatchNorm(diag, op.getInput(),
+                            {{op.getScale(), "scale"},
+                             {op.getOffset(), "offset"},
+                             {op.getRunningMean(), "running_mean"},
+                             {op.getRunningVar(), "running_var"}},
+                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), input, vector)))
+    return failure();
+  float momentum = floatOr(op.getMomentumAttr(), kBatchNormMomentum);
+  if (!(momentum >= 0.0f && momentum < 1.0f))
+    return diag() << "expects 'momentum' in [0, 1), got " << momentum;
+  results.append({input, vector, vector});
+  return success();
+}
+
+LogicalResult shapeOf(BatchNormInferOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  RankedTensorType input, vector;
+  if (failed(checkBatchNorm(diag, op.getInput(),
+                            {{op.getScale(), "scale"},
+                             {op.getOffset(), "offset"},
+                             {op.getMean(), "mean"},
+                             {op.getVariance(), "variance"}},
+                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), input, vector)))
+    return failure();
+  results.push_back(input);
+  return success();
+}
+
+LogicalResult shapeOf(ReluOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input))
+    return failure();
+  results.push_back(*input);
+  return success();
+}
+
+LogicalResult broadcastShape(Value lhsValue, Value rhsValue, const ShapeDiag &diag,
+                             SmallVectorImpl<Type> &results) {
+  auto lhs = staticTensor(diag, lhsValue, "lhs");
+  auto rhs = staticTensor(diag, rhsValue, "rhs");
+  if (failed(lhs) || failed(rhs) || failed(sameElementType(diag, *lhs, "lhs", *rhs, "rhs")))
+    return failure();
+  if (lhs->getRank() != rhs->getRank())
+    return diag() << "expects operands of equal rank, got " << *lhs << " and " << *rhs;
+  SmallVector<int64_t> shape;
+  for (auto [a, b] : llvm::zip(lhs->getShape(), rhs->getShape())) {
+    if (a != b && a != 1 && b != 1)
+      return diag() << "operands " << *lhs << " and " << *rhs
+                    << " do not broadcast: extents " << a << " and " << b;
+    shape.push_back(a == 1 ? b : a);
+  }
+  results.push_back(withShape(*lhs, shape));
+  return success();
+}
+
+LogicalResult shapeOf(AddOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return broadcastShape(op.getLhs(), op.getRhs(), diag, results);
+}
+
+LogicalResult shapeOf(MulOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return broadcastShape(op.getLhs(), op.getRhs(), diag, results);
+}
+
+LogicalResult poolShape(Value inputValue, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                        ArrayRef<int64_t> pad, const ShapeDiag &diag,
+                        SmallVectorImpl<Type> &results) {
+  auto input = tensorOfRank(diag, inputValue, "input", 4, "NCHW");
+  if (failed(input) || failed(checkArray(diag, kernel, "kernel", 2, 1)) ||
+      failed(checkArray(diag, stride, "stride", 2, 1)) ||
+      failed(checkArray(diag, pad, "padding", 4, 0)))
+    return failure();
+  SmallVector<int64_t> shape = {input->getDimSize(0), input->getDimSize(1)};
+  const char *names[] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    if (pad[d] >= kernel[d] || pad[d + 2] >= kernel[d])
+      return diag() << "expects padding smaller than the window, got padding "
+                    << std::max(pad[d], pad[d + 2]) << " for a window of " << kernel[d];
+    auto extent = windowExtent(diag, names[d], input->getDimSize(2 + d), pad[d],
+                               pad[d + 2], kernel[d], stride[d]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  results.push_back(withShape(*input, shape));
+  return success();
+}
+
+LogicalResult shapeOf(MaxPool2DOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(), diag,
+                   results);
+}
+
+LogicalResult shapeOf(AvgPool2DOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(), diag,
+                   results);
+}
+
+LogicalResult shapeOf(GlobalAvgPoolOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
+  if (failed(input))
+    return failure();
+  SmallVector<int64_t> shape = {input->getDimSize(0), input->getDimSize(1)};
+  if (op.getKeepDims())
+    shape.append({1, 1});
+  results.push_back(withShape(*input, shape));
+  return success();
+}
+
+LogicalResult shapeOf(DenseOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = tensorOfRank(diag, op.getInput(), "input", 2, "[batch, in_features]");
+  auto weight =
+      tensorOfRank(diag, op.getWeight(), "weight", 2, "[out_features, in_features]");
+  if (failed(input) || failed(weight) ||
+      failed(sameElementType(diag, *input, "input", *weight, "weight")))
+    return failure();
+  int64_t outFeatures = weight->getDimSize(0);
+  if (weight->getDimSize(1) != input->getDimSize(1))
+    return diag() << "weight takes " << weight->getDimSize(1)
+                  << " input features, but the input has " << input->getDimSize(1);
+  if (Value biasValue = op.getBias()) {
+    auto bias = staticTensor(diag, biasValue, "bias");
+    if (failed(bias) || failed(sameElementType(diag, *input, "input", *bias, "bias")))
+      return failure();
+    if (bias->getRank() != 1 || bias->getDimSize(0) != outFeatures)
+      return diag() << "expects 'bias' of shape [" << outFeatures << "], got " << *bias;
+  }
+  results.push_back(withShape(*input, {input->getDimSize(0), outFeatures}));
+  return success();
+}
+
+LogicalResult shapeOf(ConcatOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  if (op.getInputs().empty())
+    return diag() << "expects at least one input";
+  auto first = staticTensor(diag, op.getInputs().front(), "input #0");
+  if (failed(first) || failed(checkAxis(diag, op.getAxis(), first->getRank())))
+    return failure();
+  int64_t axis = op.getAxis();
+  SmallVector<int64_t> shape(first->getShape());
+  shape[axis] = 0;
+  for (auto [i, value] : llvm::enumerate(op.getInputs())) {
+    std::string name = "input #" + std::to_string(i);
+    auto type = staticTensor(diag, value, name);
+    if (failed(type) || failed(sameElementType(diag, *first, "input #0", *type, name)))
+      return failure();
+    if (type->getRank() != first->getRank())
+      return diag() << "expects inputs of equal rank, got " << *first << " and " << *type;
+    for (int64_t d = 0; d < type->getRank(); ++d)
+      if (d != axis && type->getDimSize(d) != first->getDimSize(d))
+        return diag() << "expects inputs to agree on every dimension but " << axis
+                      << ", got " << *first << " and " << *type;
+    shape[axis] += type->getDimSize(axis);
+  }
+  results.push_back(withShape(*first, shape));
+  return success();
+}
+
+LogicalResult shapeOf(SplitOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input) || failed(checkAxis(diag, op.getAxis(), input->getRank())) ||
+      failed(checkArray(diag, op.getSizes(), "sizes", op.getSizes().size(), 1)))
+    return failure();
+  if (op.getSizes().empty())
+    return diag() << "expects at least one entry in 'sizes'";
+  int64_t axis = op.getAxis(), total = 0;
+  for (int64_t size : op.getSizes())
+    total += size;
+  if (total != input->getDimSize(axis))
+    return diag() << "'sizes' add up to " << total << " but dimension " << axis
+                  << " of the input has extent " << input->getDimSize(axis);
+  for (int64_t size : op.getSizes()) {
+    SmallVector<int64_t> shape(input->getShape());
+    shape[axis] = size;
+    results.push_back(withShape(*input, shape));
+  }
+  return success();
+}
+
+LogicalResult shapeOf(SliceOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input))
+    return failure();
+  size_t rank = input->getRank();
+  SmallVector<int64_t> strides(rank, 1);
+  if (auto s = op.getStrides())
+    strides.assign(s->begin(), s->end());
+  if (failed(checkArray(diag, op.getOffsets(), "offsets", rank, 0)) ||
+      failed(checkArray(diag, op.getSizes(), "sizes", rank, 1)) ||
+      failed(checkArray(diag, strides, "strides", rank, 1)))
+    return failure();
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t last = op.getOffsets()[d] + (op.getSizes()[d] - 1) * strides[d];
+    if (last >= input->getDimSize(d))
+      return diag() << "slice reaches index " << last << " of dimension " << d
+                    << ", which has extent " << input->getDimSize(d);
+  }
+  results.push_back(withShape(*input, op.getSizes()));
+  return success();
+}
+
+LogicalResult shapeOf(SoftmaxOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input) || failed(checkAxis(diag, op.getAxis(), input->getRank())))
+    return failure();
+  results.push_back(*input);
+  return success();
+}
+
+LogicalResult shapeOf(L2NormalizeOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input) || failed(checkAxis(diag, op.getAxis(), input->getRank())) ||
+      failed(checkPositive(diag, floatOr(op.getEpsilonAttr(), kL2Epsilon), "epsilon")))
+    return failure();
+  results.push_back(*input);
+  return success();
+}
+
+LogicalResult reduceShape(Value inputValue, ArrayRef<int64_t> axes, bool keepDims,
+                          const ShapeDiag &diag, SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, inputValue, "input");
+  if (failed(input))
+    return failure();
+  if (axes.empty())
+    return diag() << "expects at least one axis to reduce";
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t axis : axes) {
+    if (failed(checkAxis(diag, axis, input->getRank(), "axes")))
+      return failure();
+    if (!seen.insert(axis).second)
+      return diag() << "expects distinct 'axes', got " << axis << " twice";
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < input->getRank(); ++d) {
+    if (!seen.contains(d))
+      shape.push_back(input->getDimSize(d));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  results.push_back(withShape(*input, shape));
+  return success();
+}
+
+LogicalResult shapeOf(ReduceSumOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return reduceShape(op.getInput(), op.getAxes(), op.getKeepDims(), diag, results);
+}
+
+LogicalResult shapeOf(ReduceMeanOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return reduceShape(op.getInput(), op.getAxes(), op.getKeepDims(), diag, results);
+}
+
+LogicalResult shapeOf(ReduceMaxOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return reduceShape(op.getInput(), op.getAxes(), op.getKeepDims(), diag, results);
+}
+
+LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto z = tensorOfRank(diag, op.getEmbeddings(), "embeddings", 2, "[2N, D]");
+  if (failed(z) || failed(checkPositive(diag, floatOr(op.getTemperatureAttr(), 0.0f),
+                                        "temperature")))
+    return failure();
+  int64_t rows = z->getDimSize(0);
+  if (rows < 2 || rows % 2 != 0)
+    return diag() << "expects an even number of rows (two views of each image), got "
+                  << rows;
+  MLIRContext *ctx = z->getContext();
+  results.append({scalarF32(ctx), scalarF32(ctx)});
+  return success();
+}
+
+LogicalResult shapeOf(SoftmaxCrossEntropyOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto logits = tensorOfRank(diag, op.getLogits(), "logits", 2, "[N, classes]");
+  auto labels = staticTensor(diag, op.getLabels(), "labels");
+  if (failed(logits) || failed(labels))
+    return failure();
+  if (labels->getElementType().isInteger()) {
+    if (labels->getRank() != 1 || labels->getDimSize(0) != logits->getDimSize(0))
+      return diag() << "expects integer labels of shape [" << logits->getDimSize(0)
+                    << "] (one class index per row), got " << *labels;
+  } else {
+    if (failed(sameElementType(diag, *logits, "logits", *labels, "labels")))
+      return failure();
+    if (labels->getShape() != logits->getShape())
+      return diag() << "expects label distributions of the logits' shape "
+                    << *logits << ", got " << *labels;
+  }
+  MLIRContext *ctx = logits->getContext();
+  results.append({scalarF32(ctx), scalarF32(ctx)});
+  return success();
+}
+
+LogicalResult shapeOf(DistillationLossOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto student =
+      tensorOfRank(diag, op.getStudentLogits(), "student_logits", 2, "[N, classes]");
+  auto teacher =
+      tensorOfRank(diag, op.getTeacherLogits(), "teacher_logits", 2, "[N, classes]");
+  if (failed(student) || failed(teacher) ||
+      failed(checkPositive(diag, floatOr(op.getTemperatureAttr(), 0.0f), "temperature")))
+    return failure();
+  if (student->getShape() != teacher->getShape())
+    return diag() << "expects student and teacher logits of the same shape, got "
+                  << *student << " and " << *teacher;
+  MLIRContext *ctx = student->getContext();
+  results.append({scalarF32(ctx), scalarF32(ctx)});
+  return success();
+}
+
+/// After the operands passed their shape function, the op's declared result types must be
+/// the inferred ones.
+LogicalResult checkResultTypes(Operation *op, ArrayRef<Type> inferred) {
+  if (op->getNumResults() != inferred.size())
+    return op->emitOpError() << "has " << op->getNumResults() << " result(s), expected "
+                             << inferred.size();
+  for (auto [i, actual, expected] : llvm::enumerate(op->getResultTypes(), inferred))
+    if (actual != expected)
+      return op->emitOpError() << "result #" << i << " has type " << actual
+                               << ", but the operands give " << expected;
+  return success();
+}
+
+} // namespace
+
+// Each inferred op gets its inferReturnTypes and its verifyShapes from one shape function.
+#define SIMCLR_SHAPE_FUNCTION(OP)                                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,       \
+                                     Adaptor adaptor, SmallVectorImpl<Type> &types) {     \
+    return shapeOf(adaptor, diagAt(ctx, loc), types);                                    \
+  }                                                                                        \
+  LogicalResult OP::verifyShapes() {                                                       \
+    SmallVector<Type> types;                                                               \
+    if (failed(shapeOf(Adaptor(*this), ShapeDiag{getOperation(), getLoc()}, types)))      \
+      return failure();                                                                    \
+    return checkResultTypes(getOperation(), types);                                       \
+  }
+
+namespace mlir::simclr {
+SIMCLR_SHAPE_FUNCTION(Conv2DOp)
+SIMCLR_SHAPE_FUNCTION(BatchNormTrainOp)
+SIMCLR_SHAPE_FUNCTION(BatchNormInferOp)
+SIMCLR_SHAPE_FUNCTION(ReluOp)
+SIMCLR_SHAPE_FUNCTION(AddOp)
+SIMCLR_SHAPE_FUNCTION(MulOp)
+SIMCLR_SHAPE_FUNCTION(MaxPool2DOp)
+SIMCLR_SHAPE_FUNCTION(AvgPool2DOp)
+SIMCLR_SHAPE_FUNCTION(GlobalAvgPoolOp)
+SIMCLR_SHAPE_FUNCTION(DenseOp)
+SIMCLR_SHAPE_FUNCTION(ConcatOp)
+SIMCLR_SHAPE_FUNCTION(SplitOp)
+SIMCLR_SHAPE_FUNCTION(SliceOp)
+SIMCLR_SHAPE_FUNCTION(SoftmaxOp)
+SIMCLR_SHAPE_FUNCTION(L2NormalizeOp)
+SIMCLR_SHAPE_FUNCTION(ReduceSumOp)
+SIMCLR_SHAPE_FUNCTION(ReduceMeanOp)
+SIMCLR_SHAPE_FUNCTION(ReduceMaxOp)
+SIMCLR_SHAPE_FUNCTION(NtXentLossOp)
+SIMCLR_SHAPE_FUNCTION(SoftmaxCrossEntropyOp)
+SIMCLR_SHAPE_FUNCTION(DistillationLossOp)
+} // namespace mlir::simclr

@@ -1,0 +1,80 @@
+//===- SimclrBase.td - simclr dialect definition ------------*- tablegen -*-===//
+//
+// The dialect, its type constraints and the base class every op derives from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SIMCLR_BASE_TD
+#define SIMCLR_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Simclr_Dialect : Dialect {
+  let name = "simclr";
+  let cppNamespace = "::mlir::simclr";
+  let summary = "Tensor-level ops for SimCLRv2 networks and their training steps.";
+  let description = [{
+    The `simclr` dialect describes a SimCLRv2 network (ResNet backbone, optional selective
+    kernels, projection head, classifier) and one training step of a stage (contrastive
+    pretraining, fine-tuning, distillation, linear evaluation) on ranked tensors.
+
+    Conventions shared by all ops:
+
+    * Images and feature maps are `NCHW`; convolution filters are `OIHW` (output channels,
+      input channels per group, kernel height, kernel width), as in PyTorch.
+    * Spatial padding is written `[top, left, bottom, right]`, so that asymmetric padding
+      (TensorFlow's `SAME`, the ResNet-D shortcut) is expressible.
+    * Compute ops are pure functions of their operands. Parameters and model state live in
+      module-level `simclr.parameter` / `simclr.state` symbols and are read with
+      `simclr.load` and written with `simclr.store`.
+    * Floating-point tensors may be `f32`, `f16` or `bf16`; class labels are `i32` or `i64`.
+
+    Discardable attributes owned by the dialect, checked on any op that carries them:
+
+    * `simclr.stage`: one of `"pretrain"`, `"finetune"`, `"distill"`, `"linear_eval"`.
+    * `simclr.optimizer`: a dictionary with `kind` (`"lars"` or `"momentum"`) and the
+      numeric settings of the optimizer and learning-rate schedule.
+    * `simclr.loss`: a dictionary of loss settings (`temperature`, ...).
+    * `simclr.input`: a dictionary describing the input batch (`batch_size`, `channels`,
+      `height`, `width`, `views`).
+  }];
+  let hasOperationAttrVerify = 1;
+  // Inherent attributes stay in the attribute dictionary: the shape functions then see them
+  // (with their defaults) even while the parser infers result types.
+  let usePropertiesForAttributes = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Simclr_FloatElement : AnyTypeOf<[F32, F16, BF16]>;
+def Simclr_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Simclr_LabelTensor : RankedTensorOf<[I32, I64]>;
+def Simclr_ScalarF32 : 0DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Base op class
+//===----------------------------------------------------------------------===//
+
+// Runs the op's `verifyShapes()` before any other trait, so that a bad operand shape is
+// reported once, in the op's own words, instead of as a failed type inference.
+def Simclr_ShapesVerifiedFirst : NativeOpTrait<"SimclrShapesVerifiedFirst", [],
+    [{ ::llvm::LogicalResult verifyShapes(); }]> {
+  let cppNamespace = "::mlir::simclr";
+}
+
+class Simclr_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Simclr_Dialect, mnemonic, traits>;
+
+// An op whose result types follow from its operands and attributes. The shape function
+// lives in ShapeFunctions.cpp and serves both type inference (builders, the parser) and the
+// verifier.
+class Simclr_InferredOp<string mnemonic, list<Trait> traits = []>
+    : Simclr_Op<mnemonic, !listconcat([Simclr_ShapesVerifiedFirst, Pure,
+        InferTypeOpAdaptor], traits)>;
+
+#endif // SIMCLR_BASE_TD

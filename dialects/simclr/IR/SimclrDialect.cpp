@@ -1,0 +1,150 @@
+//===- SimclrDialect.cpp - simclr dialect registration and attributes -----===//
+//
+// Registers the ops and checks the dialect's discardable attributes (`simclr.stage`,
+// `simclr.optimizer`, `simclr.loss`, `simclr.input`), which carry the training-step settings
+// of a description on the step function.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/simclr/IR/SimclrDialect.h"
+#include "dialects/simclr/IR/SimclrOps.h"
+
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+#include "dialects/simclr/IR/SimclrDialect.cpp.inc"
+
+void SimclrDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/simclr/IR/SimclrOps.cpp.inc"
+      >();
+}
+
+namespace {
+
+enum class FieldKind { String, Number, PositiveNumber, Integer, PositiveInteger, Bool };
+
+struct Field {
+  StringRef name;
+  FieldKind kind;
+  ArrayRef<StringRef> choices = {};
+};
+
+/// Checks a dictionary attribute against a closed list of fields; `required` names the
+/// fields that must be present.
+LogicalResult verifyDictionary(Operation *op, StringRef attrName, Attribute attr,
+                               ArrayRef<Field> fields, ArrayRef<StringRef> required) {
+  auto dict = llvm::dyn_cast<DictionaryAttr>(attr);
+  if (!dict)
+    return op->emitOpError() << "expects '" << attrName << "' to be a dictionary";
+  for (StringRef name : required)
+    if (!dict.get(name))
+      return op->emitOpError() << "'" << attrName << "' is missing '" << name << "'";
+  for (NamedAttribute entry : dict) {
+    const Field *field = llvm::find_if(fields, [&](const Field &f) {
+      return f.name == entry.getName().getValue();
+    });
+    if (field == fields.end())
+      return op->emitOpError() << "'" << attrName << "' has unknown entry '"
+                               << entry.getName().getValue() << "'";
+    auto fail = [&](StringRef what) {
+      return op->emitOpError() << "'" << attrName << "." << field->name << "' must be "
+                               << what << ", got " << entry.getValue();
+    };
+    Attribute value = entry.getValue();
+    switch (field->kind) {
+    case FieldKind::String: {
+      auto str = llvm::dyn_cast<StringAttr>(value);
+      if (!str)
+        return fail("a string");
+      if (!field->choices.empty() && !llvm::is_contained(field->choices, str.getValue())) {
+        std::string list;
+        for (StringRef c : field->choices)
+          list += (list.empty() ? "" : ", ") + ("'" + c + "'").str();
+        return fail("one of " + list);
+      }
+      break;
+    }
+    case FieldKind::Number:
+    case FieldKind::PositiveNumber: {
+      double v;
+      if (auto f = llvm::dyn_cast<FloatAttr>(value))
+        v = f.getValueAsDouble();
+      else if (auto i = llvm::dyn_cast<IntegerAttr>(value))
+        v = static_cast<double>(i.getInt());
+      else
+        return fail("a number");
+      if (v < 0 || (field->kind == FieldKind::PositiveNumber && v == 0))
+        return fail(field->kind == FieldKind::PositiveNumber ? "positive" : "non-negative");
+      break;
+    }
+    case FieldKind::Integer:
+    case FieldKind::PositiveInteger: {
+      auto i = llvm::dyn_cast<IntegerAttr>(value);
+      if (!i || i.getType().isInteger(1))
+        return fail("an integer");
+      if (i.getInt() < 0 || (field->kind == FieldKind::PositiveInteger && i.getInt() == 0))
+        return fail(field->kind == FieldKind::PositiveInteger ? "a positive integer"
+                                                              : "a non-negative integer");
+      break;
+    }
+    case FieldKind::Bool:
+      if (!llvm::isa<BoolAttr>(value))
+        return fail("a boolean");
+      break;
+    }
+  }
+  return success();
+}
+
+constexpr StringRef kStages[] = {"pretrain", "finetune", "distill", "linear_eval"};
+constexpr StringRef kOptimizers[] = {"lars", "momentum"};
+constexpr StringRef kLrScalings[] = {"linear", "sqrt"};
+constexpr StringRef kLosses[] = {"nt_xent", "cross_entropy", "distillation"};
+
+} // namespace
+
+LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
+                                                      NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  Attribute value = attribute.getValue();
+  if (name == "simclr.stage") {
+    auto stage = llvm::dyn_cast<StringAttr>(value);
+    if (!stage || !llvm::is_contained(kStages, stage.getValue()))
+      return op->emitOpError() << "expects 'simclr.stage' to be one of \"pretrain\", "
+                                  "\"finetune\", \"distill\", \"linear_eval\", got "
+                               << value;
+    return success();
+  }
+  if (name == "simclr.optimizer")
+    return verifyDictionary(op, name, value,
+                            {{"kind", FieldKind::String, kOptimizers},
+                             {"learning_rate", FieldKind::PositiveNumber},
+                             {"lr_scaling", FieldKind::String, kLrScalings},
+                             {"momentum", FieldKind::Number},
+                             {"nesterov", FieldKind::Bool},
+                             {"weight_decay", FieldKind::Number},
+                             {"trust_coefficient", FieldKind::PositiveNumber},
+                             {"warmup_epochs", FieldKind::Number},
+                             {"epochs", FieldKind::PositiveNumber}},
+                            {"kind", "learning_rate"});
+  if (name == "simclr.loss")
+    return verifyDictionary(op, name, value,
+                            {{"kind", FieldKind::String, kLosses},
+                             {"temperature", FieldKind::PositiveNumber},
+                             {"scale_by_temperature_squared", FieldKind::Bool}},
+                            {"kind"});
+  if (name == "simclr.input")
+    return verifyDictionary(op, name, value,
+                            {{"batch_size", FieldKind::PositiveInteger},
+                             {"views", FieldKind::PositiveInteger},
+                             {"channels", FieldKind::PositiveInteger},
+                             {"height", FieldKind::PositiveInteger},
+                             {"width", FieldKind::PositiveInteger},
+                             {"num_classes", FieldKind::PositiveInteger}},
+                            {"batch_size", "channels", "height", "width"});
+  return op->emitOpError() << "has unknown simclr dialect attribute '" << name << "'";
+}

@@ -1,0 +1,108 @@
+//===- SimclrOps.cpp - simclr op verifiers ---------------------------------===//
+//
+// Verifiers of the ops that have no shape function: the parameter and state declarations,
+// their loads and stores, and reshape. The shape functions of the compute ops are in
+// ShapeFunctions.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/simclr/IR/SimclrOps.h"
+
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+bool mlir::simclr::isValidParameterGroup(StringRef group) {
+  StringRef base = group;
+  base.consume_front("teacher.");
+  return base == "backbone" || base == "head" || base == "classifier";
+}
+
+static LogicalResult verifyDeclaredType(Operation *op, Type type) {
+  auto tensor = llvm::cast<RankedTensorType>(type);
+  if (!tensor.hasStaticShape())
+    return op->emitOpError() << "expects a static shape, got " << tensor;
+  return success();
+}
+
+LogicalResult ParameterOp::verify() {
+  if (failed(verifyDeclaredType(*this, getType())))
+    return failure();
+  if (!isValidParameterGroup(getGroup()))
+    return emitOpError() << "has unknown group '" << getGroup()
+                         << "'; expected backbone, head or classifier, optionally "
+                            "prefixed with 'teacher.'";
+  StringRef init = getInit();
+  if (init != "zeros" && init != "ones" && init != "variance_scaling" && init != "normal")
+    return emitOpError() << "has unknown init '" << init
+                         << "'; expected zeros, ones, variance_scaling or normal";
+  if (init == "normal" && !(getInitStd() && getInitStd()->convertToDouble() > 0.0))
+    return emitOpError() << "with init 'normal' needs a positive 'init_std'";
+  if (init != "normal" && getInitStd())
+    return emitOpError() << "has 'init_std' but init '" << init << "' takes none";
+  return success();
+}
+
+LogicalResult StateOp::verify() {
+  if (failed(verifyDeclaredType(*this, getType())))
+    return failure();
+  if (getInit() != "zeros" && getInit() != "ones")
+    return emitOpError() << "has unknown init '" << getInit() << "'; expected zeros or ones";
+  return success();
+}
+
+/// The declared type of the parameter or state that `name` refers to.
+static FailureOr<Type> lookupDeclaredType(Operation *op, FlatSymbolRefAttr name,
+                                          SymbolTableCollection &symbols,
+                                          bool allowParameter) {
+  Operation *decl = symbols.lookupNearestSymbolFrom(op, name.getAttr());
+  if (!decl)
+    return op->emitOpError() << "refers to unknown symbol " << name;
+  if (auto state = llvm::dyn_cast<StateOp>(decl))
+    return state.getType();
+  if (auto param = llvm::dyn_cast<ParameterOp>(decl)) {
+    if (allowParameter)
+      return param.getType();
+    return op->emitOpError() << "cannot write parameter " << name
+                             << "; only simclr.state symbols are stored";
+  }
+  return op->emitOpError() << "refers to " << name
+                           << ", which is not a simclr.parameter or simclr.state";
+}
+
+LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto declared = lookupDeclaredType(*this, getNameAttr(), symbols, /*allowParameter=*/true);
+  if (failed(declared))
+    return failure();
+  if (*declared != getType())
+    return emitOpError() << "result type " << getType() << " does not match the type "
+                         << *declared << " declared for " << getNameAttr();
+  return success();
+}
+
+LogicalResult StoreOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto declared =
+      lookupDeclaredType(*this, getNameAttr(), symbols, /*allowParameter=*/false);
+  if (failed(declared))
+    return failure();
+  if (*declared != getValue().getType())
+    return emitOpError() << "stores " << getValue().getType() << " into " << getNameAttr()
+                         << ", which is declared " << *declared;
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError() << "expects static shapes, got " << in << " and " << out;
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "cannot change the element type, got " << in << " and " << out;
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError() << "cannot reshape " << in.getNumElements() << " elements ("
+                         << in << ") into " << out.getNumElements() << " (" << out << ")";
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/simclr/IR/SimclrOps.cpp.inc"

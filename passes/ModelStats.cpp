@@ -1,0 +1,143 @@
+//===- ModelStats.cpp - size and cost of a model ---------------------------===//
+//
+// Counts parameters by the `group` of their `simclr.parameter` declaration, and
+// multiply-accumulates by walking the step function's conv2d and dense ops: a conv costs
+// (C/groups)*KH*KW per output element, a dense layer in*out per row. An op is charged to
+// the backbone when its filter or weight is loaded from a backbone parameter. The pass
+// `--simclr-model-stats` prints the same figures from simclr-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/ModelStats.h"
+#include "dialects/simclr/IR/SimclrOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::simclr {
+#define GEN_PASS_DEF_MODELSTATS
+#include "passes/Passes.h.inc"
+} // namespace mlir::simclr
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+static int64_t numElements(Type type) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.hasStaticShape() ? tensor.getNumElements() : 0;
+}
+
+static int64_t numBytes(Type type) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return 0;
+  return tensor.getNumElements() * ((tensor.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// The group of the parameter a value is loaded from, or "" when it is not a plain load.
+static StringRef parameterGroup(Value value, SymbolTable &symbols) {
+  auto load = value.getDefiningOp<LoadOp>();
+  if (!load)
+    return "";
+  auto param = symbols.lookup<ParameterOp>(load.getName());
+  return param ? param.getGroup() : StringRef();
+}
+
+static func::FuncOp findStepFunction(ModuleOp module) {
+  func::FuncOp first;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func->hasAttr("simclr.stage"))
+      return func;
+    if (!first)
+      first = func;
+  }
+  return first;
+}
+
+ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
+  ModelStats stats;
+  if (auto name = module.getSymName())
+    stats.model = name->str();
+  for (auto param : module.getOps<ParameterOp>()) {
+    int64_t n = numElements(param.getType());
+    StringRef group = param.getGroup();
+    if (group == "backbone")
+      stats.backboneParameters += n;
+    else if (group == "head")
+      stats.headParameters += n;
+    else if (group == "classifier")
+      stats.classifierParameters += n;
+    else if (group.starts_with("teacher."))
+      stats.teacherParameters += n;
+  }
+  for (auto state : module.getOps<StateOp>())
+    stats.stateElements += numElements(state.getType());
+
+  func::FuncOp step = findStepFunction(module);
+  if (!step)
+    return stats;
+  stats.stepFunction = step.getSymName().str();
+  if (auto stage = step->getAttrOfType<StringAttr>("simclr.stage"))
+    stats.stage = stage.getValue().str();
+  if (step.getNumArguments() > 0)
+    if (auto first = llvm::dyn_cast<RankedTensorType>(step.getArgument(0).getType()))
+      if (first.getRank() > 0)
+        stats.batchRows = first.getDimSize(0);
+
+  SymbolTable symbols(module);
+  step.walk([&](Operation *op) {
+    if (llvm::isa<LoadOp>(op) || op->hasTrait<OpTrait::ConstantLike>() ||
+        llvm::isa<func::FuncOp, func::ReturnOp>(op))
+      return;
+    for (Type type : op->getResultTypes())
+      stats.activationBytes += numBytes(type);
+
+    int64_t macs = 0;
+    Value weight;
+    if (auto conv = llvm::dyn_cast<Conv2DOp>(op)) {
+      auto out = conv.getOutput().getType();
+      auto filter = conv.getFilter().getType();
+      macs = (out.getNumElements() / out.getDimSize(0)) *
+             (filter.getNumElements() / filter.getDimSize(0));
+      weight = conv.getFilter();
+    } else if (auto dense = llvm::dyn_cast<DenseOp>(op)) {
+      macs = dense.getWeight().getType().getNumElements();
+      weight = dense.getWeight();
+    } else {
+      return;
+    }
+    stats.stepMacsPerImage += macs;
+    if (parameterGroup(weight, symbols) == "backbone")
+      stats.backboneMacsPerImage += macs;
+  });
+  return stats;
+}
+
+void mlir::simclr::printModelStats(const ModelStats &stats, llvm::raw_ostream &os) {
+  if (!stats.model.empty())
+    os << "model: " << stats.model << "\n";
+  if (!stats.stage.empty())
+    os << "stage: " << stats.stage << "\n";
+  os << "parameters: " << stats.backboneParameters << "\n";
+  os << "head_parameters: " << stats.headParameters << "\n";
+  os << "classifier_parameters: " << stats.classifierParameters << "\n";
+  os << "teacher_parameters: " << stats.teacherParameters << "\n";
+  os << "state_elements: " << stats.stateElements << "\n";
+  os << "forward_macs_per_image: " << stats.backboneMacsPerImage << "\n";
+  if (stats.stepFunction.empty())
+    return;
+  os << "step_function: " << stats.stepFunction << "\n";
+  os << "step_forward_macs_per_image: " << stats.stepMacsPerImage << "\n";
+  os << "step_batch_rows: " << stats.batchRows << "\n";
+  os << "activation_bytes: " << stats.activationBytes << "\n";
+}
+
+namespace {
+struct ModelStatsPass : public mlir::simclr::impl::ModelStatsBase<ModelStatsPass> {
+  void runOnOperation() override {
+    printModelStats(computeModelStats(getOperation()), llvm::outs());
+    markAllAnalysesPreserved();
+  }
+};
+} // namespace

@@ -1,0 +1,18 @@
+//===- Passes.h - passes over the simclr dialect ----------------*- C++ -*-===//
+#ifndef SIMCLR_PASSES_PASSES_H
+#define SIMCLR_PASSES_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::simclr {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace mlir::simclr
+
+#endif // SIMCLR_PASSES_PASSES_H
