@@ -1,0 +1,116 @@
+//===- simclrc.cpp - the SimCLRv2 compiler driver --------------------------===//
+//
+//   simclrc model.yaml --emit=mlir       print the simclr dialect for a description
+//   simclrc model.yaml --stats           print parameters, MACs and activation memory
+//   simclrc model.mlir --stats           the same for a module written in the dialect
+//
+// Errors name file:line:col and exit non-zero; an output file (-o) is written only when
+// everything succeeded, so a failed run leaves nothing half-written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/simclr/IR/SimclrDialect.h"
+#include "frontend/Description.h"
+#include "frontend/ModelBuilder.h"
+#include "passes/ModelStats.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("simclrc options");
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<description.yaml | model.mlir>"),
+                                      cl::Required, cl::cat(category));
+enum class Emit { None, Mlir };
+static cl::opt<Emit> emit("emit", cl::desc("What to write"), cl::init(Emit::None),
+                          cl::values(clEnumValN(Emit::None, "none", "nothing"),
+                                     clEnumValN(Emit::Mlir, "mlir", "the simclr dialect")),
+                          cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
+                                       cl::value_desc("file"), cl::init("-"), cl::cat(category));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  // `--stats` is ours, but LLVM registers a `-stats` option of its own (pass statistics), so
+  // it is taken out before LLVM's parser sees the arguments.
+  bool stats = false;
+  std::vector<const char *> args;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (i > 0 && (arg == "--stats" || arg == "-stats"))
+      stats = true;
+    else
+      args.push_back(argv[i]);
+  }
+  cl::HideUnrelatedOptions({&category});
+  cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(),
+                              "SimCLRv2 compiler driver\n\n"
+                              "  --stats  print model statistics, one 'key: value' per line\n");
+  if (emit == Emit::None && !stats)
+    emit = Emit::Mlir;
+
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::simclr::SimclrDialect, mlir::func::FuncDialect,
+                      mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  std::string errorMessage;
+  auto file = mlir::openInputFile(inputPath, &errorMessage);
+  if (!file) {
+    llvm::errs() << inputPath << ": error: " << errorMessage << "\n";
+    return 1;
+  }
+  llvm::StringRef extension = llvm::sys::path::extension(inputPath);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (extension == ".yaml" || extension == ".yml") {
+    auto desc = simclr::frontend::parseDescription(file->getBuffer(), inputPath);
+    if (!desc) {
+      llvm::errs() << llvm::toString(desc.takeError());
+      return 1;
+    }
+    // Keep the description in the source manager so diagnostics can quote it.
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = simclr::frontend::buildModule(*desc, context);
+  } else if (extension == ".mlir") {
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  } else {
+    llvm::errs() << inputPath
+                 << ": error: unknown input kind; expected a description (.yaml, .yml) "
+                    "or a module in the simclr dialect (.mlir)\n";
+    return 1;
+  }
+  if (!module)
+    return 1;
+
+  if (stats)
+    mlir::simclr::printModelStats(mlir::simclr::computeModelStats(*module), llvm::outs());
+  if (emit == Emit::Mlir) {
+    auto output = mlir::openOutputFile(outputPath, &errorMessage);
+    if (!output) {
+      llvm::errs() << outputPath << ": error: " << errorMessage << "\n";
+      return 1;
+    }
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+  }
+  return 0;
+}
