@@ -463,7 +463,7 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
   }
 
   // Declarations were created as the networks needed them; list them before the functions.
-  Operation *firstFunction = &*module->getOps<func::FuncOp>().begin();
+  Operation *firstFunction = (*module->getOps<func::FuncOp>().begin()).getOperation();
   for (Operation &op : llvm::make_early_inc_range(module->getBody()->getOperations()))
     if (llvm::isa<ParameterOp, StateOp>(op) && firstFunction->isBeforeInBlock(&op))
       op.moveBefore(firstFunction);
