@@ -12,13 +12,13 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLParser.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 
@@ -42,6 +42,13 @@ llvm::StringRef simclr::frontend::stageName(Stage stage) {
 }
 
 namespace {
+
+/// Shortest readable form of a number for messages (0.001, 1e-06, 20).
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 /// A YAML node copied out of the stream, with its location.
 struct Node {
@@ -157,6 +164,11 @@ std::unique_ptr<Node> Parser::copy(llvm::yaml::Node *yamlNode, int depth) {
       llvm::SmallString<32> storage;
       std::string name = key->getValue(storage).str();
       SMLoc keyLoc = key->getSourceRange().Start;
+      // An alias node's own range is unreliable; name the key it is the value of.
+      if (llvm::isa_and_nonnull<llvm::yaml::AliasNode>(kv.getValue())) {
+        fail(keyLoc, "'" + name + "': YAML aliases are not supported in descriptions");
+        return nullptr;
+      }
       for (const Node::Entry &seen : node->entries)
         if (seen.key == name) {
           fail(keyLoc, "duplicate key '" + name + "'");
@@ -223,8 +235,8 @@ bool Parser::readDouble(const Node &node, StringRef key, double &out, double min
       !std::isfinite(value))
     return fail(node, "'" + key + "' must be a number");
   if (value < min || value > max || (minExclusive && value == min)) {
-    std::string range = (minExclusive ? "(" : "[") + llvm::formatv("{0}", min).str() + ", " +
-                        llvm::formatv("{0}", max).str() + "]";
+    std::string range =
+        (minExclusive ? "(" : "[") + number(min) + ", " + number(max) + "]";
     return fail(node, "'" + key + "' must be in " + range + ", got " + node.scalar);
   }
   out = value;
@@ -422,9 +434,8 @@ bool Parser::readOptimizer(const Node &node, OptimizerSpec &opt) {
   if (trustGiven && opt.kind != "lars")
     return fail(trustLoc, "'trust_coefficient' only applies to the lars optimizer");
   if (opt.warmupEpochs > opt.epochs)
-    return fail(node, "'warmup_epochs' (" + llvm::formatv("{0}", opt.warmupEpochs).str() +
-                          ") exceeds 'epochs' (" + llvm::formatv("{0}", opt.epochs).str() +
-                          ")");
+    return fail(node, "'warmup_epochs' (" + number(opt.warmupEpochs) +
+                          ") exceeds 'epochs' (" + number(opt.epochs) + ")");
   return true;
 }
 
@@ -494,6 +505,10 @@ llvm::Expected<Description> Parser::run() {
   std::unique_ptr<Node> root = copy(docs->getRoot(), 0);
   if (!root || !error.empty())
     return failure();
+  if (root->kind == Node::Null) {
+    fail(*root, "the description is empty");
+    return failure();
+  }
   if (root->kind != Node::Mapping) {
     fail(*root, "a description must be a mapping with 'name', 'stage', 'input', "
                 "'network', ...");

@@ -1,0 +1,17 @@
+# lit configuration for the simclr regression tests.
+import os
+
+import lit.formats
+
+config.name = "simclr"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.simclr_obj_root, "test")
+
+# Our tools first, then LLVM's (FileCheck, not, split-file).
+config.environment["PATH"] = os.pathsep.join(
+    [config.simclr_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%examples", os.path.join(config.simclr_src_root, "examples")))
+config.substitutions.append(("%srcroot", config.simclr_src_root))
