@@ -60,7 +60,7 @@ TEST(DescriptionParser, ReadsTheImageNetExample) {
   EXPECT_EQ(desc->network.stem, Stem::ImageNet);
   EXPECT_EQ(desc->network.head.layers, 3);
   EXPECT_EQ(desc->network.head.outputDim, 128);
-  EXPECT_EQ(desc->input.batchSize, 4096);
+  EXPECT_EQ(desc->input.batchSize, 64);
   EXPECT_EQ(desc->optimizer.kind, "lars");
   EXPECT_EQ(desc->optimizer.lrScaling, "sqrt");
   EXPECT_DOUBLE_EQ(desc->optimizer.learningRate, 0.075);
