@@ -132,8 +132,10 @@ Type scalarF32(MLIRContext *ctx) {
 LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
   auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
+  if (failed(input))
+    return failure();
   auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
-  if (failed(input) || failed(filter) ||
+  if (failed(filter) ||
       failed(sameElementType(diag, *input, "input", *filter, "filter")) ||
       failed(checkArray(diag, op.getStride(), "stride", 2, 1)) ||
       failed(checkArray(diag, op.getPadding(), "padding", 4, 0)) ||
@@ -234,8 +236,10 @@ LogicalResult shapeOf(ReluOp::Adaptor op, const ShapeDiag &diag,
 LogicalResult broadcastShape(Value lhsValue, Value rhsValue, const ShapeDiag &diag,
                              SmallVectorImpl<Type> &results) {
   auto lhs = staticTensor(diag, lhsValue, "lhs");
+  if (failed(lhs))
+    return failure();
   auto rhs = staticTensor(diag, rhsValue, "rhs");
-  if (failed(lhs) || failed(rhs) || failed(sameElementType(diag, *lhs, "lhs", *rhs, "rhs")))
+  if (failed(rhs) || failed(sameElementType(diag, *lhs, "lhs", *rhs, "rhs")))
     return failure();
   if (lhs->getRank() != rhs->getRank())
     return diag() << "expects operands of equal rank, got " << *lhs << " and " << *rhs;
@@ -311,9 +315,11 @@ LogicalResult shapeOf(GlobalAvgPoolOp::Adaptor op, const ShapeDiag &diag,
 LogicalResult shapeOf(DenseOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
   auto input = tensorOfRank(diag, op.getInput(), "input", 2, "[batch, in_features]");
+  if (failed(input))
+    return failure();
   auto weight =
       tensorOfRank(diag, op.getWeight(), "weight", 2, "[out_features, in_features]");
-  if (failed(input) || failed(weight) ||
+  if (failed(weight) ||
       failed(sameElementType(diag, *input, "input", *weight, "weight")))
     return failure();
   int64_t outFeatures = weight->getDimSize(0);
@@ -480,8 +486,10 @@ LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
 LogicalResult shapeOf(SoftmaxCrossEntropyOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
   auto logits = tensorOfRank(diag, op.getLogits(), "logits", 2, "[N, classes]");
+  if (failed(logits))
+    return failure();
   auto labels = staticTensor(diag, op.getLabels(), "labels");
-  if (failed(logits) || failed(labels))
+  if (failed(labels))
     return failure();
   if (labels->getElementType().isInteger()) {
     if (labels->getRank() != 1 || labels->getDimSize(0) != logits->getDimSize(0))
@@ -503,9 +511,11 @@ LogicalResult shapeOf(DistillationLossOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
   auto student =
       tensorOfRank(diag, op.getStudentLogits(), "student_logits", 2, "[N, classes]");
+  if (failed(student))
+    return failure();
   auto teacher =
       tensorOfRank(diag, op.getTeacherLogits(), "teacher_logits", 2, "[N, classes]");
-  if (failed(student) || failed(teacher) ||
+  if (failed(teacher) ||
       failed(checkPositive(diag, floatOr(op.getTemperatureAttr(), 0.0f), "temperature")))
     return failure();
   if (student->getShape() != teacher->getShape())

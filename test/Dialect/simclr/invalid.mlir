@@ -506,3 +506,206 @@ func.func @input_batch() attributes {simclr.input = {batch_size = 0, channels = 
 func.func @unknown_attr() attributes {simclr.epochs = 3} {
   return
 }
+
+// -----
+
+func.func @conv_dilation(%x: tensor<1x3x32x32xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{expects every entry of 'dilation' to be at least 1, got 0}}
+  %y = simclr.conv2d %x, %w stride [1, 1] padding [1, 1, 1, 1] {dilation = array<i64: 0, 1>} : tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32> -> tensor<1x8x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups_zero(%x: tensor<1x3x32x32xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{expects 'groups' to be at least 1, got 0}}
+  %y = simclr.conv2d %x, %w stride [1, 1] padding [1, 1, 1, 1] {groups = 0} : tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32> -> tensor<1x8x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @conv_negative_padding(%x: tensor<1x3x32x32xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{expects every entry of 'padding' to be at least 0, got -1}}
+  %y = simclr.conv2d %x, %w stride [1, 1] padding [1, 1, -1, 1] : tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32> -> tensor<1x8x32x32xf32>
+  return
+}
+
+// -----
+
+func.func @bn_scale_rank(%x: tensor<2x8xf32>, %v: tensor<8xf32>, %m: tensor<1x8xf32>) {
+  // expected-error @+1 {{expects 'scale' of shape [8] (one entry per channel), got 'tensor<1x8xf32>'}}
+  %y, %a, %b = simclr.batch_norm_train %x scale %m running %v, %v : tensor<2x8xf32>, tensor<1x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @bn_infer_result(%x: tensor<2x8xf32>, %v: tensor<8xf32>) {
+  // expected-error @+1 {{result #0 has type 'tensor<2x4xf32>', but the operands give 'tensor<2x8xf32>'}}
+  %y = "simclr.batch_norm_infer"(%x, %v, %v, %v) : (tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @relu_result(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{result #0 has type 'tensor<2x8xbf16>', but the operands give 'tensor<2x8xf32>'}}
+  %y = "simclr.relu"(%x) : (tensor<2x8xf32>) -> tensor<2x8xbf16>
+  return
+}
+
+// -----
+
+func.func @avg_pool_window(%x: tensor<1x8x2x2xf32>) {
+  // expected-error @+1 {{window of extent 3 does not fit the padded input width 2}}
+  %y = simclr.avg_pool2d %x kernel [1, 3] stride [1, 1] padding [0, 0, 0, 0] : tensor<1x8x2x2xf32> -> tensor<1x8x2x1xf32>
+  return
+}
+
+// -----
+
+func.func @dense_weight_rank(%x: tensor<2x8xf32>, %w: tensor<4x8x1xf32>) {
+  // expected-error @+1 {{expects weight of rank 2 ([out_features, in_features]), got 'tensor<4x8x1xf32>'}}
+  %y = simclr.dense %x, %w : tensor<2x8xf32>, tensor<4x8x1xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @dense_dtype(%x: tensor<2x8xf32>, %w: tensor<4x8xf16>) {
+  // expected-error @+1 {{expects input and weight to have the same element type, got 'f32' and 'f16'}}
+  %y = simclr.dense %x, %w : tensor<2x8xf32>, tensor<4x8xf16> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x8xf32>, %b: tensor<2x8x1xf32>) {
+  // expected-error @+1 {{expects inputs of equal rank, got 'tensor<2x8xf32>' and 'tensor<2x8x1xf32>'}}
+  %y = simclr.concat %a, %b axis 0 : tensor<2x8xf32>, tensor<2x8x1xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dtype(%a: tensor<2x8xf32>, %b: tensor<2x8xbf16>) {
+  // expected-error @+1 {{expects input #0 and input #1 to have the same element type, got 'f32' and 'bf16'}}
+  %y = simclr.concat %a, %b axis 0 : tensor<2x8xf32>, tensor<2x8xbf16> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_zero(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expects every entry of 'sizes' to be at least 1, got 0}}
+  %y:2 = simclr.split %a axis 1 sizes [8, 0] : tensor<2x8xf32> -> tensor<2x8xf32>, tensor<2x0xf32>
+  return
+}
+
+// -----
+
+func.func @split_axis(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expects 'axis' in [0, 2), got 5}}
+  %y:2 = simclr.split %a axis 5 sizes [4, 4] : tensor<2x8xf32> -> tensor<2x4xf32>, tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @slice_stride(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{expects every entry of 'strides' to be at least 1, got 0}}
+  %y = simclr.slice %a offsets [0, 0] sizes [4, 4] strides [1, 0] : tensor<4x8xf32> -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @l2_epsilon(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{expects 'epsilon' to be positive, got -1}}
+  %y = simclr.l2_normalize %a axis 1 {epsilon = -1.0 : f32} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_dynamic(%a: tensor<?x8xf32>) {
+  // expected-error @+1 {{expects static shapes, got 'tensor<?x8xf32>' and 'tensor<8x?xf32>'}}
+  %y = simclr.reshape %a : tensor<?x8xf32> -> tensor<8x?xf32>
+  return
+}
+
+// -----
+
+func.func @ce_logits_rank(%logits: tensor<4x10x1xf32>, %labels: tensor<4xi32>) {
+  // expected-error @+1 {{expects logits of rank 2 ([N, classes]), got 'tensor<4x10x1xf32>'}}
+  %l, %a = simclr.softmax_cross_entropy %logits, %labels : tensor<4x10x1xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @ce_label_dtype(%logits: tensor<4x10xf32>, %labels: tensor<4x10xbf16>) {
+  // expected-error @+1 {{expects logits and labels to have the same element type, got 'f32' and 'bf16'}}
+  %l, %a = simclr.softmax_cross_entropy %logits, %labels : tensor<4x10xf32>, tensor<4x10xbf16>
+  return
+}
+
+// -----
+
+func.func @ce_label_type(%logits: tensor<4x10xf32>, %labels: tensor<4xi1>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values or ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %l, %a = simclr.softmax_cross_entropy %logits, %labels : tensor<4x10xf32>, tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @distill_rank(%s: tensor<4x10xf32>, %t: tensor<40xf32>) {
+  // expected-error @+1 {{expects teacher_logits of rank 2 ([N, classes]), got 'tensor<40xf32>'}}
+  %l, %a = simclr.distillation_loss %s, %t temperature 1.0 : tensor<4x10xf32>, tensor<40xf32>
+  return
+}
+
+// -----
+
+func.func @loss_result_type(%z: tensor<8x16xf32>) {
+  // expected-error @+1 {{result #1 must be 0D tensor of 32-bit float values, but got 'tensor<1xf32>'}}
+  %l:2 = "simclr.nt_xent_loss"(%z) {temperature = 0.1 : f32} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<1xf32>)
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expects a static shape, got 'tensor<?xf32>'}}
+simclr.state @s : tensor<?xf32> {init = "zeros"}
+
+// -----
+
+// expected-error @+1 {{'simclr.input' is missing 'channels'}}
+func.func @input_missing() attributes {simclr.input = {batch_size = 8, height = 28, width = 28}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'simclr.optimizer.nesterov' must be a boolean, got 1 : i64}}
+func.func @optimizer_bool() attributes {simclr.optimizer = {kind = "momentum", learning_rate = 0.1, nesterov = 1}} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expects 'simclr.optimizer' to be a dictionary}}
+func.func @optimizer_dict() attributes {simclr.optimizer = "lars"} {
+  return
+}
+
+// -----
+
+func.func @both_logits_bad(%s: tensor<40xf32>, %t: tensor<40x1x1xf32>) {
+  // One message, for the first bad operand.
+  // expected-error @+1 {{expects student_logits of rank 2 ([N, classes]), got 'tensor<40xf32>'}}
+  %l, %a = simclr.distillation_loss %s, %t temperature 1.0 : tensor<40xf32>, tensor<40x1x1xf32>
+  return
+}
