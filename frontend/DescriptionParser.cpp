@@ -117,6 +117,34 @@ private:
   bool readIntList(const Node &node, StringRef key, std::vector<int> &out, int64_t min,
                    int64_t max, size_t maxItems);
 
+  // --- fields: a key and its typed reader; `seen` records where the key was -----------
+  Field intField(StringRef key, int &out, int64_t min, int64_t max) {
+    return {key, [=, &out](const Node &n) { return readInt(n, key, out, min, max); }};
+  }
+  Field numberField(StringRef key, double &out, double min, double max,
+                    bool minExclusive = false, SMLoc *seen = nullptr) {
+    return {key, [=, &out](const Node &n) {
+              if (seen)
+                *seen = n.loc;
+              return readDouble(n, key, out, min, max, minExclusive);
+            }};
+  }
+  Field boolField(StringRef key, bool &out, SMLoc *seen = nullptr) {
+    return {key, [=, &out](const Node &n) {
+              if (seen)
+                *seen = n.loc;
+              return readBool(n, key, out);
+            }};
+  }
+  Field choiceField(StringRef key, std::vector<StringRef> choices, std::string &out,
+                    SMLoc *seen = nullptr) {
+    return {key, [=, &out](const Node &n) {
+              if (seen)
+                *seen = n.loc;
+              return readChoice(n, key, choices, out);
+            }};
+  }
+
   // --- sections -----------------------------------------------------------------------
   bool readInput(const Node &node, InputSpec &input);
   bool readNetwork(const Node &node, NetworkSpec &network, StringRef what,
@@ -280,18 +308,10 @@ bool Parser::readIntList(const Node &node, StringRef key, std::vector<int> &out,
 
 bool Parser::readInput(const Node &node, InputSpec &input) {
   return readMapping(node, "'input'",
-                     {{"channels", [&](const Node &n) {
-                         return readInt(n, "channels", input.channels, 1, 64);
-                       }},
-                      {"height", [&](const Node &n) {
-                         return readInt(n, "height", input.height, 1, 4096);
-                       }},
-                      {"width", [&](const Node &n) {
-                         return readInt(n, "width", input.width, 1, 4096);
-                       }},
-                      {"batch_size", [&](const Node &n) {
-                         return readInt(n, "batch_size", input.batchSize, 1, 1 << 20);
-                       }}},
+                     {intField("channels", input.channels, 1, 64),
+                      intField("height", input.height, 1, 4096),
+                      intField("width", input.width, 1, 4096),
+                      intField("batch_size", input.batchSize, 1, 1 << 20)},
                      {"channels", "height", "width", "batch_size"});
 }
 
@@ -303,16 +323,9 @@ bool Parser::readNetwork(const Node &node, NetworkSpec &net, StringRef what,
   std::string block, stem;
   auto readHead = [&](const Node &n) {
     return readMapping(n, "'head'",
-                       {{"layers", [&](const Node &v) {
-                           return readInt(v, "layers", net.head.layers, 0, 16);
-                         }},
-                        {"output_dim", [&](const Node &v) {
-                           return readInt(v, "output_dim", net.head.outputDim, 1, 1 << 16);
-                         }},
-                        {"finetune_from_layer", [&](const Node &v) {
-                           return readInt(v, "finetune_from_layer",
-                                          net.head.finetuneFromLayer, 0, 16);
-                         }}}) &&
+                       {intField("layers", net.head.layers, 0, 16),
+                        intField("output_dim", net.head.outputDim, 1, 1 << 16),
+                        intField("finetune_from_layer", net.head.finetuneFromLayer, 0, 16)}) &&
            (net.head.finetuneFromLayer <= net.head.layers ||
             fail(n, "'finetune_from_layer' (" + llvm::Twine(net.head.finetuneFromLayer) +
                         ") exceeds the head's " + llvm::Twine(net.head.layers) +
@@ -321,15 +334,9 @@ bool Parser::readNetwork(const Node &node, NetworkSpec &net, StringRef what,
   auto readBatchNorm = [&](const Node &n) {
     BatchNormSpec &bn = net.batchNorm;
     return readMapping(n, "'batch_norm'",
-                       {{"momentum", [&](const Node &v) {
-                           return readDouble(v, "momentum", bn.momentum, 0.0, 0.9999);
-                         }},
-                        {"epsilon", [&](const Node &v) {
-                           return readDouble(v, "epsilon", bn.epsilon, 0.0, 1.0, true);
-                         }},
-                        {"global", [&](const Node &v) {
-                           return readBool(v, "global", bn.global);
-                         }}});
+                       {numberField("momentum", bn.momentum, 0.0, 0.9999),
+                        numberField("epsilon", bn.epsilon, 0.0, 1.0, /*minExclusive=*/true),
+                        boolField("global", bn.global)});
   };
   bool ok = readMapping(
       node, what,
@@ -345,23 +352,11 @@ bool Parser::readNetwork(const Node &node, NetworkSpec &net, StringRef what,
           blocksGiven = true;
           return readIntList(n, "blocks", net.blocks, 1, 64, 8);
         }},
-       {"block", [&](const Node &n) {
-          blockLoc = n.loc;
-          return readChoice(n, "block", {"basic", "bottleneck"}, block);
-        }},
-       {"width_multiplier", [&](const Node &n) {
-          return readInt(n, "width_multiplier", net.widthMultiplier, 1, 16);
-        }},
-       {"base_width", [&](const Node &n) {
-          return readInt(n, "base_width", net.baseWidth, 2, 4096);
-        }},
-       {"sk_ratio", [&](const Node &n) {
-          skRatioLoc = n.loc;
-          return readDouble(n, "sk_ratio", net.skRatio, 0.0, 1.0);
-        }},
-       {"stem", [&](const Node &n) {
-          return readChoice(n, "stem", {"imagenet", "small"}, stem);
-        }},
+       choiceField("block", {"basic", "bottleneck"}, block, &blockLoc),
+       intField("width_multiplier", net.widthMultiplier, 1, 16),
+       intField("base_width", net.baseWidth, 2, 4096),
+       numberField("sk_ratio", net.skRatio, 0.0, 1.0, false, &skRatioLoc),
+       choiceField("stem", {"imagenet", "small"}, stem),
        {"head", readHead},
        {"batch_norm", readBatchNorm}});
   if (!ok)
@@ -399,39 +394,21 @@ bool Parser::readNetwork(const Node &node, NetworkSpec &net, StringRef what,
 
 bool Parser::readOptimizer(const Node &node, OptimizerSpec &opt) {
   SMLoc trustLoc;
-  bool trustGiven = false;
   bool ok = readMapping(
       node, "'optimizer'",
-      {{"kind", [&](const Node &n) {
-          return readChoice(n, "kind", {"lars", "momentum"}, opt.kind);
-        }},
-       {"learning_rate", [&](const Node &n) {
-          return readDouble(n, "learning_rate", opt.learningRate, 0.0, 1e3, true);
-        }},
-       {"lr_scaling", [&](const Node &n) {
-          return readChoice(n, "lr_scaling", {"linear", "sqrt"}, opt.lrScaling);
-        }},
-       {"momentum", [&](const Node &n) {
-          return readDouble(n, "momentum", opt.momentum, 0.0, 0.9999);
-        }},
-       {"nesterov", [&](const Node &n) { return readBool(n, "nesterov", opt.nesterov); }},
-       {"weight_decay", [&](const Node &n) {
-          return readDouble(n, "weight_decay", opt.weightDecay, 0.0, 1.0);
-        }},
-       {"trust_coefficient", [&](const Node &n) {
-          trustGiven = true;
-          trustLoc = n.loc;
-          return readDouble(n, "trust_coefficient", opt.trustCoefficient, 0.0, 1.0, true);
-        }},
-       {"warmup_epochs", [&](const Node &n) {
-          return readDouble(n, "warmup_epochs", opt.warmupEpochs, 0.0, 1e6);
-        }},
-       {"epochs", [&](const Node &n) {
-          return readDouble(n, "epochs", opt.epochs, 0.0, 1e6, true);
-        }}});
+      {choiceField("kind", {"lars", "momentum"}, opt.kind),
+       numberField("learning_rate", opt.learningRate, 0.0, 1e3, /*minExclusive=*/true),
+       choiceField("lr_scaling", {"linear", "sqrt"}, opt.lrScaling),
+       numberField("momentum", opt.momentum, 0.0, 0.9999),
+       boolField("nesterov", opt.nesterov),
+       numberField("weight_decay", opt.weightDecay, 0.0, 1.0),
+       numberField("trust_coefficient", opt.trustCoefficient, 0.0, 1.0,
+                   /*minExclusive=*/true, &trustLoc),
+       numberField("warmup_epochs", opt.warmupEpochs, 0.0, 1e6),
+       numberField("epochs", opt.epochs, 0.0, 1e6, /*minExclusive=*/true)});
   if (!ok)
     return false;
-  if (trustGiven && opt.kind != "lars")
+  if (trustLoc.isValid() && opt.kind != "lars")
     return fail(trustLoc, "'trust_coefficient' only applies to the lars optimizer");
   if (opt.warmupEpochs > opt.epochs)
     return fail(node, "'warmup_epochs' (" + number(opt.warmupEpochs) +
@@ -441,19 +418,12 @@ bool Parser::readOptimizer(const Node &node, OptimizerSpec &opt) {
 
 bool Parser::readLoss(const Node &node, Description &desc) {
   SMLoc scaleLoc;
-  bool scaleGiven = false;
   bool ok = readMapping(
       node, "'loss'",
-      {{"temperature", [&](const Node &n) {
-          return readDouble(n, "temperature", desc.loss.temperature, 0.0, 1e3, true);
-        }},
-       {"scale_by_temperature_squared", [&](const Node &n) {
-          scaleGiven = true;
-          scaleLoc = n.loc;
-          return readBool(n, "scale_by_temperature_squared",
-                          desc.loss.scaleByTemperatureSquared);
-        }}});
-  if (ok && scaleGiven && desc.stage != Stage::Distill)
+      {numberField("temperature", desc.loss.temperature, 0.0, 1e3, /*minExclusive=*/true),
+       boolField("scale_by_temperature_squared", desc.loss.scaleByTemperatureSquared,
+                 &scaleLoc)});
+  if (ok && scaleLoc.isValid() && desc.stage != Stage::Distill)
     return fail(scaleLoc, "'scale_by_temperature_squared' only applies to distillation");
   return ok;
 }
@@ -565,11 +535,8 @@ llvm::Expected<Description> Parser::run() {
         }},
        {"classifier", [&](const Node &n) {
           classifierNode = &n;
-          return readMapping(n, "'classifier'", {{"num_classes", [&](const Node &v) {
-                                                    return readInt(v, "num_classes",
-                                                                   desc.numClasses, 2,
-                                                                   1 << 20);
-                                                  }}});
+          return readMapping(n, "'classifier'",
+                             {intField("num_classes", desc.numClasses, 2, 1 << 20)});
         }},
        {"loss", [&](const Node &n) { return readLoss(n, desc); }},
        {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }}});
