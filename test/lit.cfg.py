@@ -15,3 +15,5 @@ config.environment["PATH"] = os.pathsep.join(
     [config.simclr_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%examples", os.path.join(config.simclr_src_root, "examples")))
 config.substitutions.append(("%srcroot", config.simclr_src_root))
+# Debian's interpreter, which sees Debian's python3-torch (a pyenv python3 on PATH may not).
+config.substitutions.append(("%python", config.debian_python))
