@@ -9,23 +9,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/simclr/IR/SimclrDialect.h"
-#include "frontend/Description.h"
-#include "frontend/ModelBuilder.h"
+#include "frontend/LoadModule.h"
 #include "passes/ModelStats.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -66,43 +58,17 @@ int main(int argc, char **argv) {
     emit = Emit::Mlir;
 
   mlir::MLIRContext context;
-  context.loadDialect<mlir::simclr::SimclrDialect, mlir::func::FuncDialect,
-                      mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
-  std::string errorMessage;
-  auto file = mlir::openInputFile(inputPath, &errorMessage);
-  if (!file) {
-    llvm::errs() << inputPath << ": error: " << errorMessage << "\n";
-    return 1;
-  }
-  llvm::StringRef extension = llvm::sys::path::extension(inputPath);
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (extension == ".yaml" || extension == ".yml") {
-    auto desc = simclr::frontend::parseDescription(file->getBuffer(), inputPath);
-    if (!desc) {
-      llvm::errs() << llvm::toString(desc.takeError());
-      return 1;
-    }
-    // Keep the description in the source manager so diagnostics can quote it.
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = simclr::frontend::buildModule(*desc, context);
-  } else if (extension == ".mlir") {
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-  } else {
-    llvm::errs() << inputPath
-                 << ": error: unknown input kind; expected a description (.yaml, .yml) "
-                    "or a module in the simclr dialect (.mlir)\n";
-    return 1;
-  }
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      simclr::frontend::loadModule(inputPath, context, sourceMgr);
   if (!module)
     return 1;
 
   if (stats)
     mlir::simclr::printModelStats(mlir::simclr::computeModelStats(*module), llvm::outs());
   if (emit == Emit::Mlir) {
+    std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);
     if (!output) {
       llvm::errs() << outputPath << ": error: " << errorMessage << "\n";

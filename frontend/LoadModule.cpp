@@ -1,0 +1,50 @@
+//===- LoadModule.cpp - a module from a description or a .mlir file --------===//
+
+#include "frontend/LoadModule.h"
+#include "dialects/simclr/IR/SimclrDialect.h"
+#include "frontend/Description.h"
+#include "frontend/ModelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+void simclr::frontend::loadModuleDialects(mlir::MLIRContext &context) {
+  context.loadDialect<mlir::simclr::SimclrDialect, mlir::func::FuncDialect,
+                      mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &context,
+                             llvm::SourceMgr &sourceMgr) {
+  loadModuleDialects(context);
+  std::string errorMessage;
+  auto file = mlir::openInputFile(path, &errorMessage);
+  if (!file) {
+    llvm::errs() << path << ": error: " << errorMessage << "\n";
+    return nullptr;
+  }
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  if (extension == ".yaml" || extension == ".yml") {
+    auto desc = parseDescription(file->getBuffer(), path);
+    if (!desc) {
+      llvm::errs() << llvm::toString(desc.takeError());
+      return nullptr;
+    }
+    // Keep the description in the source manager so diagnostics can quote it.
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    return buildModule(*desc, context);
+  }
+  if (extension == ".mlir") {
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  }
+  llvm::errs() << path
+               << ": error: unknown input kind; expected a description (.yaml, .yml) or a "
+                  "module in the simclr dialect (.mlir)\n";
+  return nullptr;
+}

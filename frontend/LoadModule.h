@@ -1,0 +1,23 @@
+//===- LoadModule.h - a module from a description or a .mlir file -*- C++ -*-===//
+#ifndef SIMCLR_FRONTEND_LOADMODULE_H
+#define SIMCLR_FRONTEND_LOADMODULE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace simclr::frontend {
+
+/// Registers every dialect a module may use (simclr, func, arith, tensor).
+void loadModuleDialects(mlir::MLIRContext &context);
+
+/// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the
+/// simclr dialect (.mlir), parsed and verified. Errors go to stderr or to the context's
+/// diagnostic handler (which should be a SourceMgrDiagnosticHandler on `sourceMgr`, so
+/// that they quote the file); returns null after an error.
+mlir::OwningOpRef<mlir::ModuleOp> loadModule(llvm::StringRef path, mlir::MLIRContext &context,
+                                             llvm::SourceMgr &sourceMgr);
+
+} // namespace simclr::frontend
+
+#endif // SIMCLR_FRONTEND_LOADMODULE_H

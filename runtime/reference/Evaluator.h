@@ -1,0 +1,51 @@
+//===- Evaluator.h - float64 reference interpreter of the simclr dialect -*- C++ -*-===//
+//
+// Runs a function of a simclr module on the host in double precision, one plain loop nest
+// per op. It is slow on purpose: it is the independent reference that PyTorch checks, that
+// finite-difference gradient checks run on, and that fast kernels are compared with.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
+#define SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace simclr::reference {
+
+/// A dense row-major array of doubles.
+struct Array {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+
+  Array() = default;
+  Array(std::vector<int64_t> shape, double fill = 0.0);
+  Array(std::vector<int64_t> shape, std::vector<double> data)
+      : shape(std::move(shape)), data(std::move(data)) {}
+  int64_t size() const { return static_cast<int64_t>(data.size()); }
+  int64_t dim(size_t i) const { return shape[i]; }
+};
+
+class Evaluator {
+public:
+  explicit Evaluator(mlir::ModuleOp module) : module(module) {}
+
+  /// Values of the module's parameters and state, by symbol name. `run` reads them with
+  /// simclr.load and replaces them with simclr.store.
+  std::map<std::string, Array> variables;
+
+  /// Runs `function` on `args` and returns its results. Errors name the op that failed.
+  llvm::Expected<std::vector<Array>> run(llvm::StringRef function,
+                                         const std::vector<Array> &args);
+
+private:
+  mlir::ModuleOp module;
+};
+
+} // namespace simclr::reference
+
+#endif // SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H

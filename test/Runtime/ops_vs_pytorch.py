@@ -1,0 +1,269 @@
+"""Every simclr op, run by the float64 reference evaluator (simclr-run), against PyTorch.
+
+Each case is a module with one function, random float64 inputs, and an independent PyTorch
+computation of what the op's definition says. Results must agree to 1e-10.
+
+Usage: ops_vs_pytorch.py SIMCLR_RUN WORKDIR
+"""
+import os
+import subprocess
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import safetensors_io  # noqa: E402
+
+torch.manual_seed(0)
+D = torch.float64
+
+
+def ty(t):
+    """The MLIR type of a test tensor (integer labels are i32, the rest f32)."""
+    elem = "i32" if t.dtype in (torch.int32, torch.int64) else "f32"
+    return "tensor<" + "".join(f"{d}x" for d in t.shape) + elem + ">"
+
+
+def f32(value):
+    """An f32 attribute's value: the ops hold temperature, momentum and epsilon as f32."""
+    return float(torch.tensor(value, dtype=torch.float32))
+
+
+def rand(*shape):
+    return torch.randn(*shape, dtype=D)
+
+
+CASES = []
+
+
+def case(name, body, args, expected, variables=None, variables_after=None, decls=""):
+    """`body` uses %arg0... and returns; `expected(args, variables)` gives the results."""
+    CASES.append((name, body, args, expected, variables or {}, variables_after, decls))
+
+
+def pad(x, top, left, bottom, right, value=0.0):
+    return F.pad(x, (left, right, top, bottom), value=value)
+
+
+# --- convolution -----------------------------------------------------------------------
+x, w = rand(2, 3, 9, 8), rand(4, 3, 3, 3)
+case("conv2d-stride-asymmetric-padding",
+     f"%y = simclr.conv2d %arg0, %arg1 stride [2, 2] padding [1, 0, 2, 1] : {ty(x)}, {ty(w)} -> tensor<2x4x5x4xf32>",
+     [x, w], lambda a, v: [F.conv2d(pad(a[0], 1, 0, 2, 1), a[1], stride=2)])
+x, w = rand(2, 4, 8, 8), rand(6, 2, 3, 3)
+case("conv2d-groups-dilation",
+     f"%y = simclr.conv2d %arg0, %arg1 stride [1, 1] padding [2, 2, 2, 2] {{dilation = array<i64: 2, 2>, groups = 2}} : {ty(x)}, {ty(w)} -> tensor<2x6x8x8xf32>",
+     [x, w], lambda a, v: [F.conv2d(a[0], a[1], padding=2, dilation=2, groups=2)])
+
+# --- batch norm --------------------------------------------------------------------------
+x, g, b, rm, rv = rand(4, 3, 5, 5), rand(3), rand(3), rand(3), rand(3).abs() + 0.5
+
+
+def bn_train(a, v, momentum=0.9, eps=1e-5, offset=True):
+    mean, var = a[3].clone(), a[4].clone()
+    y = F.batch_norm(a[0], mean, var, a[1], a[2] if offset else None, training=True,
+                     momentum=1 - f32(momentum), eps=f32(eps))
+    return [y, mean, var]
+
+
+case("batch_norm_train-nchw",
+     f"%y:3 = simclr.batch_norm_train %arg0 scale %arg1 offset %arg2 running %arg3, %arg4 : {ty(x)}, {ty(g)}, {ty(b)}, {ty(rm)}, {ty(rv)}",
+     [x, g, b, rm, rv], bn_train)
+h = rand(6, 3)
+case("batch_norm_train-nc-no-offset",
+     f"%y:3 = simclr.batch_norm_train %arg0 scale %arg1 running %arg3, %arg4 {{epsilon = 1.0e-3 : f32, momentum = 0.99 : f32}} : {ty(h)}, {ty(g)}, {ty(rm)}, {ty(rv)}",
+     [h, g, b, rm, rv],
+     lambda a, v: bn_train(a, v, momentum=0.99, eps=1e-3, offset=False))
+case("batch_norm_infer",
+     f"%y = simclr.batch_norm_infer %arg0 scale %arg1 offset %arg2 stats %arg3, %arg4 : {ty(x)}, {ty(g)}, {ty(b)}, {ty(rm)}, {ty(rv)}",
+     [x, g, b, rm, rv],
+     lambda a, v: [F.batch_norm(a[0], a[3], a[4], a[1], a[2], training=False, eps=f32(1e-5))])
+
+# --- elementwise -------------------------------------------------------------------------
+x = rand(2, 3, 4, 4)
+case("relu", f"%y = simclr.relu %arg0 : {ty(x)}", [x], lambda a, v: [F.relu(a[0])])
+p, q = rand(2, 3, 4, 4), rand(2, 3, 1, 1)
+case("add-broadcast", f"%y = simclr.add %arg0, %arg1 : {ty(p)}, {ty(q)} -> {ty(p)}",
+     [p, q], lambda a, v: [a[0] + a[1]])
+p, q = rand(1, 3, 4, 1), rand(2, 3, 1, 4)
+case("mul-broadcast-both", f"%y = simclr.mul %arg0, %arg1 : {ty(p)}, {ty(q)} -> tensor<2x3x4x4xf32>",
+     [p, q], lambda a, v: [a[0] * a[1]])
+
+# --- pooling -----------------------------------------------------------------------------
+x = rand(2, 3, 9, 9)
+case("max_pool2d", f"%y = simclr.max_pool2d %arg0 kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] : {ty(x)} -> tensor<2x3x5x5xf32>",
+     [x], lambda a, v: [F.max_pool2d(a[0], 3, 2, 1)])
+case("avg_pool2d-count-include-pad",
+     f"%y = simclr.avg_pool2d %arg0 kernel [2, 2] stride [2, 2] padding [0, 0, 1, 1] {{count_include_pad}} : {ty(x)} -> tensor<2x3x5x5xf32>",
+     [x], lambda a, v: [F.avg_pool2d(pad(a[0], 0, 0, 1, 1), 2, 2)])
+
+
+def same_avg_pool(x):
+    total = F.avg_pool2d(pad(x, 0, 0, 1, 1), 2, 1) * 4
+    count = F.avg_pool2d(pad(torch.ones_like(x), 0, 0, 1, 1), 2, 1) * 4
+    return total / count
+
+
+case("avg_pool2d-same",
+     f"%y = simclr.avg_pool2d %arg0 kernel [2, 2] stride [1, 1] padding [0, 0, 1, 1] : {ty(x)} -> {ty(x)}",
+     [x], lambda a, v: [same_avg_pool(a[0])])
+case("global_avg_pool", f"%y = simclr.global_avg_pool %arg0 : {ty(x)} -> tensor<2x3xf32>",
+     [x], lambda a, v: [a[0].mean(dim=(2, 3))])
+case("global_avg_pool-keep-dims",
+     f"%y = simclr.global_avg_pool %arg0 {{keep_dims}} : {ty(x)} -> tensor<2x3x1x1xf32>",
+     [x], lambda a, v: [a[0].mean(dim=(2, 3), keepdim=True)])
+
+# --- dense -------------------------------------------------------------------------------
+h, w, b = rand(5, 7), rand(3, 7), rand(3)
+case("dense-bias", f"%y = simclr.dense %arg0, %arg1, %arg2 : {ty(h)}, {ty(w)}, {ty(b)} -> tensor<5x3xf32>",
+     [h, w, b], lambda a, v: [F.linear(a[0], a[1], a[2])])
+case("dense", f"%y = simclr.dense %arg0, %arg1 : {ty(h)}, {ty(w)} -> tensor<5x3xf32>",
+     [h, w], lambda a, v: [F.linear(a[0], a[1])])
+
+# --- plumbing ----------------------------------------------------------------------------
+p, q = rand(2, 2, 3), rand(2, 3, 3)
+case("concat", f"%y = simclr.concat %arg0, %arg1 axis 1 : {ty(p)}, {ty(q)} -> tensor<2x5x3xf32>",
+     [p, q], lambda a, v: [torch.cat(a, dim=1)])
+x = rand(2, 5, 3)
+case("split", f"%y:2 = simclr.split %arg0 axis 1 sizes [2, 3] : {ty(x)} -> tensor<2x2x3xf32>, tensor<2x3x3xf32>",
+     [x], lambda a, v: list(torch.split(a[0], [2, 3], dim=1)))
+x = rand(4, 9)
+case("slice-strided", f"%y = simclr.slice %arg0 offsets [1, 2] sizes [2, 3] strides [2, 3] : {ty(x)} -> tensor<2x3xf32>",
+     [x], lambda a, v: [a[0][1:4:2, 2:9:3]])
+x = rand(2, 6, 1, 1)
+case("reshape", f"%y = simclr.reshape %arg0 : {ty(x)} -> tensor<2x2x3xf32>",
+     [x], lambda a, v: [a[0].reshape(2, 2, 3)])
+
+# --- normalisation -----------------------------------------------------------------------
+x = rand(2, 3, 4)
+case("softmax", f"%y = simclr.softmax %arg0 axis 1 : {ty(x)}", [x],
+     lambda a, v: [torch.softmax(a[0], dim=1)])
+z = rand(6, 5)
+case("l2_normalize", f"%y = simclr.l2_normalize %arg0 axis 1 : {ty(z)}", [z],
+     lambda a, v: [a[0] / a[0].pow(2).sum(1, keepdim=True).clamp_min(f32(1e-12)).sqrt()])
+
+# --- reductions --------------------------------------------------------------------------
+x = rand(2, 3, 4, 5)
+case("reduce_sum", f"%y = simclr.reduce_sum %arg0 axes [0, 2] : {ty(x)} -> tensor<3x5xf32>",
+     [x], lambda a, v: [a[0].sum(dim=(0, 2))])
+case("reduce_mean-keep-dims", f"%y = simclr.reduce_mean %arg0 axes [1] {{keep_dims}} : {ty(x)} -> tensor<2x1x4x5xf32>",
+     [x], lambda a, v: [a[0].mean(dim=1, keepdim=True)])
+case("reduce_max", f"%y = simclr.reduce_max %arg0 axes [2, 3] : {ty(x)} -> tensor<2x3xf32>",
+     [x], lambda a, v: [a[0].amax(dim=(2, 3))])
+
+# --- losses ------------------------------------------------------------------------------
+
+
+def nt_xent(z, temperature):
+    """SIMCLR.md, written with torch ops."""
+    n = z.shape[0] // 2
+    a, b = z[:n], z[n:]
+    mask = torch.eye(n, dtype=D) * 1e9
+    ab, ba = a @ b.T / temperature, b @ a.T / temperature
+    aa, bb = a @ a.T / temperature - mask, b @ b.T / temperature - mask
+    labels = torch.arange(n)
+    la = F.cross_entropy(torch.cat([ab, aa], 1), labels, reduction="none")
+    lb = F.cross_entropy(torch.cat([ba, bb], 1), labels, reduction="none")
+    accuracy = (ab.argmax(1) == labels).to(D).mean()
+    return [(la + lb).mean(), accuracy]
+
+
+z = F.normalize(rand(8, 16), dim=1)
+case("nt_xent_loss", f"%l:2 = simclr.nt_xent_loss %arg0 temperature 0.1 : {ty(z)}", [z],
+     lambda a, v: nt_xent(a[0], f32(0.1)))
+# Nearly identical views: the positives win, accuracy 1.
+zz = F.normalize(torch.cat([z[:4], z[:4] + 0.01 * rand(4, 16)]), dim=1)
+case("nt_xent_loss-easy", f"%l:2 = simclr.nt_xent_loss %arg0 temperature 0.5 : {ty(zz)}", [zz],
+     lambda a, v: nt_xent(a[0], 0.5))
+
+logits, labels = rand(6, 4), torch.tensor([0, 3, 1, 1, 2, 0], dtype=torch.int32)
+case("softmax_cross_entropy-indices",
+     f"%l:2 = simclr.softmax_cross_entropy %arg0, %arg1 : {ty(logits)}, {ty(labels)}",
+     [logits, labels],
+     lambda a, v: [F.cross_entropy(a[0], a[1].long()),
+                   (a[0].argmax(1) == a[1].long()).to(D).mean()])
+soft = torch.softmax(rand(6, 4), dim=1)
+case("softmax_cross_entropy-distributions",
+     f"%l:2 = simclr.softmax_cross_entropy %arg0, %arg1 : {ty(logits)}, {ty(soft)}",
+     [logits, soft],
+     lambda a, v: [-(a[1] * torch.log_softmax(a[0], 1)).sum(1).mean(),
+                   (a[0].argmax(1) == a[1].argmax(1)).to(D).mean()])
+student, teacher = rand(6, 4), rand(6, 4)
+case("distillation_loss",
+     f"%l:2 = simclr.distillation_loss %arg0, %arg1 temperature 2.0 : {ty(student)}, {ty(teacher)}",
+     [student, teacher],
+     lambda a, v: [-(torch.softmax(a[1] / 2, 1) * torch.log_softmax(a[0] / 2, 1)).sum(1).mean(),
+                   (a[0].argmax(1) == a[1].argmax(1)).to(D).mean()])
+
+# --- parameters and state ----------------------------------------------------------------
+w, s, new = rand(3, 3), rand(3), rand(3)
+case("load-store",
+     "%w = simclr.load @w : tensor<3x3xf32>\n  %s = simclr.load @s : tensor<3xf32>\n"
+     "  simclr.store %arg0, @s : tensor<3xf32>\n  %y = simclr.dense %w, %w : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>",
+     [new], lambda a, v: [v["w"] @ v["w"].T, v["s"]],
+     variables={"w": w, "s": s}, variables_after=lambda a, v: {"w": v["w"], "s": a[0]},
+     decls='simclr.parameter @w : tensor<3x3xf32> {group = "backbone", init = "zeros"}\n'
+           'simclr.state @s : tensor<3xf32> {init = "zeros"}\n')
+
+
+def results_of(body):
+    """The SSA names a case body defines last, in order, for its return."""
+    last = body.strip().split("\n")[-1].strip()
+    name = last.split("=")[0].strip()
+    return name
+
+
+def module_text(body, args, outs, decls):
+    params = ", ".join(f"%arg{i}: {ty(a)}" for i, a in enumerate(args))
+    result = results_of(body)
+    count = len(outs)
+    names = [result] if count == 1 else [f"{result.split(':')[0]}#{i}" for i in range(count)]
+    if body.startswith("%w = simclr.load"):  # the load/store case returns two values
+        names = ["%y", "%s"]
+    types = ", ".join(ty(o) if o.dim() else "tensor<f32>" for o in outs)
+    return (f"{decls}func.func @f({params}) -> ({types}) {{\n  {body}\n"
+            f"  return {', '.join(names)} : {types}\n}}\n")
+
+
+def main():
+    simclr_run, workdir = sys.argv[1], sys.argv[2]
+    os.makedirs(workdir, exist_ok=True)
+    failures = 0
+    for name, body, args, expected, variables, variables_after, decls in CASES:
+        want = [t.to(D) for t in expected(args, variables)]
+        base = os.path.join(workdir, name)
+        with open(base + ".mlir", "w") as f:
+            f.write(module_text(body, args, want, decls))
+        safetensors_io.write(base + ".in.safetensors",
+                             {f"arg{i}": a for i, a in enumerate(args)})
+        command = [simclr_run, base + ".mlir", "--function=f",
+                   "--inputs=" + base + ".in.safetensors",
+                   "--outputs=" + base + ".out.safetensors"]
+        if variables:
+            safetensors_io.write(base + ".vars.safetensors", variables)
+            command += ["--variables=" + base + ".vars.safetensors",
+                        "--variables-out=" + base + ".vars-out.safetensors"]
+        run = subprocess.run(command, capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"{name}: FAILED to run: {run.stderr.strip()}")
+            failures += 1
+            continue
+        got = safetensors_io.read(base + ".out.safetensors")
+        pairs = [(got[f"result{i}"], w) for i, w in enumerate(want)]
+        if variables_after:
+            after = safetensors_io.read(base + ".vars-out.safetensors")
+            pairs += [(after[k], t.to(D)) for k, t in variables_after(args, variables).items()]
+        error = max((g - w).abs().max().item() / max(1.0, w.abs().max().item())
+                    for g, w in pairs)
+        if error > 1e-10 or any(g.shape != w.shape for g, w in pairs):
+            print(f"{name}: MISMATCH, relative error {error:.3g}")
+            failures += 1
+        else:
+            print(f"{name}: ok")
+    print(f"{len(CASES) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
