@@ -7,127 +7,98 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/simclr/IR/SimclrOps.h"
+#include "dialects/simclr/IR/ShapeHelpers.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
 using namespace mlir;
 using namespace mlir::simclr;
+using namespace mlir::simclr::shape;
 
 namespace {
-
-/// Where a shape function reports a problem: on the op itself when verifying, or at a
-/// location when inferring types for an op that does not exist yet.
-struct ShapeDiag {
-  Operation *op = nullptr;
-  Location loc;
-  InFlightDiagnostic operator()() const {
-    return op ? op->emitOpError() : mlir::emitError(loc);
-  }
-};
-
-ShapeDiag diagAt(MLIRContext *ctx, std::optional<Location> loc) {
-  return ShapeDiag{nullptr, loc ? *loc : UnknownLoc::get(ctx)};
-}
-
-/// The operand's type as a static ranked tensor, or an error naming the operand.
-FailureOr<RankedTensorType> staticTensor(const ShapeDiag &diag, Value value,
-                                         StringRef what) {
-  auto type = llvm::dyn_cast_or_null<RankedTensorType>(value ? value.getType() : Type());
-  if (!type)
-    return diag() << "expects " << what << " to be a ranked tensor";
-  if (!type.hasStaticShape())
-    return diag() << "expects " << what << " to have a static shape, got " << type;
-  return type;
-}
-
-FailureOr<RankedTensorType> tensorOfRank(const ShapeDiag &diag, Value value,
-                                         StringRef what, int64_t rank,
-                                         StringRef layout = "") {
-  auto type = staticTensor(diag, value, what);
-  if (failed(type))
-    return failure();
-  if (type->getRank() != rank) {
-    auto d = diag();
-    d << "expects " << what << " of rank " << rank;
-    if (!layout.empty())
-      d << " (" << layout << ")";
-    d << ", got " << *type;
-    return d;
-  }
-  return type;
-}
-
-LogicalResult sameElementType(const ShapeDiag &diag, RankedTensorType a,
-                              StringRef aName, RankedTensorType b, StringRef bName) {
-  if (a.getElementType() != b.getElementType())
-    return diag() << "expects " << aName << " and " << bName
-                  << " to have the same element type, got " << a.getElementType()
-                  << " and " << b.getElementType();
-  return success();
-}
-
-LogicalResult checkArray(const ShapeDiag &diag, ArrayRef<int64_t> values, StringRef name,
-                         size_t size, int64_t minValue) {
-  if (values.size() != size)
-    return diag() << "expects '" << name << "' to have " << size << " entries, got "
-                  << values.size();
-  for (int64_t v : values)
-    if (v < minValue)
-      return diag() << "expects every entry of '" << name << "' to be at least "
-                    << minValue << ", got " << v;
-  return success();
-}
-
-LogicalResult checkAxis(const ShapeDiag &diag, int64_t axis, int64_t rank,
-                        StringRef name = "axis") {
-  if (axis < 0 || axis >= rank)
-    return diag() << "expects '" << name << "' in [0, " << rank << "), got " << axis;
-  return success();
-}
-
-LogicalResult checkPositive(const ShapeDiag &diag, double value, StringRef name) {
-  if (!(value > 0.0))
-    return diag() << "expects '" << name << "' to be positive, got " << value;
-  return success();
-}
-
-/// Output extent of a sliding window over one spatial dimension.
-FailureOr<int64_t> windowExtent(const ShapeDiag &diag, StringRef dimName, int64_t size,
-                                int64_t padBefore, int64_t padAfter, int64_t window,
-                                int64_t stride) {
-  int64_t span = size + padBefore + padAfter - window;
-  if (span < 0)
-    return diag() << "window of extent " << window << " does not fit the padded input "
-                  << dimName << " " << size + padBefore + padAfter;
-  return span / stride + 1;
-}
-
-RankedTensorType withShape(RankedTensorType type, ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, type.getElementType());
-}
-
-// Adaptors do not apply the defaults of DefaultValuedAttr (and the parser infers result
-// types before defaults are filled in), so the shape functions read such attributes here.
-ArrayRef<int64_t> arrayOr(DenseI64ArrayAttr attr, ArrayRef<int64_t> fallback) {
-  return attr ? attr.asArrayRef() : fallback;
-}
-
-float floatOr(FloatAttr attr, float fallback) {
-  return attr ? static_cast<float>(attr.getValueAsDouble()) : fallback;
-}
-
-constexpr int64_t kUnitDilation[] = {1, 1};
-constexpr float kBatchNormEpsilon = 1.0e-5f, kBatchNormMomentum = 0.9f, kL2Epsilon = 1.0e-12f;
-
-Type scalarF32(MLIRContext *ctx) {
-  return RankedTensorType::get({}, Float32Type::get(ctx));
-}
 
 //===----------------------------------------------------------------------===//
 // The shape functions
 //===----------------------------------------------------------------------===//
+
+} // namespace
+
+FailureOr<RankedTensorType>
+mlir::simclr::shape::convolutionResult(const ShapeDiag &diag, RankedTensorType input,
+                                       RankedTensorType filter, ArrayRef<int64_t> stride,
+                                       ArrayRef<int64_t> pad, ArrayRef<int64_t> dilation,
+                                       int64_t groups) {
+  if (failed(sameElementType(diag, input, "input", filter, "filter")) ||
+      failed(checkArray(diag, stride, "stride", 2, 1)) ||
+      failed(checkArray(diag, pad, "padding", 4, 0)) ||
+      failed(checkArray(diag, dilation, "dilation", 2, 1)))
+    return failure();
+  if (groups < 1)
+    return diag() << "expects 'groups' to be at least 1, got " << groups;
+  int64_t channels = input.getDimSize(1), outChannels = filter.getDimSize(0);
+  if (channels % groups != 0 || outChannels % groups != 0)
+    return diag() << "expects input channels (" << channels << ") and output channels ("
+                  << outChannels << ") to be divisible by groups (" << groups << ")";
+  if (filter.getDimSize(1) * groups != channels)
+    return diag() << "filter takes " << filter.getDimSize(1)
+                  << " input channel(s) per group, but the input has " << channels
+                  << " channel(s) in " << groups << " group(s)";
+  SmallVector<int64_t> shape = {input.getDimSize(0), outChannels};
+  const char *names[] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    int64_t window = dilation[d] * (filter.getDimSize(2 + d) - 1) + 1;
+    auto extent = windowExtent(diag, names[d], input.getDimSize(2 + d), pad[d], pad[d + 2],
+                               window, stride[d]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  return withShape(input, shape);
+}
+
+FailureOr<RankedTensorType>
+mlir::simclr::shape::poolResult(const ShapeDiag &diag, RankedTensorType input,
+                                ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                                ArrayRef<int64_t> pad) {
+  if (failed(checkArray(diag, kernel, "kernel", 2, 1)) ||
+      failed(checkArray(diag, stride, "stride", 2, 1)) ||
+      failed(checkArray(diag, pad, "padding", 4, 0)))
+    return failure();
+  SmallVector<int64_t> shape = {input.getDimSize(0), input.getDimSize(1)};
+  const char *names[] = {"height", "width"};
+  for (int d = 0; d < 2; ++d) {
+    if (pad[d] >= kernel[d] || pad[d + 2] >= kernel[d])
+      return diag() << "expects padding smaller than the window, got padding "
+                    << std::max(pad[d], pad[d + 2]) << " for a window of " << kernel[d];
+    auto extent = windowExtent(diag, names[d], input.getDimSize(2 + d), pad[d], pad[d + 2],
+                               kernel[d], stride[d]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  return withShape(input, shape);
+}
+
+LogicalResult mlir::simclr::shape::checkSlice(const ShapeDiag &diag, RankedTensorType input,
+                                              ArrayRef<int64_t> offsets,
+                                              ArrayRef<int64_t> sizes,
+                                              ArrayRef<int64_t> strides) {
+  size_t rank = input.getRank();
+  if (failed(checkArray(diag, offsets, "offsets", rank, 0)) ||
+      failed(checkArray(diag, sizes, "sizes", rank, 1)) ||
+      failed(checkArray(diag, strides, "strides", rank, 1)))
+    return failure();
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t last = offsets[d] + (sizes[d] - 1) * strides[d];
+    if (last >= input.getDimSize(d))
+      return diag() << "slice reaches index " << last << " of dimension " << d
+                    << ", which has extent " << input.getDimSize(d);
+  }
+  return success();
+}
+
+namespace {
 
 LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
@@ -135,36 +106,14 @@ LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
   if (failed(input))
     return failure();
   auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
-  if (failed(filter) ||
-      failed(sameElementType(diag, *input, "input", *filter, "filter")) ||
-      failed(checkArray(diag, op.getStride(), "stride", 2, 1)) ||
-      failed(checkArray(diag, op.getPadding(), "padding", 4, 0)) ||
-      failed(checkArray(diag, arrayOr(op.getDilationAttr(), kUnitDilation), "dilation", 2, 1)))
+  if (failed(filter))
     return failure();
-  int64_t groups = op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1;
-  if (groups < 1)
-    return diag() << "expects 'groups' to be at least 1, got " << groups;
-  int64_t channels = input->getDimSize(1), outChannels = filter->getDimSize(0);
-  if (channels % groups != 0 || outChannels % groups != 0)
-    return diag() << "expects input channels (" << channels << ") and output channels ("
-                  << outChannels << ") to be divisible by groups (" << groups << ")";
-  if (filter->getDimSize(1) * groups != channels)
-    return diag() << "filter takes " << filter->getDimSize(1)
-                  << " input channel(s) per group, but the input has " << channels
-                  << " channel(s) in " << groups << " group(s)";
-  ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding(),
-                    dilation = arrayOr(op.getDilationAttr(), kUnitDilation);
-  SmallVector<int64_t> shape = {input->getDimSize(0), outChannels};
-  const char *names[] = {"height", "width"};
-  for (int d = 0; d < 2; ++d) {
-    int64_t window = dilation[d] * (filter->getDimSize(2 + d) - 1) + 1;
-    auto extent = windowExtent(diag, names[d], input->getDimSize(2 + d), pad[d],
-                               pad[d + 2], window, stride[d]);
-    if (failed(extent))
-      return failure();
-    shape.push_back(*extent);
-  }
-  results.push_back(withShape(*input, shape));
+  auto result = convolutionResult(diag, *input, *filter, op.getStride(), op.getPadding(),
+                                  arrayOr(op.getDilationAttr(), kUnitDilation),
+                                  op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1);
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 
@@ -268,23 +217,12 @@ LogicalResult poolShape(Value inputValue, ArrayRef<int64_t> kernel, ArrayRef<int
                         ArrayRef<int64_t> pad, const ShapeDiag &diag,
                         SmallVectorImpl<Type> &results) {
   auto input = tensorOfRank(diag, inputValue, "input", 4, "NCHW");
-  if (failed(input) || failed(checkArray(diag, kernel, "kernel", 2, 1)) ||
-      failed(checkArray(diag, stride, "stride", 2, 1)) ||
-      failed(checkArray(diag, pad, "padding", 4, 0)))
+  if (failed(input))
     return failure();
-  SmallVector<int64_t> shape = {input->getDimSize(0), input->getDimSize(1)};
-  const char *names[] = {"height", "width"};
-  for (int d = 0; d < 2; ++d) {
-    if (pad[d] >= kernel[d] || pad[d + 2] >= kernel[d])
-      return diag() << "expects padding smaller than the window, got padding "
-                    << std::max(pad[d], pad[d + 2]) << " for a window of " << kernel[d];
-    auto extent = windowExtent(diag, names[d], input->getDimSize(2 + d), pad[d],
-                               pad[d + 2], kernel[d], stride[d]);
-    if (failed(extent))
-      return failure();
-    shape.push_back(*extent);
-  }
-  results.push_back(withShape(*input, shape));
+  auto result = poolResult(diag, *input, kernel, stride, pad);
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 
@@ -391,20 +329,11 @@ LogicalResult shapeOf(SliceOp::Adaptor op, const ShapeDiag &diag,
   auto input = staticTensor(diag, op.getInput(), "input");
   if (failed(input))
     return failure();
-  size_t rank = input->getRank();
-  SmallVector<int64_t> strides(rank, 1);
+  SmallVector<int64_t> strides(input->getRank(), 1);
   if (auto s = op.getStrides())
     strides.assign(s->begin(), s->end());
-  if (failed(checkArray(diag, op.getOffsets(), "offsets", rank, 0)) ||
-      failed(checkArray(diag, op.getSizes(), "sizes", rank, 1)) ||
-      failed(checkArray(diag, strides, "strides", rank, 1)))
+  if (failed(checkSlice(diag, *input, op.getOffsets(), op.getSizes(), strides)))
     return failure();
-  for (size_t d = 0; d < rank; ++d) {
-    int64_t last = op.getOffsets()[d] + (op.getSizes()[d] - 1) * strides[d];
-    if (last >= input->getDimSize(d))
-      return diag() << "slice reaches index " << last << " of dimension " << d
-                    << ", which has extent " << input->getDimSize(d);
-  }
   results.push_back(withShape(*input, op.getSizes()));
   return success();
 }
@@ -526,33 +455,7 @@ LogicalResult shapeOf(DistillationLossOp::Adaptor op, const ShapeDiag &diag,
   return success();
 }
 
-/// After the operands passed their shape function, the op's declared result types must be
-/// the inferred ones.
-LogicalResult checkResultTypes(Operation *op, ArrayRef<Type> inferred) {
-  if (op->getNumResults() != inferred.size())
-    return op->emitOpError() << "has " << op->getNumResults() << " result(s), expected "
-                             << inferred.size();
-  for (auto [i, actual, expected] : llvm::enumerate(op->getResultTypes(), inferred))
-    if (actual != expected)
-      return op->emitOpError() << "result #" << i << " has type " << actual
-                               << ", but the operands give " << expected;
-  return success();
-}
-
 } // namespace
-
-// Each inferred op gets its inferReturnTypes and its verifyShapes from one shape function.
-#define SIMCLR_SHAPE_FUNCTION(OP)                                                          \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,       \
-                                     Adaptor adaptor, SmallVectorImpl<Type> &types) {     \
-    return shapeOf(adaptor, diagAt(ctx, loc), types);                                    \
-  }                                                                                        \
-  LogicalResult OP::verifyShapes() {                                                       \
-    SmallVector<Type> types;                                                               \
-    if (failed(shapeOf(Adaptor(*this), ShapeDiag{getOperation(), getLoc()}, types)))      \
-      return failure();                                                                    \
-    return checkResultTypes(getOperation(), types);                                       \
-  }
 
 namespace mlir::simclr {
 SIMCLR_SHAPE_FUNCTION(Conv2DOp)
