@@ -98,6 +98,80 @@ LogicalResult mlir::simclr::shape::checkSlice(const ShapeDiag &diag, RankedTenso
   return success();
 }
 
+FailureOr<RankedTensorType> mlir::simclr::shape::reduceResult(const ShapeDiag &diag,
+                                                              RankedTensorType input,
+                                                              ArrayRef<int64_t> axes,
+                                                              bool keepDims) {
+  if (axes.empty())
+    return diag() << "expects at least one axis to reduce";
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t axis : axes) {
+    if (failed(checkAxis(diag, axis, input.getRank(), "axes")))
+      return failure();
+    if (!seen.insert(axis).second)
+      return diag() << "expects distinct 'axes', got " << axis << " twice";
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    if (!seen.contains(d))
+      shape.push_back(input.getDimSize(d));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  return withShape(input, shape);
+}
+
+FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDiag &diag,
+                                                                   Value embeddings,
+                                                                   float temperature) {
+  auto z = tensorOfRank(diag, embeddings, "embeddings", 2, "[2N, D]");
+  if (failed(z) || failed(checkPositive(diag, temperature, "temperature")))
+    return failure();
+  int64_t rows = z->getDimSize(0);
+  if (rows < 2 || rows % 2 != 0)
+    return diag() << "expects an even number of rows (two views of each image), got "
+                  << rows;
+  return z;
+}
+
+FailureOr<RankedTensorType>
+mlir::simclr::shape::checkCrossEntropyInputs(const ShapeDiag &diag, Value logitsValue,
+                                             Value labelsValue) {
+  auto logits = tensorOfRank(diag, logitsValue, "logits", 2, "[N, classes]");
+  if (failed(logits))
+    return failure();
+  auto labels = staticTensor(diag, labelsValue, "labels");
+  if (failed(labels))
+    return failure();
+  if (labels->getElementType().isInteger()) {
+    if (labels->getRank() != 1 || labels->getDimSize(0) != logits->getDimSize(0))
+      return diag() << "expects integer labels of shape [" << logits->getDimSize(0)
+                    << "] (one class index per row), got " << *labels;
+  } else {
+    if (failed(sameElementType(diag, *logits, "logits", *labels, "labels")))
+      return failure();
+    if (labels->getShape() != logits->getShape())
+      return diag() << "expects label distributions of the logits' shape " << *logits
+                    << ", got " << *labels;
+  }
+  return logits;
+}
+
+FailureOr<RankedTensorType>
+mlir::simclr::shape::checkDistillationInputs(const ShapeDiag &diag, Value studentValue,
+                                             Value teacherValue, float temperature) {
+  auto student = tensorOfRank(diag, studentValue, "student_logits", 2, "[N, classes]");
+  if (failed(student))
+    return failure();
+  auto teacher = tensorOfRank(diag, teacherValue, "teacher_logits", 2, "[N, classes]");
+  if (failed(teacher) || failed(checkPositive(diag, temperature, "temperature")))
+    return failure();
+  if (student->getShape() != teacher->getShape())
+    return diag() << "expects student and teacher logits of the same shape, got " << *student
+                  << " and " << *teacher;
+  return student;
+}
+
 namespace {
 
 LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
@@ -362,23 +436,10 @@ LogicalResult reduceShape(Value inputValue, ArrayRef<int64_t> axes, bool keepDim
   auto input = staticTensor(diag, inputValue, "input");
   if (failed(input))
     return failure();
-  if (axes.empty())
-    return diag() << "expects at least one axis to reduce";
-  llvm::SmallSet<int64_t, 4> seen;
-  for (int64_t axis : axes) {
-    if (failed(checkAxis(diag, axis, input->getRank(), "axes")))
-      return failure();
-    if (!seen.insert(axis).second)
-      return diag() << "expects distinct 'axes', got " << axis << " twice";
-  }
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < input->getRank(); ++d) {
-    if (!seen.contains(d))
-      shape.push_back(input->getDimSize(d));
-    else if (keepDims)
-      shape.push_back(1);
-  }
-  results.push_back(withShape(*input, shape));
+  auto result = reduceResult(diag, *input, axes, keepDims);
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 
@@ -399,14 +460,9 @@ LogicalResult shapeOf(ReduceMaxOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto z = tensorOfRank(diag, op.getEmbeddings(), "embeddings", 2, "[2N, D]");
-  if (failed(z) || failed(checkPositive(diag, floatOr(op.getTemperatureAttr(), 0.0f),
-                                        "temperature")))
+  auto z = checkNtXentInputs(diag, op.getEmbeddings(), floatOr(op.getTemperatureAttr(), 0.0f));
+  if (failed(z))
     return failure();
-  int64_t rows = z->getDimSize(0);
-  if (rows < 2 || rows % 2 != 0)
-    return diag() << "expects an even number of rows (two views of each image), got "
-                  << rows;
   MLIRContext *ctx = z->getContext();
   results.append({scalarF32(ctx), scalarF32(ctx)});
   return success();
@@ -414,23 +470,9 @@ LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(SoftmaxCrossEntropyOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto logits = tensorOfRank(diag, op.getLogits(), "logits", 2, "[N, classes]");
+  auto logits = checkCrossEntropyInputs(diag, op.getLogits(), op.getLabels());
   if (failed(logits))
     return failure();
-  auto labels = staticTensor(diag, op.getLabels(), "labels");
-  if (failed(labels))
-    return failure();
-  if (labels->getElementType().isInteger()) {
-    if (labels->getRank() != 1 || labels->getDimSize(0) != logits->getDimSize(0))
-      return diag() << "expects integer labels of shape [" << logits->getDimSize(0)
-                    << "] (one class index per row), got " << *labels;
-  } else {
-    if (failed(sameElementType(diag, *logits, "logits", *labels, "labels")))
-      return failure();
-    if (labels->getShape() != logits->getShape())
-      return diag() << "expects label distributions of the logits' shape "
-                    << *logits << ", got " << *labels;
-  }
   MLIRContext *ctx = logits->getContext();
   results.append({scalarF32(ctx), scalarF32(ctx)});
   return success();
@@ -438,18 +480,10 @@ LogicalResult shapeOf(SoftmaxCrossEntropyOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(DistillationLossOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto student =
-      tensorOfRank(diag, op.getStudentLogits(), "student_logits", 2, "[N, classes]");
+  auto student = checkDistillationInputs(diag, op.getStudentLogits(), op.getTeacherLogits(),
+                                         floatOr(op.getTemperatureAttr(), 0.0f));
   if (failed(student))
     return failure();
-  auto teacher =
-      tensorOfRank(diag, op.getTeacherLogits(), "teacher_logits", 2, "[N, classes]");
-  if (failed(teacher) ||
-      failed(checkPositive(diag, floatOr(op.getTemperatureAttr(), 0.0f), "temperature")))
-    return failure();
-  if (student->getShape() != teacher->getShape())
-    return diag() << "expects student and teacher logits of the same shape, got "
-                  << *student << " and " << *teacher;
   MLIRContext *ctx = student->getContext();
   results.append({scalarF32(ctx), scalarF32(ctx)});
   return success();

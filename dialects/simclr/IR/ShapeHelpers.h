@@ -151,6 +151,19 @@ LogicalResult checkSlice(const ShapeDiag &diag, RankedTensorType input,
                          ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                          ArrayRef<int64_t> strides);
 
+/// Result type of a reduction over `axes`.
+FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType input,
+                                         ArrayRef<int64_t> axes, bool keepDims);
+
+/// The operands of the losses (shared by each loss and its gradient); each returns the
+/// type of the tensor the gradient flows to.
+FailureOr<RankedTensorType> checkNtXentInputs(const ShapeDiag &diag, Value embeddings,
+                                              float temperature);
+FailureOr<RankedTensorType> checkCrossEntropyInputs(const ShapeDiag &diag, Value logits,
+                                                    Value labels);
+FailureOr<RankedTensorType> checkDistillationInputs(const ShapeDiag &diag, Value student,
+                                                    Value teacher, float temperature);
+
 } // namespace mlir::simclr::shape
 
 // Each inferred op gets its inferReturnTypes and its verifyShapes from one shape function.

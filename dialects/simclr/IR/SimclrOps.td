@@ -493,4 +493,6 @@ def Simclr_DistillationLossOp : Simclr_InferredOp<"distillation_loss"> {
   }];
 }
 
+include "SimclrGradientOps.td"
+
 #endif // SIMCLR_OPS_TD
