@@ -22,7 +22,7 @@ D = torch.float64
 def ty(t):
     """The MLIR type of a test tensor (integer labels are i32, the rest f32)."""
     elem = "i32" if t.dtype in (torch.int32, torch.int64) else "f32"
-    return "tensor<" + "".join(f"{d}x" for d in t.shape) + elem + ">"
+    return "tensor<" + "".join(f"{d}x" for d in t.shape) + elem + ">"  # 0-d: tensor<f32>
 
 
 def f32(value):
@@ -205,6 +205,108 @@ case("load-store",
      variables={"w": w, "s": s}, variables_after=lambda a, v: {"w": v["w"], "s": a[0]},
      decls='simclr.parameter @w : tensor<3x3xf32> {group = "backbone", init = "zeros"}\n'
            'simclr.state @s : tensor<3xf32> {init = "zeros"}\n')
+
+
+# --- gradient ops, against PyTorch's autograd -----------------------------------------
+
+
+def vjp(fn, inputs, dy, wrt):
+    """Gradients of <fn(*inputs), dy> with respect to inputs[i] for i in wrt."""
+    leaves = [t.clone().requires_grad_(i in wrt) for i, t in enumerate(inputs)]
+    out = fn(*leaves)
+    grads = torch.autograd.grad(out, [leaves[i] for i in wrt], dy)
+    return [g.detach() for g in grads]
+
+
+a, b = rand(8, 10), rand(8, 6)
+case("matmul-transpose-a", f"%y = simclr.matmul %arg0, %arg1 {{transpose_a}} : {ty(a)}, {ty(b)} -> tensor<10x6xf32>",
+     [a, b], lambda a, v: [a[0].T @ a[1]])
+c = rand(10, 6)
+case("matmul-transpose-b", f"%y = simclr.matmul %arg0, %arg1 {{transpose_b}} : {ty(b)}, {ty(c)} -> tensor<8x10xf32>",
+     [b, c], lambda a, v: [a[0] @ a[1].T])
+x = rand(2, 3, 1, 1)
+case("broadcast", f"%y = simclr.broadcast %arg0 : {ty(x)} -> tensor<2x3x4x4xf32>", [x],
+     lambda a, v: [a[0].expand(2, 3, 4, 4)])
+case("scale", f"%y = simclr.scale %arg0 by 0.25 : {ty(x)}", [x], lambda a, v: [a[0] * 0.25])
+
+x, w, dy = rand(2, 3, 9, 8), rand(4, 3, 3, 3), rand(2, 4, 5, 4)
+conv = lambda x, w: F.conv2d(pad(x, 1, 0, 2, 1), w, stride=2)
+case("conv2d_backward_input",
+     f"%y = simclr.conv2d_backward_input %arg0, %arg1 stride [2, 2] padding [1, 0, 2, 1] : {ty(dy)}, {ty(w)} -> {ty(x)}",
+     [dy, w], lambda a, v, x=x: vjp(conv, [x, a[1]], a[0], [0]))
+case("conv2d_backward_filter",
+     f"%y = simclr.conv2d_backward_filter %arg0, %arg1 stride [2, 2] padding [1, 0, 2, 1] : {ty(x)}, {ty(dy)} -> {ty(w)}",
+     [x, dy], lambda a, v, w=w: vjp(conv, [a[0], w], a[1], [1]))
+x, w, dy = rand(2, 4, 8, 8), rand(6, 2, 3, 3), rand(2, 6, 8, 8)
+gconv = lambda x, w: F.conv2d(x, w, padding=2, dilation=2, groups=2)
+case("conv2d_backward_input-groups-dilation",
+     f"%y = simclr.conv2d_backward_input %arg0, %arg1 stride [1, 1] padding [2, 2, 2, 2] {{dilation = array<i64: 2, 2>, groups = 2}} : {ty(dy)}, {ty(w)} -> {ty(x)}",
+     [dy, w], lambda a, v, x=x: vjp(gconv, [x, a[1]], a[0], [0]))
+case("conv2d_backward_filter-groups-dilation",
+     f"%y = simclr.conv2d_backward_filter %arg0, %arg1 stride [1, 1] padding [2, 2, 2, 2] {{dilation = array<i64: 2, 2>, groups = 2}} : {ty(x)}, {ty(dy)} -> {ty(w)}",
+     [x, dy], lambda a, v, w=w: vjp(gconv, [a[0], w], a[1], [1]))
+
+x, g, b, dy = rand(4, 3, 5, 5), rand(3), rand(3), rand(4, 3, 5, 5)
+bn = lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True, eps=f32(1e-5))
+case("batch_norm_train_backward",
+     f"%y:3 = simclr.batch_norm_train_backward %arg0, %arg1 scale %arg2 : {ty(dy)}, {ty(x)}, {ty(g)}",
+     [dy, x, g], lambda a, v, b=b: vjp(bn, [a[1], a[2], b], a[0], [0, 1, 2]))
+m, var = rand(3), rand(3).abs() + 0.5
+bni = lambda x, g, b, m=m, var=var: F.batch_norm(x, m, var, g, b, training=False, eps=f32(1e-5))
+case("batch_norm_infer_backward",
+     f"%y:3 = simclr.batch_norm_infer_backward %arg0, %arg1 scale %arg2 stats %arg3, %arg4 : {ty(dy)}, {ty(x)}, {ty(g)}, {ty(m)}, {ty(var)}",
+     [dy, x, g, m, var], lambda a, v, b=b: vjp(bni, [a[1], a[2], b], a[0], [0, 1, 2]))
+
+y, dy = rand(2, 3, 4, 4), rand(2, 3, 4, 4)
+case("relu_backward", f"%y = simclr.relu_backward %arg0, %arg1 : {ty(y)}", [dy, y],
+     lambda a, v: [a[0] * (a[1] > 0)])
+x, dy = rand(2, 3, 9, 9), rand(2, 3, 5, 5)
+case("max_pool2d_backward",
+     f"%y = simclr.max_pool2d_backward %arg0, %arg1 kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] : {ty(dy)}, {ty(x)}",
+     [dy, x], lambda a, v: vjp(lambda x: F.max_pool2d(x, 3, 2, 1), [a[1]], a[0], [0]))
+case("avg_pool2d_backward-count-include-pad",
+     f"%y = simclr.avg_pool2d_backward %arg0 kernel [2, 2] stride [2, 2] padding [0, 0, 1, 1] {{count_include_pad}} : {ty(dy)} -> {ty(x)}",
+     [dy], lambda a, v, x=x: vjp(lambda x: F.avg_pool2d(pad(x, 0, 0, 1, 1), 2, 2), [x], a[0], [0]))
+dy9 = rand(2, 3, 9, 9)
+case("avg_pool2d_backward-same",
+     f"%y = simclr.avg_pool2d_backward %arg0 kernel [2, 2] stride [1, 1] padding [0, 0, 1, 1] : {ty(dy9)} -> {ty(x)}",
+     [dy9], lambda a, v, x=x: vjp(same_avg_pool, [x], a[0], [0]))
+
+y, dy = torch.softmax(rand(2, 3, 4), dim=1), rand(2, 3, 4)
+xs = rand(2, 3, 4)
+case("softmax_backward", f"%y = simclr.softmax_backward %arg0, %arg1 axis 1 : {ty(y)}",
+     [dy, torch.softmax(xs, 1)], lambda a, v, xs=xs: vjp(lambda x: torch.softmax(x, 1), [xs], a[0], [0]))
+z, dz = rand(6, 5), rand(6, 5)
+l2 = lambda x: x / x.pow(2).sum(1, keepdim=True).clamp_min(f32(1e-12)).sqrt()
+case("l2_normalize_backward", f"%y = simclr.l2_normalize_backward %arg0, %arg1 axis 1 : {ty(z)}",
+     [dz, z], lambda a, v: vjp(l2, [a[1]], a[0], [0]))
+x, dy = rand(4, 9), rand(2, 3)
+case("slice_backward",
+     f"%y = simclr.slice_backward %arg0 offsets [1, 2] strides [2, 3] : {ty(dy)} -> {ty(x)}",
+     [dy], lambda a, v, x=x: vjp(lambda x: x[1:4:2, 2:9:3], [x], a[0], [0]))
+x, dy = rand(2, 3, 4, 5), rand(2, 3)
+case("reduce_max_backward",
+     f"%y = simclr.reduce_max_backward %arg0, %arg1 axes [2, 3] : {ty(dy)}, {ty(x)}",
+     [dy, x], lambda a, v: vjp(lambda x: x.amax(dim=(2, 3)), [a[1]], a[0], [0]))
+
+gl = torch.tensor(0.7, dtype=D)
+z = F.normalize(rand(8, 16), dim=1)
+case("nt_xent_loss_backward",
+     f"%y = simclr.nt_xent_loss_backward %arg0, %arg1 temperature 0.1 : {ty(z)}",
+     [z, gl], lambda a, v: vjp(lambda z: nt_xent(z, f32(0.1))[0], [a[0]], a[1], [0]))
+case("softmax_cross_entropy_backward-indices",
+     f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(labels)}",
+     [logits, labels, gl],
+     lambda a, v: vjp(lambda l: F.cross_entropy(l, a[1].long()), [a[0]], a[2], [0]))
+case("softmax_cross_entropy_backward-distributions",
+     f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(soft)}",
+     [logits, soft, gl],
+     lambda a, v: vjp(lambda l: -(a[1] * torch.log_softmax(l, 1)).sum(1).mean(), [a[0]], a[2], [0]))
+case("distillation_loss_backward",
+     f"%y = simclr.distillation_loss_backward %arg0, %arg1, %arg2 temperature 2.0 : {ty(student)}",
+     [student, teacher, gl],
+     lambda a, v: vjp(lambda s: -(torch.softmax(a[1] / 2, 1) * torch.log_softmax(s / 2, 1)).sum(1).mean(),
+                      [a[0]], a[2], [0]))
 
 
 def results_of(body):

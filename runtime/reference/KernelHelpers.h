@@ -1,0 +1,66 @@
+//===- KernelHelpers.h - index arithmetic shared by the reference kernels -*- C++ -*-===//
+#ifndef SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
+#define SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
+
+#include "runtime/reference/Evaluator.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace simclr::reference {
+
+using Arrays = std::vector<Array>;
+
+inline std::vector<int64_t> shapeOf(mlir::Value value) {
+  auto type = llvm::cast<mlir::RankedTensorType>(value.getType());
+  return std::vector<int64_t>(type.getShape().begin(), type.getShape().end());
+}
+
+inline std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Splits a shape around `axis`: index = (outer * extent + a) * inner + i.
+struct AxisView {
+  int64_t outer = 1, extent = 1, inner = 1;
+  AxisView(const std::vector<int64_t> &shape, int64_t axis) {
+    for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+      (d < axis ? outer : d == axis ? extent : inner) *= shape[d];
+  }
+  int64_t at(int64_t o, int64_t a, int64_t i) const { return (o * extent + a) * inner + i; }
+};
+
+inline double logSumExp(const double *begin, int64_t n, int64_t stride = 1) {
+  double peak = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i)
+    peak = std::max(peak, begin[i * stride]);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += std::exp(begin[i * stride] - peak);
+  return peak + std::log(sum);
+}
+
+inline int64_t argmax(const double *begin, int64_t n) {
+  return std::max_element(begin, begin + n) - begin; // first maximum, as TF and PyTorch
+}
+
+
+/// Per-channel view of an NC or NCHW tensor: element e belongs to channel
+/// (e / spatial) % C.
+struct ChannelView {
+  int64_t channels, spatial;
+  explicit ChannelView(const Array &x)
+      : channels(x.dim(1)), spatial(x.size() / x.dim(0) / x.dim(1)) {}
+  int64_t channel(int64_t e) const { return (e / spatial) % channels; }
+};
+
+} // namespace simclr::reference
+
+#endif // SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
