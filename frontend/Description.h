@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace simclr::frontend {
+namespace mlir::simclr::frontend {
 
 /// A place in the description file, for errors found after parsing (1-based; 0 = unknown).
 struct SourcePos {
@@ -93,6 +93,6 @@ llvm::Expected<Description> parseDescription(llvm::StringRef text, llvm::StringR
 /// Reads and parses a description file.
 llvm::Expected<Description> parseDescriptionFile(llvm::StringRef path);
 
-} // namespace simclr::frontend
+} // namespace mlir::simclr::frontend
 
 #endif // SIMCLR_FRONTEND_DESCRIPTION_H

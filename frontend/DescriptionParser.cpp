@@ -22,12 +22,12 @@
 #include <functional>
 #include <map>
 
-using namespace simclr::frontend;
+using namespace mlir::simclr::frontend;
 using llvm::ArrayRef;
 using llvm::SMLoc;
 using llvm::StringRef;
 
-llvm::StringRef simclr::frontend::stageName(Stage stage) {
+llvm::StringRef mlir::simclr::frontend::stageName(Stage stage) {
   switch (stage) {
   case Stage::Pretrain:
     return "pretrain";
@@ -583,13 +583,13 @@ llvm::Expected<Description> Parser::run() {
 
 } // namespace
 
-llvm::Expected<Description> simclr::frontend::parseDescription(StringRef text,
+llvm::Expected<Description> mlir::simclr::frontend::parseDescription(StringRef text,
                                                                StringRef path) {
   Parser parser(text, path);
   return parser.run();
 }
 
-llvm::Expected<Description> simclr::frontend::parseDescriptionFile(StringRef path) {
+llvm::Expected<Description> mlir::simclr::frontend::parseDescriptionFile(StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
     return llvm::createStringError(buffer.getError(), "%s: error: cannot read file: %s",

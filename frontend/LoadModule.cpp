@@ -13,13 +13,13 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-void simclr::frontend::loadModuleDialects(mlir::MLIRContext &context) {
+void mlir::simclr::frontend::loadModuleDialects(mlir::MLIRContext &context) {
   context.loadDialect<mlir::simclr::SimclrDialect, mlir::func::FuncDialect,
                       mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>
-simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &context,
+mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &context,
                              llvm::SourceMgr &sourceMgr) {
   loadModuleDialects(context);
   std::string errorMessage;

@@ -6,7 +6,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
 
-namespace simclr::frontend {
+namespace mlir::simclr::frontend {
 
 /// Registers every dialect a module may use (simclr, func, arith, tensor).
 void loadModuleDialects(mlir::MLIRContext &context);
@@ -18,6 +18,6 @@ void loadModuleDialects(mlir::MLIRContext &context);
 mlir::OwningOpRef<mlir::ModuleOp> loadModule(llvm::StringRef path, mlir::MLIRContext &context,
                                              llvm::SourceMgr &sourceMgr);
 
-} // namespace simclr::frontend
+} // namespace mlir::simclr::frontend
 
 #endif // SIMCLR_FRONTEND_LOADMODULE_H

@@ -23,7 +23,7 @@
 
 using namespace mlir;
 using namespace mlir::simclr;
-using namespace ::simclr::frontend;
+using namespace mlir::simclr::frontend;
 
 namespace {
 
@@ -377,11 +377,11 @@ func::FuncOp createFunction(ModuleOp module, Location loc, StringRef name,
 
 } // namespace
 
-void ::simclr::frontend::loadFrontendDialects(MLIRContext &context) {
+void mlir::simclr::frontend::loadFrontendDialects(MLIRContext &context) {
   context.loadDialect<SimclrDialect, func::FuncDialect>();
 }
 
-namespace simclr::frontend {
+namespace mlir::simclr::frontend {
 OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context) {
   loadFrontendDialects(context);
   Location fileLoc = FileLineColLoc::get(&context, desc.path, 1, 1);
@@ -472,4 +472,4 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
     return nullptr;
   return module;
 }
-} // namespace simclr::frontend
+} // namespace mlir::simclr::frontend

@@ -7,7 +7,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
-namespace simclr::frontend {
+namespace mlir::simclr::frontend {
 
 /// Registers the dialects the frontend emits (simclr, func) with `context`.
 void loadFrontendDialects(mlir::MLIRContext &context);
@@ -19,6 +19,6 @@ void loadFrontendDialects(mlir::MLIRContext &context);
 mlir::OwningOpRef<mlir::ModuleOp> buildModule(const Description &desc,
                                               mlir::MLIRContext &context);
 
-} // namespace simclr::frontend
+} // namespace mlir::simclr::frontend
 
 #endif // SIMCLR_FRONTEND_MODELBUILDER_H

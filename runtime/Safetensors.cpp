@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-using namespace simclr::runtime;
+using namespace mlir::simclr::runtime;
 using llvm::StringRef;
 
 namespace {
@@ -26,7 +26,7 @@ llvm::Error error(StringRef path, const llvm::Twine &message) {
 } // namespace
 
 llvm::Expected<TensorMap>
-simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
+mlir::simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
                                   std::map<std::string, std::string> *metadata) {
   if (bytes.size() < 8)
     return error(path, "not a safetensors file: " + llvm::Twine(bytes.size()) +
@@ -125,7 +125,7 @@ simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
 }
 
 llvm::Expected<TensorMap>
-simclr::runtime::readSafetensors(StringRef path,
+mlir::simclr::runtime::readSafetensors(StringRef path,
                                  std::map<std::string, std::string> *metadata) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
@@ -134,7 +134,7 @@ simclr::runtime::readSafetensors(StringRef path,
   return parseSafetensors((*buffer)->getBuffer(), path, metadata);
 }
 
-std::string simclr::runtime::serializeSafetensors(
+std::string mlir::simclr::runtime::serializeSafetensors(
     const TensorMap &tensors, const std::map<std::string, std::string> &metadata) {
   llvm::json::Object header;
   if (!metadata.empty()) {
@@ -167,7 +167,7 @@ std::string simclr::runtime::serializeSafetensors(
   return out;
 }
 
-llvm::Error simclr::runtime::writeSafetensors(StringRef path, const TensorMap &tensors,
+llvm::Error mlir::simclr::runtime::writeSafetensors(StringRef path, const TensorMap &tensors,
                                              const std::map<std::string, std::string> &metadata) {
   std::string bytes = serializeSafetensors(tensors, metadata);
   llvm::SmallString<256> temporary;

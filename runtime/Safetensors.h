@@ -12,7 +12,7 @@
 
 #include "llvm/Support/Error.h"
 
-namespace simclr::runtime {
+namespace mlir::simclr::runtime {
 
 /// Parses a safetensors image held in memory; `path` names it in errors. Every field is
 /// validated: header length, JSON shape, known dtypes, non-negative shapes, offsets that lie
@@ -35,6 +35,6 @@ std::string serializeSafetensors(const TensorMap &tensors,
 llvm::Error writeSafetensors(llvm::StringRef path, const TensorMap &tensors,
                              const std::map<std::string, std::string> &metadata = {});
 
-} // namespace simclr::runtime
+} // namespace mlir::simclr::runtime
 
 #endif // SIMCLR_RUNTIME_SAFETENSORS_H

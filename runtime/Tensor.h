@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace simclr::runtime {
+namespace mlir::simclr::runtime {
 
 /// The safetensors element types the project reads and writes.
 enum class DType { F64, F32, F16, BF16, I64, I32, I8, U8, Bool };
@@ -41,6 +41,6 @@ struct Tensor {
 /// Tensors by name, in name order (the order they are written in).
 using TensorMap = std::map<std::string, Tensor>;
 
-} // namespace simclr::runtime
+} // namespace mlir::simclr::runtime
 
 #endif // SIMCLR_RUNTIME_TENSOR_H

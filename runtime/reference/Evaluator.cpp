@@ -22,7 +22,7 @@
 
 using namespace mlir;
 using namespace mlir::simclr;
-using ::simclr::reference::Array;
+using mlir::simclr::reference::Array;
 
 Array::Array(std::vector<int64_t> shape, double fill) : shape(std::move(shape)) {
   int64_t n = 1;
@@ -32,7 +32,7 @@ Array::Array(std::vector<int64_t> shape, double fill) : shape(std::move(shape)) 
 }
 
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
                                                   const std::vector<Array> &args) {
   // Errors read like the compiler's: "file:line:col: error: 'op' message".
@@ -242,4 +242,4 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
   }
   return fail(func, "function has no return");
 }
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference

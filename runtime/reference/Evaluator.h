@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 
 /// A dense row-major array of doubles.
 struct Array {
@@ -46,6 +46,6 @@ private:
   mlir::ModuleOp module;
 };
 
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference
 
 #endif // SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H

@@ -11,7 +11,7 @@
 using namespace mlir;
 using namespace mlir::simclr;
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 
 Array conv2d(Conv2DOp op, const Array &x, const Array &w) {
   ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding();
@@ -327,4 +327,4 @@ Arrays distillation(const Array &student, const Array &teacher, double temperatu
 }
 
 
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference

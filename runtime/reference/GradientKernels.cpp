@@ -12,7 +12,7 @@
 using namespace mlir;
 using namespace mlir::simclr;
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 
 Array matmul(const Array &a, const Array &b, bool transposeA, bool transposeB) {
   int64_t m = transposeA ? a.dim(1) : a.dim(0), k = transposeA ? a.dim(0) : a.dim(1);
@@ -370,4 +370,4 @@ Array distillationBackward(const Array &student, const Array &teacher, double gr
   return ds;
 }
 
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference

@@ -11,7 +11,7 @@
 #include <cmath>
 #include <limits>
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 
 using Arrays = std::vector<Array>;
 
@@ -61,6 +61,6 @@ struct ChannelView {
   int64_t channel(int64_t e) const { return (e / spatial) % channels; }
 };
 
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference
 
 #endif // SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H

@@ -11,7 +11,7 @@
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/reference/Evaluator.h"
 
-namespace simclr::reference {
+namespace mlir::simclr::reference {
 
 using Arrays = std::vector<Array>;
 enum class Reduction { Sum, Mean, Max };
@@ -63,6 +63,6 @@ Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool
 Array distillationBackward(const Array &student, const Array &teacher, double gradLoss,
                            double temperature);
 
-} // namespace simclr::reference
+} // namespace mlir::simclr::reference
 
 #endif // SIMCLR_RUNTIME_REFERENCE_KERNELS_H

@@ -29,12 +29,12 @@ void BM_ParseAndBuild(benchmark::State &state, const char *example) {
   int64_t ops = 0;
   for (auto _ : state) {
     mlir::MLIRContext context;
-    auto desc = simclr::frontend::parseDescription(text, example);
+    auto desc = mlir::simclr::frontend::parseDescription(text, example);
     if (!desc) {
       state.SkipWithError(llvm::toString(desc.takeError()).c_str());
       return;
     }
-    auto module = simclr::frontend::buildModule(*desc, context);
+    auto module = mlir::simclr::frontend::buildModule(*desc, context);
     if (!module) {
       state.SkipWithError("module did not verify");
       return;
@@ -48,12 +48,12 @@ void BM_ParseAndBuild(benchmark::State &state, const char *example) {
 
 void BM_Print(benchmark::State &state, const char *example) {
   mlir::MLIRContext context;
-  auto desc = simclr::frontend::parseDescription(readExample(example), example);
+  auto desc = mlir::simclr::frontend::parseDescription(readExample(example), example);
   if (!desc) {
     state.SkipWithError(llvm::toString(desc.takeError()).c_str());
     return;
   }
-  auto module = simclr::frontend::buildModule(*desc, context);
+  auto module = mlir::simclr::frontend::buildModule(*desc, context);
   for (auto _ : state) {
     std::string text;
     llvm::raw_string_ostream os(text);

@@ -6,7 +6,7 @@
 
 #include <string>
 
-using namespace simclr::frontend;
+using namespace mlir::simclr::frontend;
 
 namespace {
 

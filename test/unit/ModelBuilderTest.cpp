@@ -14,7 +14,7 @@
 #include <string>
 
 using namespace mlir;
-using namespace ::simclr::frontend;
+using namespace mlir::simclr::frontend;
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-using namespace simclr::runtime;
+using namespace mlir::simclr::runtime;
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
-using namespace simclr;
+using namespace mlir::simclr;
 
 static cl::OptionCategory category("simclr-run options");
 static cl::opt<std::string> modulePath(cl::Positional, cl::desc("<model.mlir | description.yaml>"),

@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      simclr::frontend::loadModule(inputPath, context, sourceMgr);
+      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr);
   if (!module)
     return 1;
 

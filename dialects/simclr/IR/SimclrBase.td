@@ -11,6 +11,7 @@ include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "SimclrInterfaces.td"
 
 def Simclr_Dialect : Dialect {
   let name = "simclr";
@@ -42,6 +43,8 @@ def Simclr_Dialect : Dialect {
       `height`, `width`, `views`).
   }];
   let hasOperationAttrVerify = 1;
+  // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
   // Inherent attributes stay in the attribute dictionary: the shape functions then see them
   // (with their defaults) even while the parser infers result types.
   let usePropertiesForAttributes = 0;
@@ -80,5 +83,10 @@ class Simclr_Op<string mnemonic, list<Trait> traits = []>
 class Simclr_InferredOp<string mnemonic, list<Trait> traits = []>
     : Simclr_Op<mnemonic, !listconcat([Simclr_ShapesVerifiedFirst, Pure,
         InferTypeOpAdaptor], traits)>;
+
+// A forward op: it has a gradient rule (GradientRules.cpp).
+class Simclr_DifferentiableOp<string mnemonic, list<Trait> traits = []>
+    : Simclr_InferredOp<mnemonic, !listconcat(
+        [DeclareOpInterfaceMethods<Simclr_GradientOpInterface>], traits)>;
 
 #endif // SIMCLR_BASE_TD

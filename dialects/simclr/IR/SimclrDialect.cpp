@@ -9,6 +9,7 @@
 #include "dialects/simclr/IR/SimclrDialect.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -105,6 +106,15 @@ constexpr StringRef kOptimizers[] = {"lars", "momentum"};
 constexpr StringRef kLrScalings[] = {"linear", "sqrt"};
 constexpr StringRef kLosses[] = {"nt_xent", "cross_entropy", "distillation"};
 
+LogicalResult verifyGradientList(Operation *op, Attribute value) {
+  auto list = llvm::dyn_cast<ArrayAttr>(value);
+  if (!list || !llvm::all_of(list, [](Attribute a) { return llvm::isa<FlatSymbolRefAttr>(a); }))
+    return op->emitOpError() << "expects 'simclr.gradients' to be an array of parameter "
+                                "symbols, got "
+                             << value;
+  return success();
+}
+
 } // namespace
 
 LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
@@ -146,5 +156,7 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                              {"width", FieldKind::PositiveInteger},
                              {"num_classes", FieldKind::PositiveInteger}},
                             {"batch_size", "channels", "height", "width"});
+  if (name == "simclr.gradients")
+    return verifyGradientList(op, value);
   return op->emitOpError() << "has unknown simclr dialect attribute '" << name << "'";
 }

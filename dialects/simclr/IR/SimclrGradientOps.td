@@ -17,7 +17,7 @@ include "SimclrBase.td"
 // Building blocks
 //===----------------------------------------------------------------------===//
 
-def Simclr_MatmulOp : Simclr_InferredOp<"matmul"> {
+def Simclr_MatmulOp : Simclr_DifferentiableOp<"matmul"> {
   let summary = "matrix product op(a) x op(b), op transposing on request";
   let description = [{
     `output[m, n] = sum_k A[m, k] * B[k, n]` with `A = transpose_a ? a^T : a` and
@@ -33,7 +33,8 @@ def Simclr_MatmulOp : Simclr_InferredOp<"matmul"> {
   let assemblyFormat = "$a `,` $b attr-dict `:` type($a) `,` type($b) `->` type($output)";
 }
 
-def Simclr_BroadcastOp : Simclr_Op<"broadcast", [Pure]> {
+def Simclr_BroadcastOp : Simclr_Op<"broadcast", [Pure,
+    DeclareOpInterfaceMethods<Simclr_GradientOpInterface>]> {
   let summary = "repeats a tensor along its extent-1 dimensions";
   let description = [{
     The result type gives the shape; the input has the same rank, and each of its extents
@@ -49,7 +50,7 @@ def Simclr_BroadcastOp : Simclr_Op<"broadcast", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Simclr_ScaleOp : Simclr_InferredOp<"scale"> {
+def Simclr_ScaleOp : Simclr_DifferentiableOp<"scale"> {
   let summary = "multiplies every element by a constant";
   let description = [{
     ```mlir

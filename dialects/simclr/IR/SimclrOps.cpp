@@ -104,5 +104,7 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+#include "dialects/simclr/IR/SimclrInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/simclr/IR/SimclrOps.cpp.inc"

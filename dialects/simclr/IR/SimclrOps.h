@@ -29,6 +29,8 @@ bool isValidParameterGroup(llvm::StringRef group);
 
 } // namespace mlir::simclr
 
+#include "dialects/simclr/IR/SimclrInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/simclr/IR/SimclrOps.h.inc"
 

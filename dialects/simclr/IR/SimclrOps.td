@@ -98,7 +98,7 @@ def Simclr_StoreOp : Simclr_Op<"store", [
 // Convolution and batch norm
 //===----------------------------------------------------------------------===//
 
-def Simclr_Conv2DOp : Simclr_InferredOp<"conv2d"> {
+def Simclr_Conv2DOp : Simclr_DifferentiableOp<"conv2d"> {
   let summary = "2-D convolution (NCHW input, OIHW filter, no bias)";
   let description = [{
     `output[n, o, y, x] = sum_{c, i, j} input[n, g*C/G + c, y*sy + i*dy - top, x*sx + j*dx - left]
@@ -123,7 +123,7 @@ def Simclr_Conv2DOp : Simclr_InferredOp<"conv2d"> {
   }];
 }
 
-def Simclr_BatchNormTrainOp : Simclr_InferredOp<"batch_norm_train"> {
+def Simclr_BatchNormTrainOp : Simclr_DifferentiableOp<"batch_norm_train"> {
   let summary = "batch normalisation with batch statistics (training form)";
   let description = [{
     Normalises over every dimension but the channel dimension 1 (inputs of rank 4, `NCHW`,
@@ -154,7 +154,7 @@ def Simclr_BatchNormTrainOp : Simclr_InferredOp<"batch_norm_train"> {
   }];
 }
 
-def Simclr_BatchNormInferOp : Simclr_InferredOp<"batch_norm_infer"> {
+def Simclr_BatchNormInferOp : Simclr_DifferentiableOp<"batch_norm_infer"> {
   let summary = "batch normalisation with running statistics (inference form)";
   let description = [{
     `output = (input - mean) / sqrt(var + epsilon) * scale + offset`, per channel
@@ -180,7 +180,7 @@ def Simclr_BatchNormInferOp : Simclr_InferredOp<"batch_norm_infer"> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Simclr_ReluOp : Simclr_InferredOp<"relu"> {
+def Simclr_ReluOp : Simclr_DifferentiableOp<"relu"> {
   let summary = "rectified linear unit, max(x, 0)";
   let description = [{
     ```mlir
@@ -193,7 +193,7 @@ def Simclr_ReluOp : Simclr_InferredOp<"relu"> {
 }
 
 class Simclr_BroadcastBinaryOp<string mnemonic, string op, list<Trait> traits = []>
-    : Simclr_InferredOp<mnemonic, !listconcat([Commutative], traits)> {
+    : Simclr_DifferentiableOp<mnemonic, !listconcat([Commutative], traits)> {
   let summary = "elementwise " # op # " with NumPy broadcasting";
   let description = [{
     Operands of equal rank broadcast where one of them has extent 1 (for example the
@@ -218,7 +218,7 @@ def Simclr_MulOp : Simclr_BroadcastBinaryOp<"mul", "multiplication">;
 // Pooling
 //===----------------------------------------------------------------------===//
 
-class Simclr_Pool2DOp<string mnemonic, string what> : Simclr_InferredOp<mnemonic> {
+class Simclr_Pool2DOp<string mnemonic, string what> : Simclr_DifferentiableOp<mnemonic> {
   let summary = "2-D " # what # " pooling over NCHW windows";
   let results = (outs Simclr_FloatTensor:$output);
   let assemblyFormat = [{
@@ -257,7 +257,7 @@ def Simclr_AvgPool2DOp : Simclr_Pool2DOp<"avg_pool2d", "average"> {
                        UnitAttr:$count_include_pad);
 }
 
-def Simclr_GlobalAvgPoolOp : Simclr_InferredOp<"global_avg_pool"> {
+def Simclr_GlobalAvgPoolOp : Simclr_DifferentiableOp<"global_avg_pool"> {
   let summary = "mean over the spatial dimensions";
   let description = [{
     `[N, C, H, W] -> [N, C]`, or `[N, C, 1, 1]` with `keep_dims` (the selective-kernel
@@ -276,7 +276,7 @@ def Simclr_GlobalAvgPoolOp : Simclr_InferredOp<"global_avg_pool"> {
 // Dense
 //===----------------------------------------------------------------------===//
 
-def Simclr_DenseOp : Simclr_InferredOp<"dense"> {
+def Simclr_DenseOp : Simclr_DifferentiableOp<"dense"> {
   let summary = "fully connected layer: input x weight^T (+ bias)";
   let description = [{
     `output[n, m] = sum_k input[n, k] * weight[m, k] (+ bias[m])`. The weight is
@@ -299,7 +299,7 @@ def Simclr_DenseOp : Simclr_InferredOp<"dense"> {
 // Tensor plumbing
 //===----------------------------------------------------------------------===//
 
-def Simclr_ConcatOp : Simclr_InferredOp<"concat"> {
+def Simclr_ConcatOp : Simclr_DifferentiableOp<"concat"> {
   let summary = "joins tensors along one axis";
   let description = [{
     All inputs share rank, element type and every extent but `axis`. Pretraining joins the
@@ -316,7 +316,7 @@ def Simclr_ConcatOp : Simclr_InferredOp<"concat"> {
   }];
 }
 
-def Simclr_SplitOp : Simclr_InferredOp<"split"> {
+def Simclr_SplitOp : Simclr_DifferentiableOp<"split"> {
   let summary = "cuts a tensor into consecutive pieces along one axis";
   let description = [{
     One result per entry of `sizes`, which must add up to the extent of `axis`. The
@@ -333,7 +333,7 @@ def Simclr_SplitOp : Simclr_InferredOp<"split"> {
   }];
 }
 
-def Simclr_SliceOp : Simclr_InferredOp<"slice"> {
+def Simclr_SliceOp : Simclr_DifferentiableOp<"slice"> {
   let summary = "a strided box of a tensor";
   let description = [{
     `output[i...] = input[offsets + i * strides ...]` with the result extents `sizes`.
@@ -352,7 +352,8 @@ def Simclr_SliceOp : Simclr_InferredOp<"slice"> {
   }];
 }
 
-def Simclr_ReshapeOp : Simclr_Op<"reshape", [Pure]> {
+def Simclr_ReshapeOp : Simclr_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Simclr_GradientOpInterface>]> {
   let summary = "same elements, new shape (row-major order)";
   let description = [{
     The result type gives the new shape; the element count and element type are unchanged.
@@ -371,7 +372,7 @@ def Simclr_ReshapeOp : Simclr_Op<"reshape", [Pure]> {
 // Normalisation along an axis
 //===----------------------------------------------------------------------===//
 
-def Simclr_SoftmaxOp : Simclr_InferredOp<"softmax"> {
+def Simclr_SoftmaxOp : Simclr_DifferentiableOp<"softmax"> {
   let summary = "softmax along one axis";
   let description = [{
     `exp(x - max) / sum(exp(x - max))` along `axis`. The selective-kernel block takes the
@@ -386,7 +387,7 @@ def Simclr_SoftmaxOp : Simclr_InferredOp<"softmax"> {
   let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
 }
 
-def Simclr_L2NormalizeOp : Simclr_InferredOp<"l2_normalize"> {
+def Simclr_L2NormalizeOp : Simclr_DifferentiableOp<"l2_normalize"> {
   let summary = "divides by the L2 norm along one axis";
   let description = [{
     `x / sqrt(max(sum(x^2), epsilon))` along `axis` (TensorFlow's `l2_normalize`;
@@ -406,7 +407,7 @@ def Simclr_L2NormalizeOp : Simclr_InferredOp<"l2_normalize"> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Simclr_ReduceOp<string mnemonic, string what> : Simclr_InferredOp<mnemonic> {
+class Simclr_ReduceOp<string mnemonic, string what> : Simclr_DifferentiableOp<mnemonic> {
   let summary = what # " over a set of axes";
   let description = [{
     Reduces the listed `axes` (distinct, in range); they are dropped from the result, or
@@ -432,7 +433,7 @@ def Simclr_ReduceMaxOp : Simclr_ReduceOp<"reduce_max", "maximum">;
 // Losses
 //===----------------------------------------------------------------------===//
 
-def Simclr_NtXentLossOp : Simclr_InferredOp<"nt_xent_loss"> {
+def Simclr_NtXentLossOp : Simclr_DifferentiableOp<"nt_xent_loss"> {
   let summary = "normalised-temperature cross entropy of SimCLR, with contrastive accuracy";
   let description = [{
     `embeddings` is `[2N, D]`: rows `[0, N)` are the (L2-normalised) projections of view a,
@@ -452,7 +453,7 @@ def Simclr_NtXentLossOp : Simclr_InferredOp<"nt_xent_loss"> {
   let assemblyFormat = "$embeddings `temperature` $temperature attr-dict `:` type($embeddings)";
 }
 
-def Simclr_SoftmaxCrossEntropyOp : Simclr_InferredOp<"softmax_cross_entropy"> {
+def Simclr_SoftmaxCrossEntropyOp : Simclr_DifferentiableOp<"softmax_cross_entropy"> {
   let summary = "mean softmax cross entropy against labels, with top-1 accuracy";
   let description = [{
     `logits` is `[N, C]`. `labels` is either `[N]` class indices (`i32`/`i64`) or `[N, C]`
@@ -470,7 +471,7 @@ def Simclr_SoftmaxCrossEntropyOp : Simclr_InferredOp<"softmax_cross_entropy"> {
   let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
 }
 
-def Simclr_DistillationLossOp : Simclr_InferredOp<"distillation_loss"> {
+def Simclr_DistillationLossOp : Simclr_DifferentiableOp<"distillation_loss"> {
   let summary = "cross entropy of the student against the teacher's softened predictions";
   let description = [{
     With `P_T = softmax(teacher_logits / t)`, returns the batch mean of
