@@ -1,0 +1,147 @@
+"""Whole training steps, differentiated by the compiler, against PyTorch's autograd.
+
+For each description: simclrc emits the step, simclr-opt --simclr-autodiff differentiates
+it, simclr-run evaluates it in float64 from random parameters; an independent PyTorch
+implementation of the same network (test/lib/simclr_reference.py) computes the loss, every
+gradient and the updated batch-norm statistics from the same parameters. All must agree to
+1e-9.
+
+Usage: step_vs_pytorch.py SIMCLRC SIMCLR_OPT SIMCLR_RUN WORKDIR
+"""
+import os
+import re
+import subprocess
+import sys
+
+import torch
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import safetensors_io  # noqa: E402
+import simclr_reference  # noqa: E402
+
+D = torch.float64
+
+TINY_SK = {"blocks": [1, 1], "block": "bottleneck", "base_width": 8, "sk_ratio": 0.0625,
+           "stem": "imagenet", "head": {"layers": 3, "output_dim": 8, "finetune_from_layer": 1}}
+TINY_BASIC = {"blocks": [1, 1], "block": "basic", "base_width": 4, "stem": "small",
+              "head": {"layers": 2, "output_dim": 6, "finetune_from_layer": 1}}
+
+CASES = {
+    "pretrain-sk": {"name": "tiny", "stage": "pretrain",
+                    "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 3},
+                    "network": TINY_SK, "loss": {"temperature": 0.2}},
+    "finetune-basic": {"name": "tiny", "stage": "finetune",
+                       "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
+                       "network": TINY_BASIC, "classifier": {"num_classes": 3}},
+    "linear-eval": {"name": "tiny", "stage": "linear_eval",
+                    "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
+                    "network": TINY_BASIC, "classifier": {"num_classes": 3}},
+    "distill-sk-to-basic": {"name": "tiny", "stage": "distill",
+                            "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 4},
+                            "teacher": TINY_SK, "network": dict(TINY_BASIC, stem="imagenet"),
+                            "classifier": {"num_classes": 3}, "loss": {"temperature": 2.0}},
+}
+
+DECLARATION = re.compile(r"simclr\.(parameter|state) @([\w.]+) : tensor<((?:\d+x)+)f32>")
+
+
+class Recording(dict):
+    """A parameter dictionary that remembers which entries were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
+
+
+def check(name, desc, tools, workdir):
+    simclrc, simclr_opt, simclr_run = tools
+    base = os.path.join(workdir, name)
+    with open(base + ".yaml", "w") as f:
+        yaml.safe_dump(desc, f)
+    run([simclrc, "--emit=mlir", base + ".yaml", "-o", base + ".mlir"])
+    run([simclr_opt, base + ".mlir", "--simclr-autodiff", "-o", base + ".grad.mlir"])
+    text = open(base + ".grad.mlir").read()
+    gradients = re.search(r"simclr\.gradients = \[([^\]]*)\]", text).group(1)
+    gradients = [g.strip().lstrip("@") for g in gradients.split(",")]
+
+    gen = torch.Generator().manual_seed(7)
+    params, state = {}, {}
+    for kind, symbol, dims in DECLARATION.findall(text):
+        shape = [int(d) for d in dims.rstrip("x").split("x")]
+        noise = torch.randn(shape, dtype=D, generator=gen)
+        if kind == "parameter":
+            is_gamma = symbol.endswith(".weight") and len(shape) == 1
+            params[symbol] = 1 + 0.2 * noise if is_gamma else 0.4 * noise
+        else:
+            state[symbol] = (1 + 0.2 * noise.abs()) if symbol.endswith("running_var") else 0.1 * noise
+    rows = desc["input"]["batch_size"] * (2 if desc["stage"] == "pretrain" else 1)
+    images = torch.randn(rows, desc["input"]["channels"], desc["input"]["height"],
+                         desc["input"]["width"], dtype=D, generator=gen)
+    inputs = {"arg0": images}
+    labels = None
+    if desc["stage"] in ("finetune", "linear_eval"):
+        labels = torch.randint(0, desc["classifier"]["num_classes"], (rows,), generator=gen,
+                               dtype=torch.int32)
+        inputs["arg1"] = labels
+    safetensors_io.write(base + ".in.safetensors", inputs)
+    safetensors_io.write(base + ".vars.safetensors", {**params, **state})
+    run([simclr_run, base + ".grad.mlir", "--function=train_step",
+         "--inputs=" + base + ".in.safetensors", "--variables=" + base + ".vars.safetensors",
+         "--outputs=" + base + ".out.safetensors",
+         "--variables-out=" + base + ".vars-out.safetensors"])
+    ours = safetensors_io.read(base + ".out.safetensors")
+    ours_after = safetensors_io.read(base + ".vars-out.safetensors")
+
+    leaves = Recording({k: v.clone().requires_grad_(k in gradients) for k, v in params.items()})
+    loss, accuracy, new_state = simclr_reference.train_step(desc, leaves, state, images, labels)
+    loss.backward()
+    failures = []
+
+    def compare(what, got, want):
+        error = (got - want).abs().max().item() / max(1.0, want.abs().max().item())
+        if got.shape != want.shape or error > 1e-9:
+            failures.append(f"{what}: relative error {error:.3g}")
+
+    compare("loss", ours["result0"], loss.detach())
+    compare("accuracy", ours["result1"], accuracy.detach())
+    trainable = sorted(k for k, v in leaves.items() if v.requires_grad)
+    if sorted(gradients) != trainable:
+        failures.append(f"gradient list {sorted(gradients)} != trainable {trainable}")
+    for i, symbol in enumerate(gradients):
+        want = leaves[symbol].grad
+        compare(f"d/d {symbol}", ours[f"result{2 + i}"],
+                want if want is not None else torch.zeros_like(params[symbol]))
+    for symbol, value in new_state.items():
+        compare(symbol, ours_after[symbol], value)
+    unused = sorted(set(params) - leaves.read)
+    if unused:
+        failures.append(f"declared but unused by the reference: {unused[:5]}")
+    for failure in failures:
+        print(f"{name}: MISMATCH {failure}")
+    if not failures:
+        print(f"{name}: ok (loss {loss.item():.6f}, {len(gradients)} gradients, "
+              f"{len(new_state)} running statistics)")
+    return not failures
+
+
+def main():
+    tools, workdir = sys.argv[1:4], sys.argv[4]
+    os.makedirs(workdir, exist_ok=True)
+    passed = sum(check(name, desc, tools, workdir) for name, desc in CASES.items())
+    print(f"{passed} passed, {len(CASES) - passed} failed")
+    return 0 if passed == len(CASES) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
