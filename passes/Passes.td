@@ -73,4 +73,38 @@ def Autodiff : Pass<"simclr-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
+  let summary = "Turns a differentiated step into one that updates its parameters";
+  let description = [{
+    Runs after `simclr-autodiff` on every function that carries `simclr.gradients` and
+    `simclr.optimizer`. It appends three `tensor<f32>` arguments, `step`, `warmup_steps`
+    and `total_steps`, computes the learning rate with `simclr.learning_rate` (peak = the
+    base rate scaled for the batch: `lr * B / 256` for linear scaling, `lr * sqrt(B)` for
+    square-root scaling), and for every gradient applies `simclr.lars_update` or
+    `simclr.momentum_update` to the parameter and a velocity `simclr.state` named
+    `velocity.<parameter>`, storing both back. Parameters of rank 1 (batch-norm scales and
+    offsets, biases) are excluded from weight decay and from LARS's trust ratio. The
+    gradient results are replaced by the learning rate: the step returns
+    `(loss, accuracy, learning_rate)`.
+
+    ```mlir
+    // after simclr-autodiff:
+    func.func @train_step(%x: ...) -> (tensor<f32>, tensor<f32>, tensor<64x3x3x3xf32>)
+        attributes {simclr.gradients = [@conv1.weight], simclr.optimizer = {...}}
+    // after simclr-optimizer:
+    func.func @train_step(%x: ..., %step: tensor<f32>, %warmup: tensor<f32>, %total: tensor<f32>)
+        -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+      ...
+      %lr = simclr.learning_rate %step, %warmup, %total peak 3.000000e-01
+      %v = simclr.load @velocity.conv1.weight : tensor<64x3x3x3xf32>
+      %w2, %v2 = simclr.lars_update %w, %dw, %v, %lr {...} : tensor<64x3x3x3xf32>
+      simclr.store %w2, @conv1.weight : tensor<64x3x3x3xf32>
+      simclr.store %v2, @velocity.conv1.weight : tensor<64x3x3x3xf32>
+      return %loss, %acc, %lr : tensor<f32>, tensor<f32>, tensor<f32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+}
+
 #endif // SIMCLR_PASSES_TD

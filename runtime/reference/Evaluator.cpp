@@ -228,6 +228,24 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
           outs.push_back(distillationBackward(in(0), in(1), in(2).data[0],
                                               l.getTemperature().convertToDouble()));
         })
+        // Optimizer ops.
+        .Case([&](LearningRateOp l) {
+          outs.push_back(Array({}, learningRate(l.getPeak().convertToDouble(), in(0).data[0],
+                                                in(1).data[0], in(2).data[0])));
+        })
+        .Case([&](LarsUpdateOp u) {
+          outs = larsUpdate(in(0), in(1), in(2), in(3).data[0],
+                            u.getMomentum().convertToDouble(),
+                            u.getWeightDecay().convertToDouble(),
+                            u.getTrustCoefficient().convertToDouble(), u.getExclude(),
+                            u.getNesterov());
+        })
+        .Case([&](MomentumUpdateOp u) {
+          outs = momentumUpdate(in(0), in(1), in(2), in(3).data[0],
+                                u.getMomentum().convertToDouble(),
+                                u.getWeightDecay().convertToDouble(), u.getExclude(),
+                                u.getNesterov());
+        })
         .Default([&](Operation *) { handled = false; });
     if (!handled)
       return fail(&op, "the reference evaluator does not run this op");

@@ -63,6 +63,13 @@ Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool
 Array distillationBackward(const Array &student, const Array &teacher, double gradLoss,
                            double temperature);
 
+// Optimizer ops.
+double learningRate(double peak, double step, double warmupSteps, double totalSteps);
+Arrays larsUpdate(const Array &w, const Array &g, const Array &v, double lr, double momentum,
+                  double weightDecay, double trustCoefficient, bool exclude, bool nesterov);
+Arrays momentumUpdate(const Array &w, const Array &g, const Array &v, double lr,
+                      double momentum, double weightDecay, bool exclude, bool nesterov);
+
 } // namespace mlir::simclr::reference
 
 #endif // SIMCLR_RUNTIME_REFERENCE_KERNELS_H

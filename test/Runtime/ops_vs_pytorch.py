@@ -309,6 +309,30 @@ case("distillation_loss_backward",
                       [a[0]], a[2], [0]))
 
 
+# --- optimizer ops ------------------------------------------------------------------------
+import simclr_reference  # noqa: E402
+
+for label, (step, warmup, total) in {"warmup": (2.0, 8.0, 40.0), "cosine": (20.0, 8.0, 40.0),
+                                     "end": (40.0, 8.0, 40.0), "no-warmup": (10.0, 0.0, 40.0)}.items():
+    sched = [torch.tensor(v, dtype=D) for v in (step, warmup, total)]
+    case(f"learning_rate-{label}", "%y = simclr.learning_rate %arg0, %arg1, %arg2 peak 0.3",
+         sched, lambda a, v: [torch.tensor(simclr_reference.learning_rate(
+             0.3, a[0].item(), a[1].item(), a[2].item()), dtype=D)])
+w, g, vel, lr = rand(4, 3), rand(4, 3), rand(4, 3), torch.tensor(0.05, dtype=D)
+case("lars_update-nesterov",
+     f"%y:2 = simclr.lars_update %arg0, %arg1, %arg2, %arg3 {{momentum = 0.9, nesterov, trust_coefficient = 0.001, weight_decay = 0.01}} : {ty(w)}",
+     [w, g, vel, lr],
+     lambda a, v: list(simclr_reference.lars(a[0], a[1], a[2], 0.05, 0.9, 0.01, 0.001, False, True)))
+case("lars_update-excluded",
+     f"%y:2 = simclr.lars_update %arg0, %arg1, %arg2, %arg3 {{exclude, momentum = 0.9, trust_coefficient = 0.001, weight_decay = 0.01}} : {ty(w)}",
+     [w, g, vel, lr],
+     lambda a, v: list(simclr_reference.lars(a[0], a[1], a[2], 0.05, 0.9, 0.01, 0.001, True)))
+case("momentum_update",
+     f"%y:2 = simclr.momentum_update %arg0, %arg1, %arg2, %arg3 {{momentum = 0.8, weight_decay = 0.01}} : {ty(w)}",
+     [w, g, vel, lr],
+     lambda a, v: list(simclr_reference.momentum_sgd(a[0], a[1], a[2], 0.05, 0.8, 0.01, False, False)))
+
+
 def results_of(body):
     """The SSA names a case body defines last, in order, for its return."""
     last = body.strip().split("\n")[-1].strip()
@@ -323,7 +347,7 @@ def module_text(body, args, outs, decls):
     names = [result] if count == 1 else [f"{result.split(':')[0]}#{i}" for i in range(count)]
     if body.startswith("%w = simclr.load"):  # the load/store case returns two values
         names = ["%y", "%s"]
-    types = ", ".join(ty(o) if o.dim() else "tensor<f32>" for o in outs)
+    types = ", ".join(ty(o) for o in outs)
     return (f"{decls}func.func @f({params}) -> ({types}) {{\n  {body}\n"
             f"  return {', '.join(names)} : {types}\n}}\n")
 

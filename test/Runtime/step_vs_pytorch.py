@@ -37,6 +37,22 @@ CASES = {
     "linear-eval": {"name": "tiny", "stage": "linear_eval",
                     "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
                     "network": TINY_BASIC, "classifier": {"num_classes": 3}},
+    "pretrain-sk-lars-update": {"name": "tiny", "stage": "pretrain",
+                                "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 3},
+                                "network": TINY_SK, "loss": {"temperature": 0.2},
+                                "optimizer": {"kind": "lars", "learning_rate": 0.3,
+                                              "lr_scaling": "linear", "momentum": 0.9,
+                                              "weight_decay": 0.001, "trust_coefficient": 0.001,
+                                              "warmup_epochs": 1, "epochs": 4}},
+    "linear-eval-nesterov-update": {"name": "tiny", "stage": "linear_eval",
+                                    "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
+                                    "network": TINY_BASIC, "classifier": {"num_classes": 3},
+                                    "optimizer": {"kind": "momentum", "learning_rate": 0.2,
+                                                  "momentum": 0.8, "nesterov": True,
+                                                  "weight_decay": 0.01}},
+    "finetune-sqrt-scaling-update": {"name": "tiny", "stage": "finetune",
+                                     "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
+                                     "network": TINY_BASIC, "classifier": {"num_classes": 3}},
     "distill-sk-to-basic": {"name": "tiny", "stage": "distill",
                             "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 4},
                             "teacher": TINY_SK, "network": dict(TINY_BASIC, stem="imagenet"),
@@ -74,13 +90,21 @@ def check(name, desc, tools, workdir):
     text = open(base + ".grad.mlir").read()
     gradients = re.search(r"simclr\.gradients = \[([^\]]*)\]", text).group(1)
     gradients = [g.strip().lstrip("@") for g in gradients.split(",")]
+    update = name.endswith("-update")
+    step_module = base + ".grad.mlir"
+    if update:  # the whole step: gradients consumed by the optimizer
+        step_module = base + ".step.mlir"
+        run([simclr_opt, base + ".grad.mlir", "--simclr-optimizer", "-o", step_module])
+        text = open(step_module).read()
 
     gen = torch.Generator().manual_seed(7)
     params, state = {}, {}
     for kind, symbol, dims in DECLARATION.findall(text):
         shape = [int(d) for d in dims.rstrip("x").split("x")]
         noise = torch.randn(shape, dtype=D, generator=gen)
-        if kind == "parameter":
+        if symbol.startswith("velocity."):
+            state[symbol] = 0.01 * noise
+        elif kind == "parameter":
             is_gamma = symbol.endswith(".weight") and len(shape) == 1
             params[symbol] = 1 + 0.2 * noise if is_gamma else 0.4 * noise
         else:
@@ -94,9 +118,13 @@ def check(name, desc, tools, workdir):
         labels = torch.randint(0, desc["classifier"]["num_classes"], (rows,), generator=gen,
                                dtype=torch.int32)
         inputs["arg1"] = labels
+    schedule = (3.0, 5.0, 20.0)  # step, warmup_steps, total_steps
+    if update:
+        for i, value in enumerate(schedule):
+            inputs[f"arg{len(inputs)}"] = torch.tensor(value, dtype=D)
     safetensors_io.write(base + ".in.safetensors", inputs)
     safetensors_io.write(base + ".vars.safetensors", {**params, **state})
-    run([simclr_run, base + ".grad.mlir", "--function=train_step",
+    run([simclr_run, step_module, "--function=train_step",
          "--inputs=" + base + ".in.safetensors", "--variables=" + base + ".vars.safetensors",
          "--outputs=" + base + ".out.safetensors",
          "--variables-out=" + base + ".vars-out.safetensors"])
@@ -118,19 +146,45 @@ def check(name, desc, tools, workdir):
     trainable = sorted(k for k, v in leaves.items() if v.requires_grad)
     if sorted(gradients) != trainable:
         failures.append(f"gradient list {sorted(gradients)} != trainable {trainable}")
-    for i, symbol in enumerate(gradients):
-        want = leaves[symbol].grad
-        compare(f"d/d {symbol}", ours[f"result{2 + i}"],
-                want if want is not None else torch.zeros_like(params[symbol]))
+    grads = {k: leaves[k].grad if leaves[k].grad is not None else torch.zeros_like(params[k])
+             for k in gradients}
+    if update:
+        opt = {"kind": "lars", "learning_rate": 0.3 if desc["stage"] == "pretrain" else 0.005,
+               "lr_scaling": "linear" if desc["stage"] == "pretrain" else "sqrt",
+               "momentum": 0.9, "weight_decay": 1e-6 if desc["stage"] == "pretrain" else 0.0,
+               "trust_coefficient": 0.001, "nesterov": False}
+        if desc["stage"] == "linear_eval":
+            opt.update(kind="momentum", learning_rate=0.1, nesterov=True, lr_scaling="linear")
+        opt.update(desc.get("optimizer", {}))
+        peak = simclr_reference.peak_learning_rate(opt, desc["input"]["batch_size"])
+        lr = simclr_reference.learning_rate(peak, *schedule)
+        compare("learning rate", ours["result2"], torch.tensor(lr, dtype=D))
+        for symbol in gradients:
+            w, v = params[symbol], state["velocity." + symbol]
+            exclude = w.dim() == 1
+            if opt["kind"] == "lars":
+                w2, v2 = simclr_reference.lars(w, grads[symbol], v, lr, opt["momentum"],
+                                               opt["weight_decay"], opt["trust_coefficient"],
+                                               exclude, opt["nesterov"])
+            else:
+                w2, v2 = simclr_reference.momentum_sgd(w, grads[symbol], v, lr, opt["momentum"],
+                                                       opt["weight_decay"], exclude,
+                                                       opt["nesterov"])
+            compare(f"updated {symbol}", ours_after[symbol], w2)
+            compare(f"updated velocity.{symbol}", ours_after["velocity." + symbol], v2)
+    else:
+        for i, symbol in enumerate(gradients):
+            compare(f"d/d {symbol}", ours[f"result{2 + i}"], grads[symbol])
     for symbol, value in new_state.items():
         compare(symbol, ours_after[symbol], value)
-    unused = sorted(set(params) - leaves.read)
+    unused = sorted(set(params) - leaves.read - {k for k in params if k.startswith("velocity.")})
     if unused:
         failures.append(f"declared but unused by the reference: {unused[:5]}")
     for failure in failures:
         print(f"{name}: MISMATCH {failure}")
     if not failures:
-        print(f"{name}: ok (loss {loss.item():.6f}, {len(gradients)} gradients, "
+        what = "updates" if update else "gradients"
+        print(f"{name}: ok (loss {loss.item():.6f}, {len(gradients)} {what}, "
               f"{len(new_state)} running statistics)")
     return not failures
 

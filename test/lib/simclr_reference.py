@@ -162,3 +162,41 @@ def train_step(desc, params, state, images, labels=None):
         loss = F.cross_entropy(logits, labels.long())
         acc = (logits.argmax(1) == labels.long()).to(D).mean()
     return loss, acc, net.new_state
+
+
+def peak_learning_rate(optimizer, batch):
+    """The base rate scaled for the batch: lr * B / 256 (linear) or lr * sqrt(B)."""
+    base = optimizer["learning_rate"]
+    if optimizer.get("lr_scaling", "linear") == "sqrt":
+        return base * batch ** 0.5
+    return base * batch / 256
+
+
+def learning_rate(peak, step, warmup, total):
+    """Linear warmup then cosine decay (the reference code's WarmUpAndCosineDecay)."""
+    if step < warmup:
+        return peak * step / warmup
+    decay = total - warmup
+    return peak * 0.5 * (1 + torch.cos(torch.tensor(torch.pi * min(step - warmup, decay) / decay,
+                                                    dtype=D)).item())
+
+
+def lars(w, g, v, lr, momentum, weight_decay, trust_coefficient, exclude, nesterov=False):
+    """SIMCLR.md: g += wd*w; trust = c*|w|/|g| (1 if a norm is 0 or excluded); v = m*v +
+    lr*trust*g; w -= v."""
+    if not exclude:
+        g = g + weight_decay * w
+    trust = 1.0
+    if not exclude and w.norm() > 0 and g.norm() > 0:
+        trust = trust_coefficient * w.norm() / g.norm()
+    v = momentum * v + lr * trust * g
+    update = momentum * v + lr * trust * g if nesterov else v
+    return w - update, v
+
+
+def momentum_sgd(w, g, v, lr, momentum, weight_decay, exclude, nesterov):
+    """torch.optim.SGD's update, written out."""
+    if not exclude:
+        g = g + weight_decay * w
+    v = momentum * v + g
+    return w - lr * (g + momentum * v if nesterov else v), v

@@ -266,3 +266,55 @@ LogicalResult SliceBackwardOp::verify() {
   return checkSlice(diag, input, getOffsets(), dy.getShape(), strides);
 }
 } // namespace mlir::simclr
+
+//===----------------------------------------------------------------------===//
+// Optimizer ops (SimclrOptimizerOps.td)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+LogicalResult shapeOf(LearningRateOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  if (!(op.getPeak().convertToDouble() >= 0.0))
+    return diag() << "expects a non-negative 'peak', got " << op.getPeak().convertToDouble();
+  results.push_back(scalarF32(op.getStep().getContext()));
+  return success();
+}
+
+LogicalResult updateShape(const ShapeDiag &diag, Value param,
+                          ArrayRef<std::pair<double, StringRef>> coefficients,
+                          SmallVectorImpl<Type> &results) {
+  auto type = staticTensor(diag, param, "param");
+  if (failed(type))
+    return failure();
+  for (auto [value, name] : coefficients)
+    if (!(value >= 0.0))
+      return diag() << "expects '" << name << "' to be non-negative, got " << value;
+  results.append({*type, *type});
+  return success();
+}
+
+LogicalResult shapeOf(LarsUpdateOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return updateShape(diag, op.getParam(),
+                     {{op.getMomentum().convertToDouble(), "momentum"},
+                      {op.getWeightDecay().convertToDouble(), "weight_decay"},
+                      {op.getTrustCoefficient().convertToDouble(), "trust_coefficient"}},
+                     results);
+}
+
+LogicalResult shapeOf(MomentumUpdateOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return updateShape(diag, op.getParam(),
+                     {{op.getMomentum().convertToDouble(), "momentum"},
+                      {op.getWeightDecay().convertToDouble(), "weight_decay"}},
+                     results);
+}
+
+} // namespace
+
+namespace mlir::simclr {
+SIMCLR_SHAPE_FUNCTION(LearningRateOp)
+SIMCLR_SHAPE_FUNCTION(LarsUpdateOp)
+SIMCLR_SHAPE_FUNCTION(MomentumUpdateOp)
+} // namespace mlir::simclr

@@ -58,8 +58,9 @@ def Simclr_FloatElement : AnyTypeOf<[F32, F16, BF16]>;
 def Simclr_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def Simclr_LabelTensor : RankedTensorOf<[I32, I64]>;
 def Simclr_ScalarF32 : 0DTensorOf<[F32]>;
-// The gradient of a loss, as an operand: buildable, so assembly formats need not spell it.
-def Simclr_GradLoss : 0DTensorOf<[F32]> {
+// A scalar operand (a loss gradient, a step count, a learning rate): buildable, so assembly
+// formats need not spell its type.
+def Simclr_F32Scalar : 0DTensorOf<[F32]> {
   let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
 }
 

@@ -299,7 +299,7 @@ def Simclr_NtXentLossBackwardOp : Simclr_InferredOp<"nt_xent_loss_backward"> {
     %dz = simclr.nt_xent_loss_backward %z, %dl temperature 1.000000e-01 : tensor<8x128xf32>
     ```
   }];
-  let arguments = (ins Simclr_FloatTensor:$embeddings, Simclr_GradLoss:$grad_loss,
+  let arguments = (ins Simclr_FloatTensor:$embeddings, Simclr_F32Scalar:$grad_loss,
                        F32Attr:$temperature);
   let results = (outs Simclr_FloatTensor:$grad_embeddings);
   let assemblyFormat = [{
@@ -317,7 +317,7 @@ def Simclr_SoftmaxCrossEntropyBackwardOp
   }];
   let arguments = (ins Simclr_FloatTensor:$logits,
                        AnyTypeOf<[Simclr_LabelTensor, Simclr_FloatTensor]>:$labels,
-                       Simclr_GradLoss:$grad_loss);
+                       Simclr_F32Scalar:$grad_loss);
   let results = (outs Simclr_FloatTensor:$grad_logits);
   let assemblyFormat = [{
     $logits `,` $labels `,` $grad_loss attr-dict `:` type($logits) `,` type($labels)
@@ -336,7 +336,7 @@ def Simclr_DistillationLossBackwardOp : Simclr_InferredOp<"distillation_loss_bac
     ```
   }];
   let arguments = (ins Simclr_FloatTensor:$student_logits,
-                       Simclr_FloatTensor:$teacher_logits, Simclr_GradLoss:$grad_loss,
+                       Simclr_FloatTensor:$teacher_logits, Simclr_F32Scalar:$grad_loss,
                        F32Attr:$temperature);
   let results = (outs Simclr_FloatTensor:$grad_student_logits);
   let assemblyFormat = [{

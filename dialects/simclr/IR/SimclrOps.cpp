@@ -52,27 +52,26 @@ LogicalResult StateOp::verify() {
   return success();
 }
 
-/// The declared type of the parameter or state that `name` refers to.
+/// The declared type of the parameter or state that `name` refers to. Frozen parameters
+/// may be read but not written.
 static FailureOr<Type> lookupDeclaredType(Operation *op, FlatSymbolRefAttr name,
-                                          SymbolTableCollection &symbols,
-                                          bool allowParameter) {
+                                          SymbolTableCollection &symbols, bool forWriting) {
   Operation *decl = symbols.lookupNearestSymbolFrom(op, name.getAttr());
   if (!decl)
     return op->emitOpError() << "refers to unknown symbol " << name;
   if (auto state = llvm::dyn_cast<StateOp>(decl))
     return state.getType();
   if (auto param = llvm::dyn_cast<ParameterOp>(decl)) {
-    if (allowParameter)
-      return param.getType();
-    return op->emitOpError() << "cannot write parameter " << name
-                             << "; only simclr.state symbols are stored";
+    if (forWriting && param.getFrozen())
+      return op->emitOpError() << "cannot write frozen parameter " << name;
+    return param.getType();
   }
   return op->emitOpError() << "refers to " << name
                            << ", which is not a simclr.parameter or simclr.state";
 }
 
 LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbols) {
-  auto declared = lookupDeclaredType(*this, getNameAttr(), symbols, /*allowParameter=*/true);
+  auto declared = lookupDeclaredType(*this, getNameAttr(), symbols, /*forWriting=*/false);
   if (failed(declared))
     return failure();
   if (*declared != getType())
@@ -82,8 +81,7 @@ LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbols) {
 }
 
 LogicalResult StoreOp::verifySymbolUses(SymbolTableCollection &symbols) {
-  auto declared =
-      lookupDeclaredType(*this, getNameAttr(), symbols, /*allowParameter=*/false);
+  auto declared = lookupDeclaredType(*this, getNameAttr(), symbols, /*forWriting=*/true);
   if (failed(declared))
     return failure();
   if (*declared != getValue().getType())

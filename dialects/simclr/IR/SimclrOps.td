@@ -80,11 +80,11 @@ def Simclr_LoadOp : Simclr_Op<"load", [
 
 def Simclr_StoreOp : Simclr_Op<"store", [
     DeclareOpInterfaceMethods<SymbolUserOpInterface>, MemoryEffects<[MemWrite]>]> {
-  let summary = "writes a state tensor";
+  let summary = "writes a state tensor or a parameter";
   let description = [{
-    Replaces the value of a `simclr.state` symbol, e.g. with the updated batch-norm running
-    statistics of a training step. Parameters are not written this way: their updates are
-    the optimizer's business.
+    Replaces the value of a `simclr.state` symbol (the updated batch-norm running statistics
+    of a training step, an optimizer's velocity) or of a `simclr.parameter` that is not
+    `frozen` (the optimizer's update).
 
     ```mlir
     simclr.store %new_mean, @"bn1.running_mean" : tensor<64xf32>
@@ -495,5 +495,6 @@ def Simclr_DistillationLossOp : Simclr_DifferentiableOp<"distillation_loss"> {
 }
 
 include "SimclrGradientOps.td"
+include "SimclrOptimizerOps.td"
 
 #endif // SIMCLR_OPS_TD

@@ -110,3 +110,27 @@ func.func @distill(%s: tensor<4x10xf32>, %g: tensor<f32>) {
   %ds = simclr.distillation_loss_backward %s, %s, %g temperature 0.0 : tensor<4x10xf32>
   return
 }
+
+// -----
+
+func.func @lars_types(%w: tensor<4x8xf32>, %g: tensor<4x4xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{'simclr.lars_update' op failed to verify that all of {param, grad, velocity} have same type}}
+  %a:2 = "simclr.lars_update"(%w, %g, %w, %lr) {momentum = 0.9, weight_decay = 0.0, trust_coefficient = 0.001} : (tensor<4x8xf32>, tensor<4x4xf32>, tensor<4x8xf32>, tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>)
+  return
+}
+
+// -----
+
+func.func @momentum_negative(%w: tensor<4x8xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{expects 'momentum' to be non-negative, got -5.000000e-01}}
+  %a, %b = simclr.momentum_update %w, %w, %w, %lr {momentum = -0.5, weight_decay = 0.0} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @learning_rate_peak(%s: tensor<f32>) {
+  // expected-error @+1 {{expects a non-negative 'peak', got -1}}
+  %lr = simclr.learning_rate %s, %s, %s peak -1.0
+  return
+}

@@ -435,9 +435,9 @@ func.func @load_function() {
 
 // -----
 
-simclr.parameter @w : tensor<4xf32> {group = "head", init = "zeros"}
-func.func @store_parameter(%v: tensor<4xf32>) {
-  // expected-error @+1 {{cannot write parameter @w; only simclr.state symbols are stored}}
+simclr.parameter @w : tensor<4xf32> {frozen, group = "teacher.head", init = "zeros"}
+func.func @store_frozen_parameter(%v: tensor<4xf32>) {
+  // expected-error @+1 {{cannot write frozen parameter @w}}
   simclr.store %v, @w : tensor<4xf32>
   return
 }
