@@ -41,6 +41,8 @@ def Simclr_Dialect : Dialect {
     * `simclr.loss`: a dictionary of loss settings (`temperature`, ...).
     * `simclr.input`: a dictionary describing the input batch (`batch_size`, `channels`,
       `height`, `width`, `views`).
+    * `simclr.gradients`: the parameters whose gradients `simclr-autodiff` appended to a
+      function's results, in order.
   }];
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
