@@ -10,7 +10,11 @@
 
 #include "passes/ModelStats.h"
 #include "dialects/simclr/IR/SimclrOps.h"
+#include "passes/MemoryPlan.h"
 #include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -114,6 +118,28 @@ ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
   return stats;
 }
 
+void mlir::simclr::computeTrainingStepStats(ModuleOp module, ModelStats &stats) {
+  func::FuncOp step = findStepFunction(module);
+  if (!step || !step->hasAttr("simclr.optimizer"))
+    return;
+  OwningOpRef<ModuleOp> copy = module.clone();
+  PassManager pm(module.getContext());
+  buildTrainingStepPipeline(pm);
+  // A module the pipeline cannot compile simply has no training figures.
+  ScopedDiagnosticHandler quiet(module.getContext(), [](Diagnostic &) { return success(); });
+  if (failed(pm.run(*copy)))
+    return;
+  func::FuncOp trained = findStepFunction(*copy);
+  trained.walk([&](Operation *op) {
+    if (llvm::isa<KernelOp, Conv2DOp, Conv2DBackwardInputOp, Conv2DBackwardFilterOp, DenseOp,
+                  MatmulOp>(op))
+      ++stats.trainingKernels;
+  });
+  MemoryPlan plan = planMemory(trained);
+  stats.trainingArenaBytes = plan.arenaBytes;
+  stats.trainingBufferBytes = plan.bufferBytes;
+}
+
 void mlir::simclr::printModelStats(const ModelStats &stats, llvm::raw_ostream &os) {
   if (!stats.model.empty())
     os << "model: " << stats.model << "\n";
@@ -131,6 +157,11 @@ void mlir::simclr::printModelStats(const ModelStats &stats, llvm::raw_ostream &o
   os << "step_forward_macs_per_image: " << stats.stepMacsPerImage << "\n";
   os << "step_batch_rows: " << stats.batchRows << "\n";
   os << "activation_bytes: " << stats.activationBytes << "\n";
+  if (stats.trainingKernels == 0)
+    return;
+  os << "training_step_kernels: " << stats.trainingKernels << "\n";
+  os << "training_step_buffer_bytes: " << stats.trainingBufferBytes << "\n";
+  os << "training_step_planned_peak_bytes: " << stats.trainingArenaBytes << "\n";
 }
 
 namespace {

@@ -28,11 +28,19 @@ struct ModelStats {
   int64_t stepMacsPerImage = 0;   ///< every conv and dense op of the step, per image
   int64_t batchRows = 0;          ///< leading extent of the step's first argument
   int64_t activationBytes = 0;    ///< bytes of every tensor the step's compute ops produce
+  /// After the training-step pipeline (forward, backward, optimizer), when it applies:
+  int64_t trainingKernels = 0;    ///< fused kernels + library calls of the whole step
+  int64_t trainingArenaBytes = 0; ///< planned arena of the whole step
+  int64_t trainingBufferBytes = 0; ///< the same buffers without reuse
 };
 
 /// Computes the figures for `module`. The step function is the one that carries a
 /// `simclr.stage` attribute, else the first function in the module.
 ModelStats computeModelStats(ModuleOp module);
+
+/// Runs the training-step pipeline on a copy of `module` and fills the training figures of
+/// `stats`; leaves them 0 when the module has no step the pipeline can compile.
+void computeTrainingStepStats(ModuleOp module, ModelStats &stats);
 
 /// Prints one `key: value` line per figure.
 void printModelStats(const ModelStats &stats, llvm::raw_ostream &os);

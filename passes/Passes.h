@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 namespace mlir::simclr {
 
@@ -12,6 +13,11 @@ namespace mlir::simclr {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+/// The training-step pipeline: simclr-autodiff, simclr-optimizer, canonicalize,
+/// simclr-fuse-kernels, simclr-plan-memory. Registered as `simclr-training-step`.
+void buildTrainingStepPipeline(OpPassManager &pm);
+void registerTrainingStepPipeline();
 
 } // namespace mlir::simclr
 

@@ -107,4 +107,49 @@ def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::simclr::SimclrDialect"];
 }
 
+def FuseKernels : Pass<"simclr-fuse-kernels", "::mlir::ModuleOp"> {
+  let summary = "Groups the work between library calls into fused kernels";
+  let description = [{
+    Convolutions and matrix products (`conv2d`, its gradients, `dense`, `matmul`) are
+    library calls (oneDNN, cuDNN, cuBLAS). Everything else that computes (batch norm and
+    its gradient, ReLU, residual adds, pooling, softmax, normalisation, the losses and
+    their gradients, the optimizer updates) is grouped: each maximal run of such ops
+    between two library calls becomes one `simclr.kernel`. Loads and constants inside a
+    run move before the kernel and stores after it; a load that reads a symbol stored
+    earlier in the run ends the run instead.
+
+    ```mlir
+    %c = simclr.conv2d %x, %w ...
+    %y, %m, %v = simclr.batch_norm_train %c ...
+    %r = simclr.relu %y ...
+    %s = simclr.add %r, %x ...
+    ```
+
+    becomes
+
+    ```mlir
+    %c = simclr.conv2d %x, %w ...
+    %k:3 = simclr.kernel (%c, ..., %x) : (...) -> (...) {
+      ... batch_norm_train, relu, add ...
+      simclr.yield ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+}
+
+def PlanMemory : Pass<"simclr-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Assigns every intermediate tensor of a step an offset in one arena";
+  let description = [{
+    For every function with `simclr.stage`: each tensor produced by a top-level op
+    (kernel outputs, library-call results; not loads, which read parameter storage, nor
+    constants) is live from its definition to its last use, and gets a byte offset in a
+    single arena, reusing the space of tensors that are dead by then (greedy first fit,
+    largest first). Offsets are recorded on each op as `simclr.offsets` (one per result,
+    -1 for a result that needs no buffer), the arena size on the function as
+    `simclr.arena_bytes`.
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+}
+
 #endif // SIMCLR_PASSES_TD

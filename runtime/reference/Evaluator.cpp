@@ -33,46 +33,54 @@ Array::Array(std::vector<int64_t> shape, double fill) : shape(std::move(shape)) 
 
 
 namespace mlir::simclr::reference {
+namespace {
+// Errors read like the compiler's: "file:line:col: error: 'op' message".
+llvm::Error failAt(Operation *op, const llvm::Twine &message) {
+  std::string where = "<unknown location>";
+  op->getLoc()->walk([&](Location loc) {
+    if (auto file = llvm::dyn_cast<FileLineColLoc>(loc)) {
+      where = (file.getFilename().getValue() + ":" + llvm::Twine(file.getLine()) + ":" +
+               llvm::Twine(file.getColumn()))
+                  .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 where + ": error: '" + op->getName().getStringRef() + "' " +
+                                     message);
+}
+} // namespace
+
 llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
                                                   const std::vector<Array> &args) {
-  // Errors read like the compiler's: "file:line:col: error: 'op' message".
-  auto fail = [](Operation *op, const llvm::Twine &message) {
-    std::string where = "<unknown location>";
-    op->getLoc()->walk([&](Location loc) {
-      if (auto file = llvm::dyn_cast<FileLineColLoc>(loc)) {
-        where = (file.getFilename().getValue() + ":" + llvm::Twine(file.getLine()) + ":" +
-                 llvm::Twine(file.getColumn()))
-                    .str();
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   where + ": error: '" + op->getName().getStringRef() +
-                                       "' " + message);
-  };
   auto func = module.lookupSymbol<func::FuncOp>(name);
   if (!func)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "no function @" + name + " in the module");
   if (args.size() != func.getNumArguments())
-    return fail(func, "takes " + llvm::Twine(func.getNumArguments()) + " argument(s), got " +
+    return failAt(func, "takes " + llvm::Twine(func.getNumArguments()) + " argument(s), got " +
                           llvm::Twine(args.size()));
-  llvm::DenseMap<Value, Array> values;
-  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+  for (auto [i, arg] : llvm::enumerate(func.getArguments()))
     if (args[i].shape != shapeOf(arg))
-      return fail(func, "argument #" + llvm::Twine(i) + " has the wrong shape");
-    values[arg] = args[i];
-  }
+      return failAt(func, "argument #" + llvm::Twine(i) + " has the wrong shape");
+  return runBlock(func.getBody().front(), args);
+}
 
-  for (Operation &op : func.getBody().front()) {
+llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
+                                                       const std::vector<Array> &args) {
+  llvm::DenseMap<Value, Array> values;
+  for (auto [arg, value] : llvm::zip(block.getArguments(), args))
+    values[arg] = value;
+
+  for (Operation &op : block) {
     auto in = [&](unsigned i) -> const Array & { return values.find(op.getOperand(i))->second; };
     auto optional = [&](Value v) -> const Array * {
       return v ? &values.find(v)->second : nullptr;
     };
-    if (auto ret = llvm::dyn_cast<func::ReturnOp>(op)) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
       std::vector<Array> results;
-      for (Value v : ret.getOperands())
+      for (Value v : op.getOperands())
         results.push_back(values.find(v)->second);
       return results;
     }
@@ -228,6 +236,17 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
           outs.push_back(distillationBackward(in(0), in(1), in(2).data[0],
                                               l.getTemperature().convertToDouble()));
         })
+        .Case([&](KernelOp kernel) {
+          Arrays inputs;
+          for (Value v : kernel.getInputs())
+            inputs.push_back(values.find(v)->second);
+          auto results = runBlock(kernel.getBody().front(), inputs);
+          if (!results) {
+            invalid = llvm::toString(results.takeError());
+            return;
+          }
+          outs = std::move(*results);
+        })
         // Optimizer ops.
         .Case([&](LearningRateOp l) {
           outs.push_back(Array({}, learningRate(l.getPeak().convertToDouble(), in(0).data[0],
@@ -248,16 +267,16 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
         })
         .Default([&](Operation *) { handled = false; });
     if (!handled)
-      return fail(&op, "the reference evaluator does not run this op");
+      return failAt(&op, "the reference evaluator does not run this op");
     if (!invalid.empty())
-      return fail(&op, invalid);
+      return failAt(&op, invalid);
     if (!missing.empty())
-      return fail(&op, "no value of the declared shape for variable '" + missing + "'");
+      return failAt(&op, "no value of the declared shape for variable '" + missing + "'");
     if (outs.size() != op.getNumResults())
-      return fail(&op, "internal error: wrong number of results");
+      return failAt(&op, "internal error: wrong number of results");
     for (auto [result, value] : llvm::zip(op.getResults(), outs))
       values[result] = std::move(value);
   }
-  return fail(func, "function has no return");
+  return failAt(block.getParentOp(), "block has no terminator");
 }
 } // namespace mlir::simclr::reference

@@ -8,6 +8,7 @@
 #ifndef SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
 #define SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
 
+#include "mlir/IR/Block.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -43,6 +44,11 @@ public:
                                          const std::vector<Array> &args);
 
 private:
+  /// Runs a block whose arguments take `args`; returns the operands of its terminator
+  /// (func.return or simclr.yield).
+  llvm::Expected<std::vector<Array>> runBlock(mlir::Block &block,
+                                              const std::vector<Array> &args);
+
   mlir::ModuleOp module;
 };
 

@@ -86,7 +86,9 @@ def check(name, desc, tools, workdir):
     with open(base + ".yaml", "w") as f:
         yaml.safe_dump(desc, f)
     run([simclrc, "--emit=mlir", base + ".yaml", "-o", base + ".mlir"])
-    run([simclr_opt, base + ".mlir", "--simclr-autodiff", "-o", base + ".grad.mlir"])
+    # Differentiated, fused into kernels and memory-planned: what the runtime will run.
+    lowering = ["--simclr-fuse-kernels", "--simclr-plan-memory"]
+    run([simclr_opt, base + ".mlir", "--simclr-autodiff", *lowering, "-o", base + ".grad.mlir"])
     text = open(base + ".grad.mlir").read()
     gradients = re.search(r"simclr\.gradients = \[([^\]]*)\]", text).group(1)
     gradients = [g.strip().lstrip("@") for g in gradients.split(",")]
@@ -94,7 +96,8 @@ def check(name, desc, tools, workdir):
     step_module = base + ".grad.mlir"
     if update:  # the whole step: gradients consumed by the optimizer
         step_module = base + ".step.mlir"
-        run([simclr_opt, base + ".grad.mlir", "--simclr-optimizer", "-o", step_module])
+        run([simclr_opt, base + ".mlir", "--simclr-autodiff", "--simclr-optimizer", *lowering,
+             "-o", step_module])
         text = open(step_module).read()
 
     gen = torch.Generator().manual_seed(7)

@@ -22,6 +22,7 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
   mlir::registerTransformsPasses();
   mlir::simclr::registerSimclrPasses();
+  mlir::simclr::registerTrainingStepPipeline();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "simclr dialect optimizer driver\n", registry));
 }

@@ -65,8 +65,11 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  if (stats)
-    mlir::simclr::printModelStats(mlir::simclr::computeModelStats(*module), llvm::outs());
+  if (stats) {
+    mlir::simclr::ModelStats figures = mlir::simclr::computeModelStats(*module);
+    mlir::simclr::computeTrainingStepStats(*module, figures);
+    mlir::simclr::printModelStats(figures, llvm::outs());
+  }
   if (emit == Emit::Mlir) {
     std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);

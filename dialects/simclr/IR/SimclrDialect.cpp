@@ -158,5 +158,17 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                             {"batch_size", "channels", "height", "width"});
   if (name == "simclr.gradients")
     return verifyGradientList(op, value);
+  if (name == "simclr.offsets") {
+    auto offsets = llvm::dyn_cast<DenseI64ArrayAttr>(value);
+    if (!offsets || offsets.size() != static_cast<int64_t>(op->getNumResults()))
+      return op->emitOpError() << "expects 'simclr.offsets' to hold one offset per result";
+    return success();
+  }
+  if (name == "simclr.arena_bytes") {
+    auto bytes = llvm::dyn_cast<IntegerAttr>(value);
+    if (!bytes || bytes.getInt() < 0)
+      return op->emitOpError() << "expects 'simclr.arena_bytes' to be a non-negative integer";
+    return success();
+  }
   return op->emitOpError() << "has unknown simclr dialect attribute '" << name << "'";
 }

@@ -102,6 +102,20 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+LogicalResult KernelOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError() << "expects one block argument per input, of the input's type";
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != getOutputs().getTypes())
+    return emitOpError() << "yields " << yield.getValues().size()
+                         << " value(s) whose types differ from its results";
+  for (Operation &op : body.without_terminator())
+    if (!isPure(&op))
+      return op.emitOpError() << "cannot be part of a kernel: kernels hold pure ops only";
+  return success();
+}
+
 #include "dialects/simclr/IR/SimclrInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES

@@ -134,3 +134,40 @@ func.func @learning_rate_peak(%s: tensor<f32>) {
   %lr = simclr.learning_rate %s, %s, %s peak -1.0
   return
 }
+
+// -----
+
+func.func @kernel_arguments(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{expects one block argument per input, of the input's type}}
+  %k = simclr.kernel(%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<4x2xf32>):
+    %r = simclr.relu %a : tensor<4x2xf32>
+    %b = simclr.reshape %r : tensor<4x2xf32> -> tensor<2x4xf32>
+    simclr.yield %b : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @kernel_results(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{yields 1 value(s) whose types differ from its results}}
+  %k = simclr.kernel(%x) : (tensor<2x4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    simclr.yield %a : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+simclr.state @s : tensor<2x4xf32> {init = "zeros"}
+func.func @kernel_impure(%x: tensor<2x4xf32>) {
+  %k = simclr.kernel(%x) : (tensor<2x4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    // expected-error @+1 {{cannot be part of a kernel: kernels hold pure ops only}}
+    simclr.store %a, @s : tensor<2x4xf32>
+    simclr.yield %a : tensor<2x4xf32>
+  }
+  return
+}

@@ -76,3 +76,19 @@ func.func @optimizer(%w: tensor<4x8xf32>, %g: tensor<4x8xf32>, %v: tensor<4x8xf3
   %w3, %v3 = simclr.momentum_update %w2, %g, %v2, %lr {momentum = 0.9, weight_decay = 0.0} : tensor<4x8xf32>
   return %lr, %w3, %v3 : tensor<f32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func.func @kernel
+func.func @kernel(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
+  // CHECK: %{{.*}}:2 = simclr.kernel(%{{.*}}, %{{.*}}) : (tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
+  // CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<2x4xf32>, %[[B:.*]]: tensor<2x4xf32>):
+  // CHECK-NEXT: %[[S:.*]] = simclr.add %[[A]], %[[B]]
+  // CHECK-NEXT: %[[R:.*]] = simclr.reduce_sum %[[S]] axes [0]
+  // CHECK-NEXT: simclr.yield %[[S]], %[[R]] : tensor<2x4xf32>, tensor<4xf32>
+  %k:2 = simclr.kernel(%x, %y) : (tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>):
+    %s = simclr.add %a, %b : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+    %r = simclr.reduce_sum %s axes [0] : tensor<2x4xf32> -> tensor<4xf32>
+    simclr.yield %s, %r : tensor<2x4xf32>, tensor<4xf32>
+  }
+  return %k#0, %k#1 : tensor<2x4xf32>, tensor<4xf32>
+}

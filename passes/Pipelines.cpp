@@ -1,0 +1,21 @@
+//===- Pipelines.cpp - the training-step pass pipeline ---------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
+  pm.addPass(createAutodiff());
+  pm.addPass(createOptimizer());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createFuseKernels());
+  pm.addPass(createPlanMemory());
+}
+
+void mlir::simclr::registerTrainingStepPipeline() {
+  PassPipelineRegistration<>(
+      "simclr-training-step",
+      "Differentiate a step, add its optimizer, fuse it into kernels and plan its memory",
+      buildTrainingStepPipeline);
+}
