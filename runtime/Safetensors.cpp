@@ -1,11 +1,10 @@
 //===- Safetensors.cpp - reading and writing safetensors files -------------===//
 
 #include "runtime/Safetensors.h"
+#include "runtime/FileUtils.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -167,30 +166,7 @@ std::string mlir::simclr::runtime::serializeSafetensors(
   return out;
 }
 
-llvm::Error mlir::simclr::runtime::writeSafetensors(StringRef path, const TensorMap &tensors,
-                                             const std::map<std::string, std::string> &metadata) {
-  std::string bytes = serializeSafetensors(tensors, metadata);
-  llvm::SmallString<256> temporary;
-  int fd;
-  StringRef directory = llvm::sys::path::parent_path(path);
-  llvm::SmallString<256> model(directory.empty() ? "." : directory);
-  llvm::sys::path::append(model, llvm::sys::path::filename(path) + ".tmp-%%%%%%");
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temporary))
-    return error(path, "cannot create a temporary file: " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << bytes;
-    os.flush();
-    if (os.has_error()) {
-      std::string message = os.error().message();
-      os.clear_error();
-      llvm::sys::fs::remove(temporary);
-      return error(path, "cannot write: " + message);
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
-    llvm::sys::fs::remove(temporary);
-    return error(path, "cannot replace the file: " + ec.message());
-  }
-  return llvm::Error::success();
+llvm::Error mlir::simclr::runtime::writeSafetensors(
+    StringRef path, const TensorMap &tensors, const std::map<std::string, std::string> &metadata) {
+  return writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }

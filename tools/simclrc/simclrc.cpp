@@ -11,6 +11,12 @@
 
 #include "frontend/LoadModule.h"
 #include "passes/ModelStats.h"
+#include "passes/Passes.h"
+#include "runtime/FileUtils.h"
+#include "runtime/module/Writer.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -27,11 +33,17 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("simclrc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<description.yaml | model.mlir>"),
                                       cl::Required, cl::cat(category));
-enum class Emit { None, Mlir };
-static cl::opt<Emit> emit("emit", cl::desc("What to write"), cl::init(Emit::None),
-                          cl::values(clEnumValN(Emit::None, "none", "nothing"),
-                                     clEnumValN(Emit::Mlir, "mlir", "the simclr dialect")),
-                          cl::cat(category));
+enum class Emit { None, Mlir, Step, Module };
+static cl::opt<Emit> emit(
+    "emit", cl::desc("What to write"), cl::init(Emit::None),
+    cl::values(clEnumValN(Emit::None, "none", "nothing"),
+               clEnumValN(Emit::Mlir, "mlir", "the simclr dialect, as the frontend builds it"),
+               clEnumValN(Emit::Step, "step",
+                          "the simclr dialect after simclr-training-step (backward, "
+                          "optimizer, kernels, memory plan)"),
+               clEnumValN(Emit::Module, "module",
+                          "the compiled module file (needs -o), see docs/MODULE.md")),
+    cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
 
@@ -70,7 +82,33 @@ int main(int argc, char **argv) {
     mlir::simclr::computeTrainingStepStats(*module, figures);
     mlir::simclr::printModelStats(figures, llvm::outs());
   }
-  if (emit == Emit::Mlir) {
+  if (emit == Emit::Step || emit == Emit::Module) {
+    // Compile the step unless the input already is a compiled one.
+    bool compiled = false;
+    for (auto func : module->getOps<mlir::func::FuncOp>())
+      compiled |= func->hasAttr("simclr.arena_bytes");
+    if (!compiled) {
+      mlir::PassManager pm(&context);
+      mlir::simclr::buildTrainingStepPipeline(pm);
+      if (mlir::failed(pm.run(*module)))
+        return 1;
+    }
+  }
+  if (emit == Emit::Module) {
+    if (outputPath == "-") {
+      llvm::errs() << inputPath << ": error: --emit=module writes a binary file; give -o\n";
+      return 1;
+    }
+    auto bytes = mlir::simclr::serializeModule(*module);
+    if (mlir::failed(bytes))
+      return 1;
+    if (llvm::Error error = mlir::simclr::runtime::writeFileAtomically(
+            outputPath, llvm::StringRef(reinterpret_cast<const char *>(bytes->data()),
+                                        bytes->size()))) {
+      llvm::errs() << llvm::toString(std::move(error)) << "\n";
+      return 1;
+    }
+  } else if (emit == Emit::Mlir || emit == Emit::Step) {
     std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);
     if (!output) {

@@ -1,0 +1,235 @@
+//===- Writer.cpp - compiled simclr modules -> module files ----------------===//
+//
+// Lowers each function to a flat schedule: every top-level op other than loads, constants
+// and the return becomes an instruction whose operands are references to an argument, a
+// variable (parameters and state are used in place), a constant, or a buffer at the
+// offset the memory plan gave it. Kernels are stored once each as kernel IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/module/Writer.h"
+#include "dialects/simclr/IR/SimclrOps.h"
+#include "passes/MemoryPlan.h"
+#include "runtime/module/Format.h"
+#include "runtime/module/Module_generated.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OperationSupport.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+namespace {
+
+FailureOr<format::DType> dtypeOf(Operation *op, Type type) {
+  Type element = llvm::cast<RankedTensorType>(type).getElementType();
+  if (element.isF32())
+    return format::DType::F32;
+  if (element.isF16())
+    return format::DType::F16;
+  if (element.isBF16())
+    return format::DType::BF16;
+  if (element.isInteger(32))
+    return format::DType::I32;
+  if (element.isInteger(64))
+    return format::DType::I64;
+  return op->emitError() << "the module format has no element type " << element;
+}
+
+std::string printed(Attribute attr) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  attr.print(os);
+  return text;
+}
+
+class Serializer {
+public:
+  explicit Serializer(ModuleOp module) : module(module) {}
+
+  FailureOr<std::vector<uint8_t>> run() {
+    for (Operation &op : module.getBody()->getOperations()) {
+      if (auto param = llvm::dyn_cast<ParameterOp>(op)) {
+        if (failed(addVariable(param, param.getSymName(), format::VariableKind::Parameter,
+                               param.getType(), param.getGroup(), param.getInit(),
+                               param.getInitStd() ? param.getInitStd()->convertToDouble() : 0.0,
+                               param.getFrozen())))
+          return failure();
+      } else if (auto state = llvm::dyn_cast<StateOp>(op)) {
+        if (failed(addVariable(state, state.getSymName(), format::VariableKind::State,
+                               state.getType(), "", state.getInit(), 0.0, false)))
+          return failure();
+      }
+    }
+    std::vector<flatbuffers::Offset<format::EntryPoint>> entries;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      auto entry = addEntryPoint(func);
+      if (failed(entry))
+        return failure();
+      entries.push_back(*entry);
+    }
+    std::vector<flatbuffers::Offset<format::KeyValue>> metadata;
+    for (auto &[key, value] : meta)
+      metadata.push_back(format::CreateKeyValueDirect(fbb, key.c_str(), value.c_str()));
+    auto root = format::CreateModule(
+        fbb, kModuleVersion,
+        fbb.CreateString(module.getSymName() ? module.getSymName()->str() : ""),
+        fbb.CreateVectorOfSortedTables(&metadata), fbb.CreateVector(variables),
+        fbb.CreateVector(constants), fbb.CreateVector(kernels), fbb.CreateVector(entries));
+    format::FinishModuleBuffer(fbb, root);
+
+    return wrapModulePayload(llvm::ArrayRef<uint8_t>(fbb.GetBufferPointer(), fbb.GetSize()));
+  }
+
+private:
+  LogicalResult addVariable(Operation *op, StringRef name, format::VariableKind kind,
+                            Type type, StringRef group, StringRef init, double initStd,
+                            bool frozen) {
+    auto dtype = dtypeOf(op, type);
+    if (failed(dtype))
+      return failure();
+    std::vector<int64_t> shape = llvm::cast<RankedTensorType>(type).getShape().vec();
+    variableIndex[name] = static_cast<int>(variables.size());
+    variables.push_back(format::CreateVariableDirect(
+        fbb, name.str().c_str(), kind, *dtype, &shape, group.str().c_str(),
+        init.str().c_str(), initStd, frozen));
+    return success();
+  }
+
+  FailureOr<flatbuffers::Offset<format::ValueRef>>
+  ref(Operation *user, Value value, const MemoryPlan &plan,
+      const llvm::DenseMap<Value, int> &arguments) {
+    auto dtype = dtypeOf(user, value.getType());
+    if (failed(dtype))
+      return failure();
+    auto shape = llvm::cast<RankedTensorType>(value.getType()).getShape().vec();
+    if (auto it = arguments.find(value); it != arguments.end())
+      return format::CreateValueRefDirect(fbb, format::ValueKind::Argument, it->second, 0,
+                                          *dtype, &shape);
+    if (auto load = value.getDefiningOp<LoadOp>())
+      return format::CreateValueRefDirect(fbb, format::ValueKind::Variable,
+                                          variableIndex.lookup(load.getName()), 0, *dtype,
+                                          &shape);
+    if (auto constant = value.getDefiningOp<arith::ConstantOp>()) {
+      auto splat = llvm::dyn_cast<SplatElementsAttr>(constant.getValue());
+      if (!splat || !llvm::isa<FloatType>(splat.getElementType()))
+        return constant.emitError() << "the module format holds splat float constants only";
+      int index = static_cast<int>(constants.size());
+      constants.push_back(format::CreateConstantDirect(
+          fbb, splat.getSplatValue<APFloat>().convertToDouble(), *dtype, &shape));
+      return format::CreateValueRefDirect(fbb, format::ValueKind::Constant, index, 0, *dtype,
+                                          &shape);
+    }
+    auto offset = plan.offsets.find(value);
+    if (offset == plan.offsets.end())
+      return user->emitError() << "operand has no buffer in the memory plan";
+    return format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0, offset->second,
+                                        *dtype, &shape);
+  }
+
+  /// Loads are used in place; that is only right if no store to the same variable comes
+  /// between a load and a use of its value.
+  LogicalResult checkLoadsInPlace(func::FuncOp func) {
+    llvm::DenseMap<Operation *, int64_t> index;
+    for (Operation &op : func.getBody().front())
+      index[&op] = static_cast<int64_t>(index.size());
+    Block &body = func.getBody().front();
+    for (auto load : func.getBody().front().getOps<LoadOp>())
+      for (Operation *user : load->getUsers())
+        for (auto store : body.getOps<StoreOp>())
+          if (store.getName() == load.getName() && index[store] > index[load] &&
+              index[store] < index[body.findAncestorOpInBlock(*user)])
+            return load.emitError() << "is used after a store to @" << load.getName()
+                                    << "; the module format reads variables in place";
+    return success();
+  }
+
+  FailureOr<flatbuffers::Offset<format::EntryPoint>> addEntryPoint(func::FuncOp func) {
+    if (failed(checkLoadsInPlace(func)))
+      return failure();
+    for (NamedAttribute attr : func->getDiscardableAttrs())
+      if (attr.getName().getValue().starts_with("simclr.") &&
+          attr.getName() != "simclr.arena_bytes")
+        meta[(func.getSymName() + ":" + attr.getName().getValue()).str()] =
+            printed(attr.getValue());
+    MemoryPlan plan = planMemory(func);
+    llvm::DenseMap<Value, int> arguments;
+    std::vector<flatbuffers::Offset<format::ValueRef>> args, results;
+    for (BlockArgument arg : func.getArguments()) {
+      arguments[arg] = static_cast<int>(arg.getArgNumber());
+      auto r = ref(func, arg, plan, arguments);
+      if (failed(r))
+        return failure();
+      args.push_back(*r);
+    }
+    std::vector<flatbuffers::Offset<format::Instruction>> instructions;
+    for (Operation &op : func.getBody().front()) {
+      if (llvm::isa<LoadOp, arith::ConstantOp>(op))
+        continue;
+      if (auto ret = llvm::dyn_cast<func::ReturnOp>(op)) {
+        for (Value v : ret.getOperands()) {
+          auto r = ref(&op, v, plan, arguments);
+          if (failed(r))
+            return failure();
+          results.push_back(*r);
+        }
+        continue;
+      }
+      std::vector<flatbuffers::Offset<format::ValueRef>> inputs, outputs;
+      for (Value v : op.getOperands()) {
+        auto r = ref(&op, v, plan, arguments);
+        if (failed(r))
+          return failure();
+        inputs.push_back(*r);
+      }
+      if (auto store = llvm::dyn_cast<StoreOp>(op)) {
+        auto shape = store.getValue().getType().getShape().vec();
+        auto dtype = dtypeOf(&op, store.getValue().getType());
+        if (failed(dtype))
+          return failure();
+        outputs.push_back(format::CreateValueRefDirect(
+            fbb, format::ValueKind::Variable, variableIndex.lookup(store.getName()), 0,
+            *dtype, &shape));
+      }
+      for (Value v : op.getResults()) {
+        auto r = ref(&op, v, plan, arguments);
+        if (failed(r))
+          return failure();
+        outputs.push_back(*r);
+      }
+      int kernel = -1;
+      if (auto k = llvm::dyn_cast<KernelOp>(op)) {
+        std::string ir;
+        llvm::raw_string_ostream os(ir);
+        k->print(os, OpPrintingFlags().printGenericOpForm());
+        kernel = static_cast<int>(kernels.size());
+        std::string name = (func.getSymName() + "_kernel" + llvm::Twine(kernel)).str();
+        kernels.push_back(format::CreateKernelDirect(fbb, name.c_str(), ir.c_str()));
+      }
+      NamedAttrList attrs(op.getAttrDictionary());
+      attrs.erase("simclr.offsets");
+      std::string attributes = printed(attrs.getDictionary(op.getContext()));
+      instructions.push_back(format::CreateInstructionDirect(
+          fbb, op.getName().getStringRef().str().c_str(), kernel, attributes.c_str(), &inputs,
+          &outputs));
+    }
+    return format::CreateEntryPointDirect(fbb, func.getSymName().str().c_str(), &args,
+                                          &results, plan.arenaBytes, &instructions);
+  }
+
+  ModuleOp module;
+  flatbuffers::FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<format::Variable>> variables;
+  std::vector<flatbuffers::Offset<format::Constant>> constants;
+  std::vector<flatbuffers::Offset<format::Kernel>> kernels;
+  llvm::StringMap<int> variableIndex;
+  std::map<std::string, std::string> meta;
+};
+
+} // namespace
+
+FailureOr<std::vector<uint8_t>> mlir::simclr::serializeModule(ModuleOp module) {
+  return Serializer(module).run();
+}
