@@ -184,20 +184,8 @@ Arrays split(SplitOp op, const Array &x) {
 
 Array slice(SliceOp op, const Array &x) {
   Array y(shapeOf(op.getOutput()));
-  size_t rank = x.shape.size();
-  std::vector<int64_t> strides(rank, 1);
-  if (auto s = op.getStrides())
-    strides.assign(s->begin(), s->end());
-  auto xs = stridesOf(x.shape), ys = stridesOf(y.shape);
-  for (int64_t e = 0; e < y.size(); ++e) {
-    int64_t src = 0, rest = e;
-    for (size_t d = 0; d < rank; ++d) {
-      int64_t i = rest / ys[d];
-      rest %= ys[d];
-      src += (op.getOffsets()[d] + i * strides[d]) * xs[d];
-    }
-    y.data[e] = x.data[src];
-  }
+  forEachSliceElement(x.shape, y.shape, op.getOffsets(), op.getStrides(),
+                      [&](int64_t in, int64_t out) { y.data[out] = x.data[in]; });
   return y;
 }
 

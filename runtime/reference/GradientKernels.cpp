@@ -252,20 +252,8 @@ Array l2NormalizeBackward(L2NormalizeBackwardOp op, const Array &dy, const Array
 
 Array sliceBackward(SliceBackwardOp op, const Array &dy) {
   Array dx(shapeOf(op.getGradInput()));
-  size_t rank = dx.shape.size();
-  std::vector<int64_t> strides(rank, 1);
-  if (auto s = op.getStrides())
-    strides.assign(s->begin(), s->end());
-  auto xs = stridesOf(dx.shape), ys = stridesOf(dy.shape);
-  for (int64_t e = 0; e < dy.size(); ++e) {
-    int64_t target = 0, rest = e;
-    for (size_t d = 0; d < rank; ++d) {
-      int64_t i = rest / ys[d];
-      rest %= ys[d];
-      target += (op.getOffsets()[d] + i * strides[d]) * xs[d];
-    }
-    dx.data[target] += dy.data[e];
-  }
+  forEachSliceElement(dx.shape, dy.shape, op.getOffsets(), op.getStrides(),
+                      [&](int64_t in, int64_t out) { dx.data[in] += dy.data[out]; });
   return dx;
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace mlir::simclr::reference {
 
@@ -60,6 +61,31 @@ struct ChannelView {
       : channels(x.dim(1)), spatial(x.size() / x.dim(0) / x.dim(1)) {}
   int64_t channel(int64_t e) const { return (e / spatial) % channels; }
 };
+
+/// Calls fn(inputIndex, outputIndex) for every element of a strided box of a tensor of
+/// shape `input` (the box has shape `output`); shared by slice and its gradient.
+template <typename Fn>
+void forEachSliceElement(const std::vector<int64_t> &input, const std::vector<int64_t> &output,
+                         llvm::ArrayRef<int64_t> offsets,
+                         std::optional<llvm::ArrayRef<int64_t>> strideAttr, Fn fn) {
+  size_t rank = input.size();
+  std::vector<int64_t> strides(rank, 1);
+  if (strideAttr)
+    strides.assign(strideAttr->begin(), strideAttr->end());
+  auto is = stridesOf(input), os = stridesOf(output);
+  int64_t count = 1;
+  for (int64_t d : output)
+    count *= d;
+  for (int64_t e = 0; e < count; ++e) {
+    int64_t source = 0, rest = e;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t i = rest / os[d];
+      rest %= os[d];
+      source += (offsets[d] + i * strides[d]) * is[d];
+    }
+    fn(source, e);
+  }
+}
 
 } // namespace mlir::simclr::reference
 

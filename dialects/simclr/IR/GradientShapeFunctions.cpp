@@ -57,11 +57,7 @@ LogicalResult shapeOf(MatmulOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(ScaleOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto input = staticTensor(diag, op.getInput(), "input");
-  if (failed(input))
-    return failure();
-  results.push_back(*input);
-  return success();
+  return sameTypeAsInput(diag, op.getInput(), results);
 }
 
 /// Both batch-norm gradients: dy and x of one type, per-channel vectors [C].
@@ -221,28 +217,27 @@ LogicalResult BroadcastOp::verify() {
   return success();
 }
 
-LogicalResult Conv2DBackwardInputOp::verify() {
-  ShapeDiag diag{getOperation(), getLoc()};
-  auto input = getGradInput().getType();
-  auto filter = getFilter().getType();
+/// Both convolution gradients: the forward convolution of `input` with `filter` (types
+/// given by the op) must produce `grad_output`'s type.
+template <typename OpT>
+static LogicalResult verifyConvolutionGradient(OpT op, RankedTensorType input,
+                                               RankedTensorType filter) {
+  ShapeDiag diag{op.getOperation(), op.getLoc()};
   if (input.getRank() != 4 || filter.getRank() != 4)
-    return emitOpError() << "expects rank-4 input and filter, got " << input << " and "
-                         << filter;
-  return gradientMatchesForward(diag, getGradOutput(),
-                                convolutionResult(diag, input, filter, getStride(),
-                                                  getPadding(), getDilation(), getGroups()));
+    return op.emitOpError() << "expects rank-4 input and filter, got " << input << " and "
+                            << filter;
+  return gradientMatchesForward(
+      diag, op.getGradOutput(),
+      convolutionResult(diag, input, filter, op.getStride(), op.getPadding(), op.getDilation(),
+                        op.getGroups()));
+}
+
+LogicalResult Conv2DBackwardInputOp::verify() {
+  return verifyConvolutionGradient(*this, getGradInput().getType(), getFilter().getType());
 }
 
 LogicalResult Conv2DBackwardFilterOp::verify() {
-  ShapeDiag diag{getOperation(), getLoc()};
-  auto input = getInput().getType();
-  auto filter = getGradFilter().getType();
-  if (input.getRank() != 4 || filter.getRank() != 4)
-    return emitOpError() << "expects rank-4 input and filter, got " << input << " and "
-                         << filter;
-  return gradientMatchesForward(diag, getGradOutput(),
-                                convolutionResult(diag, input, filter, getStride(),
-                                                  getPadding(), getDilation(), getGroups()));
+  return verifyConvolutionGradient(*this, getInput().getType(), getGradFilter().getType());
 }
 
 LogicalResult AvgPool2DBackwardOp::verify() {

@@ -249,11 +249,7 @@ LogicalResult shapeOf(BatchNormInferOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(ReluOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto input = staticTensor(diag, op.getInput(), "input");
-  if (failed(input))
-    return failure();
-  results.push_back(*input);
-  return success();
+  return sameTypeAsInput(diag, op.getInput(), results);
 }
 
 LogicalResult broadcastShape(Value lhsValue, Value rhsValue, const ShapeDiag &diag,

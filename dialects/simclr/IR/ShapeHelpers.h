@@ -135,6 +135,16 @@ inline LogicalResult checkResultTypes(Operation *op, ArrayRef<Type> inferred) {
 }
 
 
+/// Shape function of an op whose one result has its input's type.
+inline LogicalResult sameTypeAsInput(const ShapeDiag &diag, Value input,
+                                     SmallVectorImpl<Type> &results) {
+  auto type = staticTensor(diag, input, "input");
+  if (failed(type))
+    return failure();
+  results.push_back(*type);
+  return success();
+}
+
 /// Result type of a convolution (shared by conv2d and its gradients).
 FailureOr<RankedTensorType> convolutionResult(const ShapeDiag &diag, RankedTensorType input,
                                               RankedTensorType filter,
