@@ -14,35 +14,12 @@ using namespace mlir::simclr;
 namespace mlir::simclr::reference {
 
 Array conv2d(Conv2DOp op, const Array &x, const Array &w) {
-  ArrayRef<int64_t> stride = op.getStride(), pad = op.getPadding();
-  ArrayRef<int64_t> dilation = op.getDilation();
-  int64_t groups = op.getGroups();
   Array y(shapeOf(op.getOutput()));
-  int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
-  int64_t O = w.dim(0), Cg = w.dim(1), KH = w.dim(2), KW = w.dim(3);
-  int64_t OH = y.dim(2), OW = y.dim(3), Og = O / groups;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < O; ++o) {
-      int64_t g = o / Og;
-      for (int64_t oy = 0; oy < OH; ++oy)
-        for (int64_t ox = 0; ox < OW; ++ox) {
-          double sum = 0;
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t ky = 0; ky < KH; ++ky) {
-              int64_t iy = oy * stride[0] + ky * dilation[0] - pad[0];
-              if (iy < 0 || iy >= H)
-                continue;
-              for (int64_t kx = 0; kx < KW; ++kx) {
-                int64_t ix = ox * stride[1] + kx * dilation[1] - pad[1];
-                if (ix < 0 || ix >= W)
-                  continue;
-                sum += x.data[((n * C + g * Cg + c) * H + iy) * W + ix] *
-                       w.data[((o * Cg + c) * KH + ky) * KW + kx];
-              }
-            }
-          y.data[((n * O + o) * OH + oy) * OW + ox] = sum;
-        }
-    }
+  forEachConvolutionTap(x.shape, w.shape, y.shape, op.getStride(), op.getPadding(),
+                        op.getDilation(), op.getGroups(),
+                        [&](int64_t xi, int64_t wi, int64_t yi) {
+                          y.data[yi] += x.data[xi] * w.data[wi];
+                        });
   return y;
 }
 

@@ -62,6 +62,34 @@ struct ChannelView {
   int64_t channel(int64_t e) const { return (e / spatial) % channels; }
 };
 
+/// Visits every (input element, filter element, output element) triple of a convolution.
+template <typename Fn>
+void forEachConvolutionTap(const std::vector<int64_t> &input, const std::vector<int64_t> &filter,
+                           const std::vector<int64_t> &output, llvm::ArrayRef<int64_t> stride,
+                           llvm::ArrayRef<int64_t> pad, llvm::ArrayRef<int64_t> dilation, int64_t groups,
+                           Fn fn) {
+  int64_t N = input[0], C = input[1], H = input[2], W = input[3];
+  int64_t O = filter[0], Cg = filter[1], KH = filter[2], KW = filter[3];
+  int64_t OH = output[2], OW = output[3], Og = O / groups;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox)
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t ky = 0; ky < KH; ++ky) {
+              int64_t iy = oy * stride[0] + ky * dilation[0] - pad[0];
+              if (iy < 0 || iy >= H)
+                continue;
+              for (int64_t kx = 0; kx < KW; ++kx) {
+                int64_t ix = ox * stride[1] + kx * dilation[1] - pad[1];
+                if (ix < 0 || ix >= W)
+                  continue;
+                fn(((n * C + (o / Og) * Cg + c) * H + iy) * W + ix,
+                   ((o * Cg + c) * KH + ky) * KW + kx, ((n * O + o) * OH + oy) * OW + ox);
+              }
+            }
+}
+
 /// Calls fn(inputIndex, outputIndex) for every element of a strided box of a tensor of
 /// shape `input` (the box has shape `output`); shared by slice and its gradient.
 template <typename Fn>
