@@ -8,6 +8,7 @@ packages=(
   llvm-22-dev llvm-22-tools mlir-22-tools libmlir-22-dev   # MLIR/LLVM 22, lit, FileCheck
   libgtest-dev libbenchmark-dev                              # GoogleTest, Google Benchmark
   flatbuffers-compiler libflatbuffers-dev                    # module format
+  libdnnl-dev                                                # oneDNN: CPU convolutions, GEMMs
   python3-torch python3-torchvision                          # reference for tests
 )
 
