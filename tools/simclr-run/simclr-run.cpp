@@ -1,7 +1,8 @@
 //===- simclr-run.cpp - run a function with the reference evaluator --------===//
 //
 //   simclr-run model.mlir --function=f --inputs=in.safetensors --outputs=out.safetensors
-//              [--variables=vars.safetensors] [--variables-out=vars2.safetensors]
+//              [--variables=vars.safetensors] [--init-seed=N]
+//              [--variables-out=vars2.safetensors]
 //
 // Inputs are the tensors named arg0, arg1, ... of --inputs; parameters and state come
 // from --variables by their symbol names. Results are written as result0, result1, ... in
@@ -12,7 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/LoadModule.h"
+#include "runtime/Initializers.h"
 #include "runtime/Safetensors.h"
+#include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/reference/Evaluator.h"
 
 #include "mlir/IR/AsmState.h"
@@ -38,6 +41,11 @@ static cl::opt<std::string> variablesPath("variables",
                                           cl::cat(category));
 static cl::opt<std::string> outputsPath("outputs", cl::desc("Results result0, result1, ..."),
                                         cl::Required, cl::cat(category));
+static cl::opt<uint64_t> initSeed(
+    "init-seed",
+    cl::desc("Initialise every parameter and state the --variables file does not give, as "
+             "its declaration says, from this seed"),
+    cl::cat(category));
 static cl::opt<std::string> variablesOutPath(
     "variables-out", cl::desc("Every variable after the run"), cl::cat(category));
 
@@ -89,6 +97,28 @@ int main(int argc, char **argv) {
       return fail(variables.takeError());
     for (const auto &[name, tensor] : *variables)
       evaluator.variables[name] = toArray(tensor);
+  }
+
+  if (initSeed.getNumOccurrences()) {
+    auto initialize = [&](llvm::StringRef name, mlir::Type type, llvm::StringRef init,
+                          double std) -> llvm::Error {
+      if (evaluator.variables.count(name.str()))
+        return llvm::Error::success();
+      auto shape = llvm::cast<mlir::RankedTensorType>(type).getShape().vec();
+      auto values = runtime::initialValues(name, init, shape, std, initSeed);
+      if (!values)
+        return values.takeError();
+      evaluator.variables[name.str()] = reference::Array(shape, std::move(*values));
+      return llvm::Error::success();
+    };
+    for (auto param : module->getOps<mlir::simclr::ParameterOp>())
+      if (llvm::Error e = initialize(param.getSymName(), param.getType(), param.getInit(),
+                                     param.getInitStd() ? param.getInitStd()->convertToDouble()
+                                                        : 0.0))
+        return fail(std::move(e));
+    for (auto state : module->getOps<mlir::simclr::StateOp>())
+      if (llvm::Error e = initialize(state.getSymName(), state.getType(), state.getInit(), 0.0))
+        return fail(std::move(e));
   }
 
   auto results = evaluator.run(functionName, args);
