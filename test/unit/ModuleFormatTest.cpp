@@ -40,6 +40,7 @@ std::string rejection(std::vector<uint8_t> bytes) {
 
 TEST(ModuleFormat, CompiledStepRoundTrips) {
   std::vector<uint8_t> bytes = compiledExample();
+  ASSERT_GT(bytes.size(), runtime::kModuleHeaderBytes);
   auto loaded = runtime::parseModule(bytes, "m.sclm");
   ASSERT_TRUE(static_cast<bool>(loaded)) << llvm::toString(loaded.takeError());
   const format::Module &m = loaded->root();
@@ -76,6 +77,7 @@ TEST(ModuleFormat, CompiledStepRoundTrips) {
 TEST(ModuleFormat, TruncationsAreRejected) {
   // Every length within the header and the start of the payload, then every 997th byte.
   std::vector<uint8_t> bytes = compiledExample();
+  ASSERT_GT(bytes.size(), runtime::kModuleHeaderBytes);
   for (size_t size = 0; size < bytes.size(); size += (size < 64 ? 1 : 997)) {
     std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + size);
     EXPECT_NE(rejection(cut), "") << "truncated to " << size;
@@ -88,6 +90,7 @@ TEST(ModuleFormat, TruncationsAreRejected) {
 TEST(ModuleFormat, BitFlipsAreRejected) {
   // Every bit of the first 64 bytes, then every bit of every 211th byte.
   std::vector<uint8_t> bytes = compiledExample();
+  ASSERT_GT(bytes.size(), runtime::kModuleHeaderBytes);
   int flips = 0;
   for (size_t byte = 0; byte < bytes.size(); byte += (byte < 64 ? 1 : 211))
     for (int bit = 0; bit < 8; ++bit) {
@@ -102,6 +105,7 @@ TEST(ModuleFormat, BitFlipsAreRejected) {
 
 TEST(ModuleFormat, HeaderErrorsSayWhatIsWrong) {
   std::vector<uint8_t> bytes = compiledExample();
+  ASSERT_GT(bytes.size(), runtime::kModuleHeaderBytes);
   EXPECT_NE(rejection({1, 2, 3}).find("shorter than the header"), std::string::npos);
   std::vector<uint8_t> magic = bytes;
   magic[0] = 'X';
