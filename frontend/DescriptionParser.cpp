@@ -43,6 +43,9 @@ llvm::StringRef mlir::simclr::frontend::stageName(Stage stage) {
 
 namespace {
 
+/// The widest layer a network may have (SimCLRv2's widest, R152 3x, has 6144).
+constexpr int64_t kMaxChannels = 65536;
+
 /// Shortest readable form of a number for messages (0.001, 1e-06, 20).
 std::string number(double value) {
   char text[32];
@@ -380,6 +383,15 @@ bool Parser::readNetwork(const Node &node, NetworkSpec &net, StringRef what,
     net.depth = 0;
     net.block = block == "basic" ? BlockKind::Basic : BlockKind::Bottleneck;
   }
+  // The widest layer: absurd widths would only overflow the statistics downstream.
+  int64_t widest = int64_t(net.baseWidth) * net.widthMultiplier
+                   << (net.blocks.size() - 1);
+  if (net.block == BlockKind::Bottleneck)
+    widest *= 4;
+  if (widest > kMaxChannels)
+    return fail(node, what + " reaches " + llvm::Twine(widest) +
+                          " channels in its last group; at most " + llvm::Twine(kMaxChannels) +
+                          " are supported");
   if (net.skRatio > 0 && net.block == BlockKind::Basic)
     return fail(skRatioLoc, "selective kernels ('sk_ratio' > 0) need bottleneck blocks "
                             "(depth 50, 101, 152 or 'block: bottleneck')");

@@ -27,16 +27,31 @@ namespace mlir::simclr {
 using namespace mlir;
 using namespace mlir::simclr;
 
+// Counts saturate at INT64_MAX instead of overflowing (hand-written modules can be absurd).
+static int64_t mul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+static void accumulate(int64_t &sum, int64_t v) {
+  if (__builtin_add_overflow(sum, v, &sum))
+    sum = INT64_MAX;
+}
+
 static int64_t numElements(Type type) {
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape() ? tensor.getNumElements() : 0;
+  if (!tensor || !tensor.hasStaticShape())
+    return 0;
+  int64_t n = 1;
+  for (int64_t d : tensor.getShape())
+    n = mul(n, d);
+  return n;
 }
 
 static int64_t numBytes(Type type) {
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape())
+  if (!tensor)
     return 0;
-  return tensor.getNumElements() * ((tensor.getElementTypeBitWidth() + 7) / 8);
+  return mul(numElements(type), (tensor.getElementTypeBitWidth() + 7) / 8);
 }
 
 /// The group of the parameter a value is loaded from, or "" when it is not a plain load.
@@ -67,16 +82,16 @@ ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
     int64_t n = numElements(param.getType());
     StringRef group = param.getGroup();
     if (group == "backbone")
-      stats.backboneParameters += n;
+      accumulate(stats.backboneParameters, n);
     else if (group == "head")
-      stats.headParameters += n;
+      accumulate(stats.headParameters, n);
     else if (group == "classifier")
-      stats.classifierParameters += n;
+      accumulate(stats.classifierParameters, n);
     else if (group.starts_with("teacher."))
-      stats.teacherParameters += n;
+      accumulate(stats.teacherParameters, n);
   }
   for (auto state : module.getOps<StateOp>())
-    stats.stateElements += numElements(state.getType());
+    accumulate(stats.stateElements, numElements(state.getType()));
 
   func::FuncOp step = findStepFunction(module);
   if (!step)
@@ -95,25 +110,25 @@ ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
         llvm::isa<func::FuncOp, func::ReturnOp>(op))
       return;
     for (Type type : op->getResultTypes())
-      stats.activationBytes += numBytes(type);
+      accumulate(stats.activationBytes, numBytes(type));
 
     int64_t macs = 0;
     Value weight;
     if (auto conv = llvm::dyn_cast<Conv2DOp>(op)) {
       auto out = conv.getOutput().getType();
       auto filter = conv.getFilter().getType();
-      macs = (out.getNumElements() / out.getDimSize(0)) *
-             (filter.getNumElements() / filter.getDimSize(0));
+      macs = mul(numElements(out) / std::max<int64_t>(out.getDimSize(0), 1),
+                 numElements(filter) / std::max<int64_t>(filter.getDimSize(0), 1));
       weight = conv.getFilter();
     } else if (auto dense = llvm::dyn_cast<DenseOp>(op)) {
-      macs = dense.getWeight().getType().getNumElements();
+      macs = numElements(dense.getWeight().getType());
       weight = dense.getWeight();
     } else {
       return;
     }
-    stats.stepMacsPerImage += macs;
+    accumulate(stats.stepMacsPerImage, macs);
     if (parameterGroup(weight, symbols) == "backbone")
-      stats.backboneMacsPerImage += macs;
+      accumulate(stats.backboneMacsPerImage, macs);
   });
   return stats;
 }
