@@ -14,6 +14,7 @@
 #include "passes/Passes.h"
 #include "runtime/FileUtils.h"
 #include "runtime/module/Writer.h"
+#include "targets/cpu/EmitKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -33,7 +34,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("simclrc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<description.yaml | model.mlir>"),
                                       cl::Required, cl::cat(category));
-enum class Emit { None, Mlir, Step, Module };
+enum class Emit { None, Mlir, Step, Module, CpuKernels };
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::None, "none", "nothing"),
@@ -42,7 +43,9 @@ static cl::opt<Emit> emit(
                           "the simclr dialect after simclr-training-step (backward, "
                           "optimizer, kernels, memory plan)"),
                clEnumValN(Emit::Module, "module",
-                          "the compiled module file (needs -o), see docs/MODULE.md")),
+                          "the compiled module file (needs -o), see docs/MODULE.md"),
+               clEnumValN(Emit::CpuKernels, "cpu-kernels",
+                          "the step's fused kernels as C++ for the CPU target")),
     cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
@@ -82,7 +85,7 @@ int main(int argc, char **argv) {
     mlir::simclr::computeTrainingStepStats(*module, figures);
     mlir::simclr::printModelStats(figures, llvm::outs());
   }
-  if (emit == Emit::Step || emit == Emit::Module) {
+  if (emit == Emit::Step || emit == Emit::Module || emit == Emit::CpuKernels) {
     // Compile the step unless the input already is a compiled one.
     bool compiled = false;
     for (auto func : module->getOps<mlir::func::FuncOp>())
@@ -108,6 +111,29 @@ int main(int argc, char **argv) {
       llvm::errs() << llvm::toString(std::move(error)) << "\n";
       return 1;
     }
+  } else if (emit == Emit::CpuKernels) {
+    std::string code = mlir::simclr::cpuKernelPrelude();
+    bool ok = true;
+    unsigned index = 0;
+    module->walk([&](mlir::simclr::KernelOp kernel) {
+      auto func = kernel->getParentOfType<mlir::func::FuncOp>();
+      auto text = mlir::simclr::emitCpuKernel(
+          kernel, (func.getSymName() + "_kernel" + llvm::Twine(index++)).str());
+      if (mlir::failed(text))
+        ok = false;
+      else
+        code += *text + "\n";
+    });
+    if (!ok)
+      return 1;
+    std::string errorMessage;
+    auto output = mlir::openOutputFile(outputPath, &errorMessage);
+    if (!output) {
+      llvm::errs() << outputPath << ": error: " << errorMessage << "\n";
+      return 1;
+    }
+    output->os() << code;
+    output->keep();
   } else if (emit == Emit::Mlir || emit == Emit::Step) {
     std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);

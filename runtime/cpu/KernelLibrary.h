@@ -1,0 +1,480 @@
+//===- KernelLibrary.h - float32 building blocks of generated CPU kernels -*- C++ -*-===//
+//
+// The generated C++ of a fused kernel (targets/cpu/EmitKernels.cpp) is a sequence of calls
+// into these functions, one per op of the kernel, on float32 data in row-major layouts.
+// Self-contained (standard library and OpenMP only): generated files include it and are
+// compiled on their own. Semantics are those of the ops' definitions in SimclrOps.td;
+// test/unit/CpuKernelsTest.cpp compares every generated kernel with the reference
+// evaluator.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_CPU_KERNELLIBRARY_H
+#define SIMCLR_RUNTIME_CPU_KERNELLIBRARY_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace simclr_kernels {
+
+using i64 = int64_t;
+
+/// Splits a shape around `axis`: index = (outer * extent + a) * inner + i.
+struct Axis {
+  i64 outer = 1, extent = 1, inner = 1;
+  Axis(const i64 *shape, int rank, int axis) {
+    for (int d = 0; d < rank; ++d)
+      (d < axis ? outer : d == axis ? extent : inner) *= shape[d];
+  }
+};
+
+inline i64 count(const i64 *shape, int rank) {
+  i64 n = 1;
+  for (int d = 0; d < rank; ++d)
+    n *= shape[d];
+  return n;
+}
+
+// --- element-wise -------------------------------------------------------------------------
+
+inline void relu(const float *x, float *y, i64 n) {
+#pragma omp parallel for
+  for (i64 i = 0; i < n; ++i)
+    y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+
+inline void reluBackward(const float *dy, const float *y, float *dx, i64 n) {
+#pragma omp parallel for
+  for (i64 i = 0; i < n; ++i)
+    dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
+inline void scale(const float *x, float *y, i64 n, double factor) {
+  float f = static_cast<float>(factor);
+#pragma omp parallel for
+  for (i64 i = 0; i < n; ++i)
+    y[i] = x[i] * f;
+}
+
+/// y = a (op) b with NumPy broadcasting over equal ranks; op 0 = add, 1 = mul.
+inline void binary(int op, const float *a, const i64 *as, const float *b, const i64 *bs,
+                   float *y, const i64 *ys, int rank) {
+  i64 n = count(ys, rank);
+  i64 ast[8], bst[8], yst[8];
+  i64 sa = 1, sb = 1, sy = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    ast[d] = as[d] == 1 ? 0 : sa;
+    bst[d] = bs[d] == 1 ? 0 : sb;
+    yst[d] = sy;
+    sa *= as[d];
+    sb *= bs[d];
+    sy *= ys[d];
+  }
+#pragma omp parallel for
+  for (i64 e = 0; e < n; ++e) {
+    i64 ai = 0, bi = 0, rest = e;
+    for (int d = 0; d < rank; ++d) {
+      i64 i = rest / yst[d];
+      rest %= yst[d];
+      ai += i * ast[d];
+      bi += i * bst[d];
+    }
+    y[e] = op == 0 ? a[ai] + b[bi] : a[ai] * b[bi];
+  }
+}
+
+/// Repeats x (extent-1 dimensions) to the shape ys.
+inline void broadcastTo(const float *x, const i64 *xs, float *y, const i64 *ys, int rank) {
+  i64 n = count(ys, rank);
+  i64 xst[8], yst[8], sx = 1, sy = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xst[d] = xs[d] == 1 ? 0 : sx;
+    yst[d] = sy;
+    sx *= xs[d];
+    sy *= ys[d];
+  }
+#pragma omp parallel for
+  for (i64 e = 0; e < n; ++e) {
+    i64 xi = 0, rest = e;
+    for (int d = 0; d < rank; ++d) {
+      xi += (rest / yst[d]) * xst[d];
+      rest %= yst[d];
+    }
+    y[e] = x[xi];
+  }
+}
+
+// --- reductions ---------------------------------------------------------------------------
+
+/// kind 0 = sum, 1 = mean, 2 = max over the axes flagged in `reduced`.
+inline void reduce(int kind, const float *x, const i64 *xs, int rank, const bool *reduced,
+                   float *y) {
+  i64 n = count(xs, rank), outputs = 1, groupSize = 1;
+  i64 keptStride[8], xst[8], s = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xst[d] = s;
+    s *= xs[d];
+  }
+  i64 k = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    keptStride[d] = reduced[d] ? 0 : k;
+    if (!reduced[d])
+      k *= xs[d];
+    else
+      groupSize *= xs[d];
+  }
+  outputs = k;
+  std::vector<double> acc(outputs, kind == 2 ? -INFINITY : 0.0);
+  for (i64 e = 0; e < n; ++e) {
+    i64 target = 0, rest = e;
+    for (int d = 0; d < rank; ++d) {
+      target += (rest / xst[d]) * keptStride[d];
+      rest %= xst[d];
+    }
+    acc[target] = kind == 2 ? std::max(acc[target], double(x[e])) : acc[target] + x[e];
+  }
+  for (i64 o = 0; o < outputs; ++o)
+    y[o] = static_cast<float>(kind == 1 ? acc[o] / groupSize : acc[o]);
+}
+
+// --- batch norm ---------------------------------------------------------------------------
+
+/// x is [N, C, S] (S = 1 for NC inputs). Batch statistics in double for accuracy.
+inline void batchNormStatistics(const float *x, i64 N, i64 C, i64 S, std::vector<double> &mean,
+                                std::vector<double> &var) {
+  mean.assign(C, 0.0);
+  var.assign(C, 0.0);
+  double m = double(N * S);
+#pragma omp parallel for
+  for (i64 c = 0; c < C; ++c) {
+    double sum = 0, sq = 0;
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        double v = x[(n * C + c) * S + s];
+        sum += v;
+        sq += v * v;
+      }
+    mean[c] = sum / m;
+    var[c] = std::max(sq / m - mean[c] * mean[c], 0.0);
+  }
+}
+
+inline void batchNormTrain(const float *x, i64 N, i64 C, i64 S, const float *gamma,
+                           const float *beta, const float *runningMean,
+                           const float *runningVar, double epsilon, double momentum, float *y,
+                           float *newMean, float *newVar) {
+  std::vector<double> mean, var;
+  batchNormStatistics(x, N, C, S, mean, var);
+  double m = double(N * S), unbias = m > 1 ? m / (m - 1) : 1.0;
+#pragma omp parallel for
+  for (i64 c = 0; c < C; ++c) {
+    float a = static_cast<float>(gamma[c] / std::sqrt(var[c] + epsilon));
+    float b = static_cast<float>((beta ? beta[c] : 0.0) - mean[c] * a);
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s)
+        y[(n * C + c) * S + s] = x[(n * C + c) * S + s] * a + b;
+    newMean[c] = static_cast<float>(momentum * runningMean[c] + (1 - momentum) * mean[c]);
+    newVar[c] = static_cast<float>(momentum * runningVar[c] + (1 - momentum) * var[c] * unbias);
+  }
+}
+
+inline void batchNormInfer(const float *x, i64 N, i64 C, i64 S, const float *gamma,
+                           const float *beta, const float *mean, const float *var,
+                           double epsilon, float *y) {
+#pragma omp parallel for
+  for (i64 c = 0; c < C; ++c) {
+    float a = static_cast<float>(gamma[c] / std::sqrt(double(var[c]) + epsilon));
+    float b = static_cast<float>((beta ? beta[c] : 0.0) - mean[c] * double(a));
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s)
+        y[(n * C + c) * S + s] = x[(n * C + c) * S + s] * a + b;
+  }
+}
+
+inline void batchNormTrainBackward(const float *dy, const float *x, i64 N, i64 C, i64 S,
+                                   const float *gamma, double epsilon, float *dx,
+                                   float *dgamma, float *dbeta) {
+  std::vector<double> mean, var;
+  batchNormStatistics(x, N, C, S, mean, var);
+  double m = double(N * S);
+#pragma omp parallel for
+  for (i64 c = 0; c < C; ++c) {
+    double inv = 1.0 / std::sqrt(var[c] + epsilon), sumDy = 0, sumDyXhat = 0;
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        i64 e = (n * C + c) * S + s;
+        sumDy += dy[e];
+        sumDyXhat += dy[e] * (x[e] - mean[c]) * inv;
+      }
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        i64 e = (n * C + c) * S + s;
+        double xhat = (x[e] - mean[c]) * inv;
+        dx[e] = static_cast<float>(gamma[c] * inv * (dy[e] - sumDy / m - xhat * sumDyXhat / m));
+      }
+    dgamma[c] = static_cast<float>(sumDyXhat);
+    dbeta[c] = static_cast<float>(sumDy);
+  }
+}
+
+// --- normalisation along an axis ----------------------------------------------------------
+
+inline void softmax(const float *x, float *y, const Axis &v) {
+#pragma omp parallel for
+  for (i64 o = 0; o < v.outer; ++o)
+    for (i64 i = 0; i < v.inner; ++i) {
+      double peak = -INFINITY, sum = 0;
+      for (i64 a = 0; a < v.extent; ++a)
+        peak = std::max(peak, double(x[(o * v.extent + a) * v.inner + i]));
+      for (i64 a = 0; a < v.extent; ++a)
+        sum += std::exp(x[(o * v.extent + a) * v.inner + i] - peak);
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        y[e] = static_cast<float>(std::exp(x[e] - peak) / sum);
+      }
+    }
+}
+
+inline void softmaxBackward(const float *dy, const float *y, float *dx, const Axis &v) {
+#pragma omp parallel for
+  for (i64 o = 0; o < v.outer; ++o)
+    for (i64 i = 0; i < v.inner; ++i) {
+      double dot = 0;
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        dot += double(dy[e]) * y[e];
+      }
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        dx[e] = static_cast<float>(y[e] * (dy[e] - dot));
+      }
+    }
+}
+
+inline void l2Normalize(const float *x, float *y, const Axis &v, double epsilon) {
+#pragma omp parallel for
+  for (i64 o = 0; o < v.outer; ++o)
+    for (i64 i = 0; i < v.inner; ++i) {
+      double sum = 0;
+      for (i64 a = 0; a < v.extent; ++a) {
+        double t = x[(o * v.extent + a) * v.inner + i];
+        sum += t * t;
+      }
+      double s = 1.0 / std::sqrt(std::max(sum, epsilon));
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        y[e] = static_cast<float>(x[e] * s);
+      }
+    }
+}
+
+inline void l2NormalizeBackward(const float *dy, const float *x, float *dx, const Axis &v,
+                                double epsilon) {
+#pragma omp parallel for
+  for (i64 o = 0; o < v.outer; ++o)
+    for (i64 i = 0; i < v.inner; ++i) {
+      double sum = 0, dot = 0;
+      for (i64 a = 0; a < v.extent; ++a) {
+        double t = x[(o * v.extent + a) * v.inner + i];
+        sum += t * t;
+      }
+      double norm = std::sqrt(std::max(sum, epsilon));
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        dot += double(dy[e]) * x[e] / norm;
+      }
+      for (i64 a = 0; a < v.extent; ++a) {
+        i64 e = (o * v.extent + a) * v.inner + i;
+        dx[e] = static_cast<float>(sum > epsilon ? (dy[e] - x[e] / norm * dot) / norm
+                                                 : dy[e] / norm);
+      }
+    }
+}
+
+// --- plumbing -----------------------------------------------------------------------------
+
+/// Copies the slab [offset, offset + extent) of `axis` between a tensor and a piece.
+inline void copySlab(const float *from, float *to, const Axis &big, i64 offset, i64 extent,
+                     bool toPiece) {
+  for (i64 o = 0; o < big.outer; ++o)
+    for (i64 a = 0; a < extent; ++a) {
+      i64 bigIndex = (o * big.extent + offset + a) * big.inner;
+      i64 pieceIndex = (o * extent + a) * big.inner;
+      if (toPiece)
+        std::memcpy(to + pieceIndex, from + bigIndex, big.inner * sizeof(float));
+      else
+        std::memcpy(to + bigIndex, from + pieceIndex, big.inner * sizeof(float));
+    }
+}
+
+// --- losses -------------------------------------------------------------------------------
+
+inline double logSumExp(const double *v, i64 n) {
+  double peak = -INFINITY, sum = 0;
+  for (i64 i = 0; i < n; ++i)
+    peak = std::max(peak, v[i]);
+  for (i64 i = 0; i < n; ++i)
+    sum += std::exp(v[i] - peak);
+  return peak + std::log(sum);
+}
+
+/// NT-Xent over z [2N, D] (SIMCLR.md). With dz non-null, writes the gradient for a loss
+/// gradient `gradLoss` instead of the loss and accuracy.
+inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *loss,
+                   float *accuracy, const float *gradLoss, float *dz) {
+  i64 N = rows / 2;
+  std::vector<double> sim(rows * rows);
+#pragma omp parallel for
+  for (i64 i = 0; i < rows; ++i)
+    for (i64 j = 0; j < rows; ++j) {
+      double s = 0;
+      for (i64 k = 0; k < D; ++k)
+        s += double(z[i * D + k]) * z[j * D + k];
+      sim[i * rows + j] = s / temperature;
+    }
+  if (dz)
+    std::fill(dz, dz + rows * D, 0.f);
+  std::vector<double> coef(rows * rows, 0.0); // d loss / d sim
+  double total = 0, correct = 0;
+  std::vector<double> logits(2 * N);
+  for (i64 side = 0; side < 2; ++side) {
+    i64 self = side * N, other = (1 - side) * N;
+    for (i64 i = 0; i < N; ++i) {
+      for (i64 j = 0; j < N; ++j) {
+        logits[j] = sim[(self + i) * rows + other + j];
+        logits[N + j] = sim[(self + i) * rows + self + j] - (i == j ? 1e9 : 0.0);
+      }
+      double lse = logSumExp(logits.data(), 2 * N);
+      total += lse - logits[i];
+      if (side == 0)
+        correct += std::max_element(logits.begin(), logits.begin() + N) - logits.begin() == i;
+      for (i64 j = 0; j < N; ++j) {
+        coef[(self + i) * rows + other + j] += std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0);
+        coef[(self + i) * rows + self + j] += std::exp(logits[N + j] - lse);
+      }
+    }
+  }
+  if (!dz) {
+    *loss = static_cast<float>(total / N);
+    *accuracy = static_cast<float>(correct / N);
+    return;
+  }
+  double g = *gradLoss / (temperature * N);
+#pragma omp parallel for
+  for (i64 i = 0; i < rows; ++i)
+    for (i64 k = 0; k < D; ++k) {
+      double acc = 0;
+      for (i64 j = 0; j < rows; ++j)
+        acc += (coef[i * rows + j] + coef[j * rows + i]) * z[j * D + k];
+      dz[i * D + k] = static_cast<float>(g * acc);
+    }
+}
+
+/// Cross entropy of logits [N, C] against class indices (labels, int32) or distributions
+/// (targets, float). With dlogits non-null, writes the gradient instead.
+inline void crossEntropy(const float *logits, i64 N, i64 C, const int32_t *labels,
+                         const float *targets, float *loss, float *accuracy,
+                         const float *gradLoss, float *dlogits) {
+  double total = 0, correct = 0;
+  std::vector<double> row(C);
+  for (i64 n = 0; n < N; ++n) {
+    for (i64 c = 0; c < C; ++c)
+      row[c] = logits[n * C + c];
+    double lse = logSumExp(row.data(), C), mass = 0;
+    i64 target = 0;
+    if (labels) {
+      target = labels[n];
+      total += lse - row[target];
+      mass = 1;
+    } else {
+      for (i64 c = 0; c < C; ++c) {
+        total -= targets[n * C + c] * (row[c] - lse);
+        mass += targets[n * C + c];
+        if (targets[n * C + c] > targets[n * C + target])
+          target = c;
+      }
+    }
+    correct += std::max_element(row.begin(), row.end()) - row.begin() == target;
+    if (dlogits)
+      for (i64 c = 0; c < C; ++c) {
+        double t = labels ? (c == target ? 1.0 : 0.0) : targets[n * C + c];
+        dlogits[n * C + c] = static_cast<float>((std::exp(row[c] - lse) * mass - t) * *gradLoss / N);
+      }
+  }
+  if (!dlogits) {
+    *loss = static_cast<float>(total / N);
+    *accuracy = static_cast<float>(correct / N);
+  }
+}
+
+inline void distillation(const float *student, const float *teacher, i64 N, i64 C,
+                         double temperature, float *loss, float *agreement,
+                         const float *gradLoss, float *dstudent) {
+  double total = 0, agree = 0;
+  std::vector<double> s(C), t(C);
+  for (i64 n = 0; n < N; ++n) {
+    for (i64 c = 0; c < C; ++c) {
+      s[c] = student[n * C + c] / temperature;
+      t[c] = teacher[n * C + c] / temperature;
+    }
+    double ls = logSumExp(s.data(), C), lt = logSumExp(t.data(), C);
+    for (i64 c = 0; c < C; ++c) {
+      total -= std::exp(t[c] - lt) * (s[c] - ls);
+      if (dstudent)
+        dstudent[n * C + c] = static_cast<float>((std::exp(s[c] - ls) - std::exp(t[c] - lt)) *
+                                                 *gradLoss / (temperature * N));
+    }
+    agree += std::max_element(s.begin(), s.end()) - s.begin() ==
+             std::max_element(t.begin(), t.end()) - t.begin();
+  }
+  if (!dstudent) {
+    *loss = static_cast<float>(total / N);
+    *agreement = static_cast<float>(agree / N);
+  }
+}
+
+// --- optimizer ----------------------------------------------------------------------------
+
+inline float learningRate(double peak, double step, double warmup, double total) {
+  if (step < warmup)
+    return static_cast<float>(peak * step / warmup);
+  double decay = total - warmup;
+  if (decay <= 0)
+    return 0.f;
+  double progress = std::min(step - warmup, decay) / decay;
+  return static_cast<float>(peak * 0.5 * (1.0 + std::cos(M_PI * progress)));
+}
+
+/// LARS (lars = true) or momentum SGD for one parameter of n elements.
+inline void update(bool lars, const float *w, const float *g, const float *v, i64 n, double lr,
+                   double momentum, double weightDecay, double trustCoefficient, bool exclude,
+                   bool nesterov, float *newW, float *newV) {
+  double wn = 0, gn = 0;
+  for (i64 i = 0; i < n; ++i) {
+    double gi = g[i] + (exclude ? 0.0 : weightDecay * w[i]);
+    wn += double(w[i]) * w[i];
+    gn += gi * gi;
+  }
+  double trust = 1.0;
+  if (lars && !exclude && wn > 0 && gn > 0)
+    trust = trustCoefficient * std::sqrt(wn) / std::sqrt(gn);
+#pragma omp parallel for
+  for (i64 i = 0; i < n; ++i) {
+    double gi = g[i] + (exclude ? 0.0 : weightDecay * w[i]);
+    if (lars) {
+      double vi = momentum * v[i] + lr * trust * gi;
+      newV[i] = static_cast<float>(vi);
+      newW[i] = static_cast<float>(w[i] - (nesterov ? momentum * vi + lr * trust * gi : vi));
+    } else {
+      double vi = momentum * v[i] + gi;
+      newV[i] = static_cast<float>(vi);
+      newW[i] = static_cast<float>(w[i] - lr * (nesterov ? gi + momentum * vi : vi));
+    }
+  }
+}
+
+} // namespace simclr_kernels
+
+#endif // SIMCLR_RUNTIME_CPU_KERNELLIBRARY_H

@@ -1,0 +1,343 @@
+//===- EmitKernels.cpp - fused kernels as C++ for the CPU ------------------===//
+//
+// Turns the body of a simclr.kernel into a C++ function: every value gets a pointer
+// (inputs and outputs are the caller's buffers, other values local scratch), every op one
+// call into KernelLibrary.h with its shapes and attributes as literals. The first version
+// of the CPU code generator: fusion saves launches and memory traffic through the
+// arena, while loop-level fusion inside a kernel is future work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/cpu/EmitKernels.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+namespace {
+
+class Emitter {
+public:
+  Emitter(KernelOp kernel) : kernel(kernel), os(code) {}
+
+  FailureOr<std::string> run(StringRef name) {
+    Block &body = kernel.getBody().front();
+    auto yield = llvm::cast<YieldOp>(body.getTerminator());
+    os << "extern \"C\" void " << name
+       << "(const void *const *inputs, void *const *outputs) {\n";
+    for (auto [i, arg] : llvm::enumerate(body.getArguments()))
+      os << "  " << pointerType(arg) << " " << define(arg) << " = (" << pointerType(arg)
+         << ")inputs[" << i << "];\n";
+    // Values yielded are computed straight into their output buffer (first position).
+    for (auto [j, value] : llvm::enumerate(yield.getValues()))
+      if (!llvm::isa<BlockArgument>(value) && !outputOf.count(value))
+        outputOf[value] = j;
+    for (Operation &op : body.without_terminator())
+      if (failed(emit(op)))
+        return failure();
+    for (auto [j, value] : llvm::enumerate(yield.getValues()))
+      if (!outputOf.count(value) || outputOf[value] != j)
+        os << "  std::memcpy(outputs[" << j << "], " << names.lookup(value) << ", "
+           << bytes(value) << ");\n";
+    os << "}\n";
+    return code;
+  }
+
+private:
+  static int64_t count(Value v) {
+    return llvm::cast<RankedTensorType>(v.getType()).getNumElements();
+  }
+  static std::string bytes(Value v) {
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    return std::to_string(type.getNumElements() * (type.getElementTypeBitWidth() / 8));
+  }
+  static std::string pointerType(Value v) {
+    return llvm::cast<RankedTensorType>(v.getType()).getElementType().isInteger(32)
+               ? "int32_t *"
+               : "float *";
+  }
+  std::string define(Value v) {
+    std::string name = "v" + std::to_string(next++);
+    names[v] = name;
+    return name;
+  }
+  std::string of(Value v) { return names.lookup(v); }
+
+  /// Declares the storage of a result: its output buffer, or local scratch.
+  std::string result(Value v) {
+    std::string name = define(v);
+    if (auto it = outputOf.find(v); it != outputOf.end()) {
+      os << "  float *" << name << " = (float *)outputs[" << it->second << "];\n";
+    } else {
+      os << "  std::vector<float> " << name << "_storage(" << count(v) << ");\n";
+      os << "  float *" << name << " = " << name << "_storage.data();\n";
+    }
+    return name;
+  }
+
+  std::string shape(Value v) {
+    std::string name = "s" + std::to_string(next++);
+    os << "  const int64_t " << name << "[] = {";
+    auto dims = llvm::cast<RankedTensorType>(v.getType()).getShape();
+    if (dims.empty())
+      os << "1";
+    for (auto [i, d] : llvm::enumerate(dims))
+      os << (i ? ", " : "") << d;
+    os << "};\n";
+    return name;
+  }
+  static int rank(Value v) {
+    return std::max<int>(1, llvm::cast<RankedTensorType>(v.getType()).getRank());
+  }
+  std::string axis(Value v, int64_t a) {
+    std::string s = shape(v), name = "ax" + std::to_string(next++);
+    os << "  const simclr_kernels::Axis " << name << "(" << s << ", " << rank(v) << ", " << a
+       << ");\n";
+    return name;
+  }
+  /// [N, C, S] of a batch-norm input.
+  std::string ncs(Value v) {
+    auto t = llvm::cast<RankedTensorType>(v.getType());
+    int64_t s = t.getNumElements() / t.getDimSize(0) / t.getDimSize(1);
+    return std::to_string(t.getDimSize(0)) + ", " + std::to_string(t.getDimSize(1)) + ", " +
+           std::to_string(s);
+  }
+  static std::string number(double v) {
+    std::string s;
+    llvm::raw_string_ostream(s) << llvm::format("%.17g", v);
+    return s;
+  }
+  std::string optional(Value v) { return v ? of(v) : std::string("nullptr"); }
+
+  LogicalResult reduceCall(Operation *op, Value in, Value out, ArrayRef<int64_t> axes,
+                           int kind) {
+    std::string s = shape(in), flags = "r" + std::to_string(next++);
+    os << "  const bool " << flags << "[] = {";
+    for (int64_t d = 0; d < rank(in); ++d)
+      os << (d ? ", " : "") << (llvm::is_contained(axes, d) ? "true" : "false");
+    os << "};\n";
+    std::string y = result(out);
+    os << "  simclr_kernels::reduce(" << kind << ", " << of(in) << ", " << s << ", " << rank(in)
+       << ", " << flags << ", " << y << ");\n";
+    return success();
+  }
+
+  LogicalResult emit(Operation &op) {
+    bool handled = true;
+    LogicalResult status = success();
+    llvm::TypeSwitch<Operation *>(&op)
+        .Case([&](ReluOp o) {
+          std::string y = result(o.getOutput());
+          os << "  simclr_kernels::relu(" << of(o.getInput()) << ", " << y << ", "
+             << count(o.getOutput()) << ");\n";
+        })
+        .Case([&](ReluBackwardOp o) {
+          std::string y = result(o.getGradInput());
+          os << "  simclr_kernels::reluBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getOutput()) << ", " << y << ", " << count(o.getGradInput()) << ");\n";
+        })
+        .Case([&](ScaleOp o) {
+          std::string y = result(o.getOutput());
+          os << "  simclr_kernels::scale(" << of(o.getInput()) << ", " << y << ", "
+             << count(o.getOutput()) << ", " << number(o.getFactor().convertToDouble())
+             << ");\n";
+        })
+        .Case<AddOp, MulOp>([&](Operation *o) {
+          Value a = o->getOperand(0), b = o->getOperand(1), out = o->getResult(0);
+          std::string sa = shape(a), sb = shape(b), so = shape(out), y = result(out);
+          os << "  simclr_kernels::binary(" << (llvm::isa<AddOp>(o) ? 0 : 1) << ", " << of(a)
+             << ", " << sa << ", " << of(b) << ", " << sb << ", " << y << ", " << so << ", "
+             << rank(out) << ");\n";
+        })
+        .Case([&](BroadcastOp o) {
+          std::string sx = shape(o.getInput()), sy = shape(o.getOutput()),
+                      y = result(o.getOutput());
+          os << "  simclr_kernels::broadcastTo(" << of(o.getInput()) << ", " << sx << ", " << y
+             << ", " << sy << ", " << rank(o.getOutput()) << ");\n";
+        })
+        .Case([&](ReshapeOp o) {
+          std::string y = result(o.getOutput());
+          os << "  std::memcpy(" << y << ", " << of(o.getInput()) << ", " << bytes(o.getOutput())
+             << ");\n";
+        })
+        .Case([&](ReduceSumOp o) {
+          status = reduceCall(o, o.getInput(), o.getOutput(), o.getAxes(), 0);
+        })
+        .Case([&](ReduceMeanOp o) {
+          status = reduceCall(o, o.getInput(), o.getOutput(), o.getAxes(), 1);
+        })
+        .Case([&](ReduceMaxOp o) {
+          status = reduceCall(o, o.getInput(), o.getOutput(), o.getAxes(), 2);
+        })
+        .Case([&](GlobalAvgPoolOp o) {
+          status = reduceCall(o, o.getInput(), o.getOutput(), {2, 3}, 1);
+        })
+        .Case([&](BatchNormTrainOp o) {
+          std::string y = result(o.getOutput()), m = result(o.getNewRunningMean()),
+                      v = result(o.getNewRunningVar());
+          os << "  simclr_kernels::batchNormTrain(" << of(o.getInput()) << ", " << ncs(o.getInput())
+             << ", " << of(o.getScale()) << ", " << optional(o.getOffset()) << ", "
+             << of(o.getRunningMean()) << ", " << of(o.getRunningVar()) << ", "
+             << number(o.getEpsilon().convertToDouble()) << ", "
+             << number(o.getMomentum().convertToDouble()) << ", " << y << ", " << m << ", " << v
+             << ");\n";
+        })
+        .Case([&](BatchNormInferOp o) {
+          std::string y = result(o.getOutput());
+          os << "  simclr_kernels::batchNormInfer(" << of(o.getInput()) << ", " << ncs(o.getInput())
+             << ", " << of(o.getScale()) << ", " << optional(o.getOffset()) << ", "
+             << of(o.getMean()) << ", " << of(o.getVariance()) << ", "
+             << number(o.getEpsilon().convertToDouble()) << ", " << y << ");\n";
+        })
+        .Case([&](BatchNormTrainBackwardOp o) {
+          std::string dx = result(o.getGradInput()), dg = result(o.getGradScale()),
+                      db = result(o.getGradOffset());
+          os << "  simclr_kernels::batchNormTrainBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getInput()) << ", " << ncs(o.getInput()) << ", " << of(o.getScale()) << ", "
+             << number(o.getEpsilon().convertToDouble()) << ", " << dx << ", " << dg << ", "
+             << db << ");\n";
+        })
+        .Case([&](SoftmaxOp o) {
+          std::string ax = axis(o.getInput(), o.getAxis()), y = result(o.getOutput());
+          os << "  simclr_kernels::softmax(" << of(o.getInput()) << ", " << y << ", " << ax
+             << ");\n";
+        })
+        .Case([&](SoftmaxBackwardOp o) {
+          std::string ax = axis(o.getOutput(), o.getAxis()), y = result(o.getGradInput());
+          os << "  simclr_kernels::softmaxBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getOutput()) << ", " << y << ", " << ax << ");\n";
+        })
+        .Case([&](L2NormalizeOp o) {
+          std::string ax = axis(o.getInput(), o.getAxis()), y = result(o.getOutput());
+          os << "  simclr_kernels::l2Normalize(" << of(o.getInput()) << ", " << y << ", " << ax
+             << ", " << number(o.getEpsilon().convertToDouble()) << ");\n";
+        })
+        .Case([&](L2NormalizeBackwardOp o) {
+          std::string ax = axis(o.getInput(), o.getAxis()), y = result(o.getGradInput());
+          os << "  simclr_kernels::l2NormalizeBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getInput()) << ", " << y << ", " << ax << ", "
+             << number(o.getEpsilon().convertToDouble()) << ");\n";
+        })
+        .Case([&](SplitOp o) {
+          std::string ax = axis(o.getInput(), o.getAxis());
+          int64_t offset = 0;
+          for (Value piece : o.getOutputs()) {
+            int64_t extent = llvm::cast<RankedTensorType>(piece.getType()).getDimSize(o.getAxis());
+            std::string y = result(piece);
+            os << "  simclr_kernels::copySlab(" << of(o.getInput()) << ", " << y << ", " << ax
+               << ", " << offset << ", " << extent << ", true);\n";
+            offset += extent;
+          }
+        })
+        .Case([&](ConcatOp o) {
+          std::string ax = axis(o.getOutput(), o.getAxis()), y = result(o.getOutput());
+          int64_t offset = 0;
+          for (Value piece : o.getInputs()) {
+            int64_t extent = llvm::cast<RankedTensorType>(piece.getType()).getDimSize(o.getAxis());
+            os << "  simclr_kernels::copySlab(" << of(piece) << ", " << y << ", " << ax << ", "
+               << offset << ", " << extent << ", false);\n";
+            offset += extent;
+          }
+        })
+        .Case([&](NtXentLossOp o) {
+          auto z = llvm::cast<RankedTensorType>(o.getEmbeddings().getType());
+          std::string l = result(o.getLoss()), a = result(o.getAccuracy());
+          os << "  simclr_kernels::ntXent(" << of(o.getEmbeddings()) << ", " << z.getDimSize(0)
+             << ", " << z.getDimSize(1) << ", " << number(o.getTemperature().convertToDouble())
+             << ", " << l << ", " << a << ", nullptr, nullptr);\n";
+        })
+        .Case([&](NtXentLossBackwardOp o) {
+          auto z = llvm::cast<RankedTensorType>(o.getEmbeddings().getType());
+          std::string dz = result(o.getGradEmbeddings());
+          os << "  simclr_kernels::ntXent(" << of(o.getEmbeddings()) << ", " << z.getDimSize(0)
+             << ", " << z.getDimSize(1) << ", " << number(o.getTemperature().convertToDouble())
+             << ", nullptr, nullptr, " << of(o.getGradLoss()) << ", " << dz << ");\n";
+        })
+        .Case([&](SoftmaxCrossEntropyOp o) {
+          auto t = llvm::cast<RankedTensorType>(o.getLogits().getType());
+          bool indices = llvm::cast<RankedTensorType>(o.getLabels().getType())
+                             .getElementType().isInteger();
+          std::string l = result(o.getLoss()), a = result(o.getAccuracy());
+          os << "  simclr_kernels::crossEntropy(" << of(o.getLogits()) << ", " << t.getDimSize(0)
+             << ", " << t.getDimSize(1) << ", " << (indices ? of(o.getLabels()) : "nullptr")
+             << ", " << (indices ? "nullptr" : of(o.getLabels())) << ", " << l << ", " << a
+             << ", nullptr, nullptr);\n";
+        })
+        .Case([&](SoftmaxCrossEntropyBackwardOp o) {
+          auto t = llvm::cast<RankedTensorType>(o.getLogits().getType());
+          bool indices = llvm::cast<RankedTensorType>(o.getLabels().getType())
+                             .getElementType().isInteger();
+          std::string d = result(o.getGradLogits());
+          os << "  simclr_kernels::crossEntropy(" << of(o.getLogits()) << ", " << t.getDimSize(0)
+             << ", " << t.getDimSize(1) << ", " << (indices ? of(o.getLabels()) : "nullptr")
+             << ", " << (indices ? "nullptr" : of(o.getLabels())) << ", nullptr, nullptr, "
+             << of(o.getGradLoss()) << ", " << d << ");\n";
+        })
+        .Case([&](DistillationLossOp o) {
+          auto t = llvm::cast<RankedTensorType>(o.getStudentLogits().getType());
+          std::string l = result(o.getLoss()), a = result(o.getAccuracy());
+          os << "  simclr_kernels::distillation(" << of(o.getStudentLogits()) << ", "
+             << of(o.getTeacherLogits()) << ", " << t.getDimSize(0) << ", " << t.getDimSize(1)
+             << ", " << number(o.getTemperature().convertToDouble()) << ", " << l << ", " << a
+             << ", nullptr, nullptr);\n";
+        })
+        .Case([&](DistillationLossBackwardOp o) {
+          auto t = llvm::cast<RankedTensorType>(o.getStudentLogits().getType());
+          std::string d = result(o.getGradStudentLogits());
+          os << "  simclr_kernels::distillation(" << of(o.getStudentLogits()) << ", "
+             << of(o.getTeacherLogits()) << ", " << t.getDimSize(0) << ", " << t.getDimSize(1)
+             << ", " << number(o.getTemperature().convertToDouble()) << ", nullptr, nullptr, "
+             << of(o.getGradLoss()) << ", " << d << ");\n";
+        })
+        .Case([&](LearningRateOp o) {
+          std::string y = result(o.getLearningRate());
+          os << "  " << y << "[0] = simclr_kernels::learningRate("
+             << number(o.getPeak().convertToDouble()) << ", " << of(o.getStep()) << "[0], "
+             << of(o.getWarmupSteps()) << "[0], " << of(o.getTotalSteps()) << "[0]);\n";
+        })
+        .Case<LarsUpdateOp, MomentumUpdateOp>([&](Operation *o) {
+          auto lars = llvm::dyn_cast<LarsUpdateOp>(o);
+          auto sgd = llvm::dyn_cast<MomentumUpdateOp>(o);
+          std::string w = result(o->getResult(0)), v = result(o->getResult(1));
+          double momentum = lars ? lars.getMomentum().convertToDouble()
+                                 : sgd.getMomentum().convertToDouble();
+          double decay = lars ? lars.getWeightDecay().convertToDouble()
+                              : sgd.getWeightDecay().convertToDouble();
+          double trust = lars ? lars.getTrustCoefficient().convertToDouble() : 0.0;
+          bool exclude = lars ? lars.getExclude() : sgd.getExclude();
+          bool nesterov = lars ? lars.getNesterov() : sgd.getNesterov();
+          os << "  simclr_kernels::update(" << (lars ? "true" : "false") << ", "
+             << of(o->getOperand(0)) << ", " << of(o->getOperand(1)) << ", "
+             << of(o->getOperand(2)) << ", " << count(o->getResult(0)) << ", "
+             << of(o->getOperand(3)) << "[0], " << number(momentum) << ", " << number(decay)
+             << ", " << number(trust) << ", " << (exclude ? "true" : "false") << ", "
+             << (nesterov ? "true" : "false") << ", " << w << ", " << v << ");\n";
+        })
+        .Default([&](Operation *) { handled = false; });
+    if (!handled)
+      return op.emitOpError() << "is not supported by the CPU kernel emitter yet";
+    return status;
+  }
+
+  KernelOp kernel;
+  std::string code;
+  llvm::raw_string_ostream os;
+  llvm::DenseMap<Value, std::string> names;
+  llvm::DenseMap<Value, unsigned> outputOf;
+  int next = 0;
+};
+
+} // namespace
+
+FailureOr<std::string> mlir::simclr::emitCpuKernel(KernelOp kernel, StringRef name) {
+  return Emitter(kernel).run(name);
+}
+
+std::string mlir::simclr::cpuKernelPrelude() {
+  return "// Generated by simclrc: fused kernels for the CPU target.\n"
+         "#include \"runtime/cpu/KernelLibrary.h\"\n"
+         "#include <cstdint>\n#include <cstring>\n#include <vector>\n\n";
+}

@@ -1,0 +1,160 @@
+//===- CpuKernelsTest.cpp - generated CPU kernels vs the reference ---------===//
+//
+// Compiles every fused kernel of several compiled training steps (pretraining,
+// fine-tuning, linear evaluation, distillation) to C++ with the CPU emitter, builds them
+// with the host compiler into a shared object, and runs each on random inputs against
+// the float64 reference evaluator running the same kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Description.h"
+#include "frontend/ModelBuilder.h"
+#include "passes/Passes.h"
+#include "runtime/reference/Evaluator.h"
+#include "targets/cpu/EmitKernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <gtest/gtest.h>
+
+#include <dlfcn.h>
+#include <fstream>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::simclr;
+using reference::Array;
+
+namespace {
+
+const char *kNetwork = R"(  blocks: [1, 1]
+  block: basic
+  base_width: 4
+  head: {layers: 2, output_dim: 6, finetune_from_layer: 1}
+)";
+
+std::string description(const std::string &stage) {
+  std::string text = "name: tiny\nstage: " + stage +
+                     "\ninput: {channels: 1, height: 8, width: 8, batch_size: 4}\nnetwork:\n" +
+                     kNetwork;
+  if (stage != "pretrain")
+    text += "classifier: {num_classes: 3}\n";
+  if (stage == "distill")
+    text += std::string("teacher:\n") + kNetwork;
+  return text;
+}
+
+using KernelFn = void (*)(const void *const *, void *const *);
+
+void checkStage(const std::string &stage) {
+  SCOPED_TRACE(stage);
+  MLIRContext context;
+  auto desc = frontend::parseDescription(description(stage), "tiny.yaml");
+  ASSERT_TRUE(static_cast<bool>(desc)) << llvm::toString(desc.takeError());
+  auto module = frontend::buildModule(*desc, context);
+  ASSERT_TRUE(module);
+  PassManager pm(&context);
+  buildTrainingStepPipeline(pm);
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+
+  // Emit and build every kernel of the step.
+  SmallVector<KernelOp> kernels;
+  module->walk([&](KernelOp k) { kernels.push_back(k); });
+  ASSERT_FALSE(kernels.empty());
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("simclr-cpu-kernels", dir));
+  std::string source = (dir + "/kernels.cpp").str(), library = (dir + "/kernels.so").str();
+  {
+    std::ofstream out(source);
+    out << cpuKernelPrelude();
+    for (auto [i, k] : llvm::enumerate(kernels)) {
+      auto code = emitCpuKernel(k, "kernel" + std::to_string(i));
+      ASSERT_TRUE(succeeded(code));
+      out << *code << "\n";
+    }
+  }
+  std::string include = "-I" SIMCLR_SOURCE_DIR;
+  llvm::StringRef argv[] = {SIMCLR_CXX_COMPILER, "-std=c++17", "-O2", "-fPIC", "-shared",
+                            "-fopenmp", include, source, "-o", library};
+  std::string error;
+  ASSERT_EQ(llvm::sys::ExecuteAndWait(SIMCLR_CXX_COMPILER, argv, std::nullopt, {}, 0, 0, &error),
+            0)
+      << error << " (see " << source << ")";
+  void *handle = dlopen(library.c_str(), RTLD_NOW);
+  ASSERT_TRUE(handle) << dlerror();
+
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> uniform(0.5, 1.5);
+  for (auto [i, k] : llvm::enumerate(kernels)) {
+    SCOPED_TRACE("kernel" + std::to_string(i));
+    auto fn = reinterpret_cast<KernelFn>(dlsym(handle, ("kernel" + std::to_string(i)).c_str()));
+    ASSERT_TRUE(fn);
+    // The same kernel in a function of its own, for the reference evaluator.
+    OpBuilder b(&context);
+    auto wrapper = ModuleOp::create(b.getUnknownLoc());
+    b.setInsertionPointToEnd(wrapper.getBody());
+    auto func = func::FuncOp::create(
+        b, k.getLoc(), "f", b.getFunctionType(k.getInputs().getTypes(), k.getResultTypes()));
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToEnd(entry);
+    Operation *copy = b.clone(*k);
+    copy->setOperands(entry->getArguments());
+    func::ReturnOp::create(b, k.getLoc(), copy->getResults());
+
+    std::vector<Array> args;
+    std::vector<std::vector<float>> floats;
+    std::vector<std::vector<int32_t>> ints;
+    std::vector<const void *> inputs;
+    for (Value input : k.getInputs()) {
+      auto type = llvm::cast<RankedTensorType>(input.getType());
+      Array a(type.getShape().vec());
+      bool labels = type.getElementType().isInteger(32);
+      for (double &v : a.data)
+        v = labels ? double(rng() % 3) : static_cast<float>(uniform(rng));
+      args.push_back(a);
+      if (labels) {
+        ints.emplace_back(a.data.begin(), a.data.end());
+        inputs.push_back(ints.back().data());
+      } else {
+        floats.emplace_back(a.data.begin(), a.data.end());
+        inputs.push_back(floats.back().data());
+      }
+    }
+    std::vector<std::vector<float>> results;
+    std::vector<void *> outputs;
+    results.reserve(k.getNumResults());
+    for (Value r : k.getResults()) {
+      results.emplace_back(llvm::cast<RankedTensorType>(r.getType()).getNumElements());
+      outputs.push_back(results.back().data());
+    }
+    fn(inputs.data(), outputs.data());
+
+    reference::Evaluator evaluator(wrapper);
+    auto expected = evaluator.run("f", args);
+    ASSERT_TRUE(static_cast<bool>(expected)) << llvm::toString(expected.takeError());
+    for (size_t r = 0; r < results.size(); ++r) {
+      const Array &want = (*expected)[r];
+      double scale = 1.0, err = 0.0;
+      for (double v : want.data)
+        scale = std::max(scale, std::fabs(v));
+      for (size_t e = 0; e < results[r].size(); ++e)
+        err = std::max(err, std::fabs(results[r][e] - want.data[e]));
+      EXPECT_LT(err / scale, 2e-5) << "result " << r;
+    }
+    wrapper->erase();
+  }
+  dlclose(handle);
+  llvm::sys::fs::remove_directories(dir);
+}
+
+TEST(CpuKernels, PretrainingStep) { checkStage("pretrain"); }
+TEST(CpuKernels, FinetuningStep) { checkStage("finetune"); }
+TEST(CpuKernels, LinearEvaluationStep) { checkStage("linear_eval"); }
+TEST(CpuKernels, DistillationStep) { checkStage("distill"); }
+
+} // namespace
