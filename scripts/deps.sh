@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev                              # GoogleTest, Google Benchmark
   flatbuffers-compiler libflatbuffers-dev                    # module format
   libdnnl-dev                                                # oneDNN: CPU convolutions, GEMMs
+  zlib1g-dev dataset-fashion-mnist                           # IDX files, the default data
   python3-torch python3-torchvision                          # reference for tests
 )
 

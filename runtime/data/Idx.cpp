@@ -1,0 +1,100 @@
+//===- Idx.cpp - MNIST / Fashion-MNIST IDX files ---------------------------===//
+
+#include "runtime/data/Idx.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+#include <zlib.h>
+
+using namespace mlir::simclr::data;
+
+namespace {
+
+llvm::Error error(llvm::StringRef path, const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": error: " + message);
+}
+
+/// The whole file, decompressed when it is gzip (zlib reads plain files as they are).
+llvm::Expected<std::vector<uint8_t>> readAll(llvm::StringRef path) {
+  gzFile file = gzopen(path.str().c_str(), "rb");
+  if (!file)
+    return error(path, "cannot open file");
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  int n;
+  while ((n = gzread(file, chunk, sizeof(chunk))) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  int status;
+  const char *message = gzerror(file, &status);
+  bool failed = n < 0 || (status != Z_OK && status != Z_STREAM_END);
+  std::string reason = failed ? message : "";
+  // zlib's messages may start with the file name; ours already do.
+  llvm::StringRef trimmed(reason);
+  if (trimmed.consume_front(path) && trimmed.consume_front(": "))
+    reason = trimmed.str();
+  gzclose(file);
+  if (failed)
+    return error(path, "corrupt compressed data: " + reason);
+  return bytes;
+}
+
+} // namespace
+
+llvm::Expected<IdxArray> mlir::simclr::data::readIdx(llvm::StringRef path) {
+  auto bytes = readAll(path);
+  if (!bytes)
+    return bytes.takeError();
+  const std::vector<uint8_t> &b = *bytes;
+  if (b.size() < 4 || b[0] != 0 || b[1] != 0)
+    return error(path, "not an IDX file (bad magic)");
+  if (b[2] != 0x08)
+    return error(path, "IDX element type " + llvm::Twine(int(b[2])) +
+                           " is not supported (only unsigned bytes, 0x08)");
+  int rank = b[3];
+  if (rank < 1 || rank > 4 || b.size() < 4 + 4 * size_t(rank))
+    return error(path, "IDX header is truncated or has " + llvm::Twine(rank) + " dimensions");
+  IdxArray array;
+  uint64_t count = 1;
+  for (int d = 0; d < rank; ++d) {
+    const uint8_t *p = &b[4 + 4 * d];
+    uint32_t dim = uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+    array.dims.push_back(dim);
+    count *= dim;
+  }
+  size_t header = 4 + 4 * size_t(rank);
+  if (b.size() - header != count)
+    return error(path, "holds " + llvm::Twine(b.size() - header) +
+                           " bytes of data but its dimensions need " + llvm::Twine(count));
+  array.values.assign(b.begin() + header, b.end());
+  return array;
+}
+
+llvm::Expected<ImageSet> mlir::simclr::data::readMnistStyle(llvm::StringRef directory,
+                                                           llvm::StringRef prefix) {
+  llvm::SmallString<256> imagesPath(directory), labelsPath(directory);
+  llvm::sys::path::append(imagesPath, prefix + "-images-idx3-ubyte.gz");
+  llvm::sys::path::append(labelsPath, prefix + "-labels-idx1-ubyte.gz");
+  auto images = readIdx(imagesPath);
+  if (!images)
+    return images.takeError();
+  auto labels = readIdx(labelsPath);
+  if (!labels)
+    return labels.takeError();
+  if (images->dims.size() != 3)
+    return error(imagesPath, "expected images [N, H, W], got " +
+                                 llvm::Twine(images->dims.size()) + " dimensions");
+  if (labels->dims.size() != 1 || labels->dims[0] != images->dims[0])
+    return error(labelsPath, "expected one label per image (" + llvm::Twine(images->dims[0]) +
+                                 ")");
+  ImageSet set;
+  set.count = images->dims[0];
+  set.height = images->dims[1];
+  set.width = images->dims[2];
+  set.images.resize(images->values.size());
+  for (size_t i = 0; i < images->values.size(); ++i)
+    set.images[i] = images->values[i] / 255.0f;
+  set.labels.assign(labels->values.begin(), labels->values.end());
+  return set;
+}

@@ -1,0 +1,38 @@
+//===- Idx.h - MNIST / Fashion-MNIST IDX files ------------------*- C++ -*-===//
+#ifndef SIMCLR_RUNTIME_DATA_IDX_H
+#define SIMCLR_RUNTIME_DATA_IDX_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mlir::simclr::data {
+
+/// An IDX file's contents: unsigned bytes of the given dimensions (images [N, H, W],
+/// labels [N]).
+struct IdxArray {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> values;
+};
+
+/// Reads an IDX file, gzip-compressed (.gz) or not. Checks the magic (unsigned bytes,
+/// 1 to 4 dimensions) and that the data is exactly as long as the dimensions say; errors
+/// name the file.
+llvm::Expected<IdxArray> readIdx(llvm::StringRef path);
+
+/// A labelled image set: images [N, 1, H, W] scaled to [0, 1], labels [N].
+struct ImageSet {
+  int64_t count = 0, height = 0, width = 0;
+  std::vector<float> images;
+  std::vector<int32_t> labels;
+};
+
+/// Reads `<dir>/<prefix>-images-idx3-ubyte.gz` and `<dir>/<prefix>-labels-idx1-ubyte.gz`
+/// (prefix "train" or "t10k"), checking that they agree.
+llvm::Expected<ImageSet> readMnistStyle(llvm::StringRef directory, llvm::StringRef prefix);
+
+} // namespace mlir::simclr::data
+
+#endif // SIMCLR_RUNTIME_DATA_IDX_H
