@@ -7,9 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/Description.h"
-#include "frontend/ModelBuilder.h"
-#include "passes/Passes.h"
+#include "TinyModels.h"
 #include "runtime/reference/Evaluator.h"
 #include "targets/cpu/EmitKernels.h"
 
@@ -32,35 +30,14 @@ using reference::Array;
 
 namespace {
 
-const char *kNetwork = R"(  blocks: [1, 1]
-  block: basic
-  base_width: 4
-  head: {layers: 2, output_dim: 6, finetune_from_layer: 1}
-)";
-
-std::string description(const std::string &stage) {
-  std::string text = "name: tiny\nstage: " + stage +
-                     "\ninput: {channels: 1, height: 8, width: 8, batch_size: 4}\nnetwork:\n" +
-                     kNetwork;
-  if (stage != "pretrain")
-    text += "classifier: {num_classes: 3}\n";
-  if (stage == "distill")
-    text += std::string("teacher:\n") + kNetwork;
-  return text;
-}
 
 using KernelFn = void (*)(const void *const *, void *const *);
 
 void checkStage(const std::string &stage) {
   SCOPED_TRACE(stage);
   MLIRContext context;
-  auto desc = frontend::parseDescription(description(stage), "tiny.yaml");
-  ASSERT_TRUE(static_cast<bool>(desc)) << llvm::toString(desc.takeError());
-  auto module = frontend::buildModule(*desc, context);
+  auto module = tiny::compileTiny(context, tiny::tinyDescription(stage, ""));
   ASSERT_TRUE(module);
-  PassManager pm(&context);
-  buildTrainingStepPipeline(pm);
-  ASSERT_TRUE(succeeded(pm.run(*module)));
 
   // Emit and build every kernel of the step.
   SmallVector<KernelOp> kernels;

@@ -8,9 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontend/Description.h"
-#include "frontend/ModelBuilder.h"
-#include "passes/Passes.h"
+#include "TinyModels.h"
 #include "runtime/cpu/Executor.h"
 #include "runtime/reference/Evaluator.h"
 
@@ -29,22 +27,6 @@ using reference::Array;
 
 namespace {
 
-const char *kNetwork = R"(  blocks: [1, 1]
-  block: basic
-  base_width: 4
-  head: {layers: 2, output_dim: 6, finetune_from_layer: 1}
-)";
-
-std::string description(const std::string &stage) {
-  std::string text = "name: tiny\nstage: " + stage +
-                     "\ninput: {channels: 1, height: 8, width: 8, batch_size: 4}\nnetwork:\n" +
-                     kNetwork + "optimizer: {weight_decay: 0.001, learning_rate: 0.5}\n";
-  if (stage != "pretrain")
-    text += "classifier: {num_classes: 3}\n";
-  if (stage == "distill")
-    text += std::string("teacher:\n") + kNetwork;
-  return text;
-}
 
 double relativeError(const std::vector<float> &got, const std::vector<double> &want) {
   double scale = 1.0, error = 0.0;
@@ -58,13 +40,9 @@ double relativeError(const std::vector<float> &got, const std::vector<double> &w
 void checkStage(const std::string &stage) {
   SCOPED_TRACE(stage);
   MLIRContext context;
-  auto desc = frontend::parseDescription(description(stage), "tiny.yaml");
-  ASSERT_TRUE(static_cast<bool>(desc)) << llvm::toString(desc.takeError());
-  auto module = frontend::buildModule(*desc, context);
+  auto module = tiny::compileTiny(
+      context, tiny::tinyDescription(stage, "optimizer: {weight_decay: 0.001, learning_rate: 0.5}\n"));
   ASSERT_TRUE(module);
-  PassManager pm(&context);
-  buildTrainingStepPipeline(pm);
-  ASSERT_TRUE(succeeded(pm.run(*module)));
 
   llvm::SmallString<128> dir;
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("simclr-executor", dir));
