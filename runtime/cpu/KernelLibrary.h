@@ -219,6 +219,147 @@ inline void batchNormTrainBackward(const float *dy, const float *x, i64 N, i64 C
   }
 }
 
+inline void batchNormInferBackward(const float *dy, const float *x, i64 N, i64 C, i64 S,
+                                   const float *gamma, const float *mean, const float *var,
+                                   double epsilon, float *dx, float *dgamma, float *dbeta) {
+#pragma omp parallel for
+  for (i64 c = 0; c < C; ++c) {
+    double inv = 1.0 / std::sqrt(double(var[c]) + epsilon), sumDy = 0, sumDyXhat = 0;
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        i64 e = (n * C + c) * S + s;
+        sumDy += dy[e];
+        sumDyXhat += dy[e] * (x[e] - mean[c]) * inv;
+        dx[e] = static_cast<float>(dy[e] * gamma[c] * inv);
+      }
+    dgamma[c] = static_cast<float>(sumDyXhat);
+    dbeta[c] = static_cast<float>(sumDy);
+  }
+}
+
+// --- pooling (NCHW; padding top, left, bottom, right) -------------------------------------
+
+struct Window {
+  i64 planes, H, W, OH, OW, kh, kw, sh, sw, top, left;
+};
+
+/// Max or average pooling; padded positions never take part (the average divides by the
+/// window size when `countPad`).
+inline void pool(bool isMax, bool countPad, const float *x, float *y, const Window &w) {
+#pragma omp parallel for
+  for (i64 p = 0; p < w.planes; ++p)
+    for (i64 oy = 0; oy < w.OH; ++oy)
+      for (i64 ox = 0; ox < w.OW; ++ox) {
+        double acc = isMax ? -INFINITY : 0.0;
+        i64 n = 0;
+        for (i64 ky = 0; ky < w.kh; ++ky)
+          for (i64 kx = 0; kx < w.kw; ++kx) {
+            i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
+            if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
+              continue;
+            double v = x[(p * w.H + iy) * w.W + ix];
+            acc = isMax ? std::max(acc, v) : acc + v;
+            ++n;
+          }
+        if (!isMax)
+          acc /= countPad ? double(w.kh * w.kw) : double(n);
+        y[(p * w.OH + oy) * w.OW + ox] = static_cast<float>(acc);
+      }
+}
+
+/// Gradient of `pool`: each window's gradient to its first maximum, or spread evenly.
+inline void poolBackward(bool isMax, bool countPad, const float *dy, const float *x, float *dx,
+                         const Window &w) {
+#pragma omp parallel for
+  for (i64 p = 0; p < w.planes; ++p) {
+    float *plane = dx + p * w.H * w.W;
+    std::fill(plane, plane + w.H * w.W, 0.f);
+    for (i64 oy = 0; oy < w.OH; ++oy)
+      for (i64 ox = 0; ox < w.OW; ++ox) {
+        double g = dy[(p * w.OH + oy) * w.OW + ox];
+        i64 best = -1, n = 0;
+        for (i64 ky = 0; ky < w.kh; ++ky)
+          for (i64 kx = 0; kx < w.kw; ++kx) {
+            i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
+            if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
+              continue;
+            i64 e = iy * w.W + ix;
+            if (isMax && (best < 0 || x[p * w.H * w.W + e] > x[p * w.H * w.W + best]))
+              best = e;
+            ++n;
+          }
+        if (isMax) {
+          plane[best] += static_cast<float>(g);
+          continue;
+        }
+        float share = static_cast<float>(g / (countPad ? double(w.kh * w.kw) : double(n)));
+        for (i64 ky = 0; ky < w.kh; ++ky)
+          for (i64 kx = 0; kx < w.kw; ++kx) {
+            i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
+            if (iy >= 0 && iy < w.H && ix >= 0 && ix < w.W)
+              plane[iy * w.W + ix] += share;
+          }
+      }
+  }
+}
+
+// --- slices and max reductions --------------------------------------------------------------
+
+/// Copies between a tensor `big` and a strided box of it (shape `box`): to the box
+/// (`toBox`) or back, adding into a zeroed big tensor.
+inline void slice(const float *from, float *to, const i64 *big, const i64 *box, int rank,
+                  const i64 *offsets, const i64 *strides, bool toBox) {
+  i64 bst[8], xst[8], sb = 1, sx = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    bst[d] = sb;
+    xst[d] = sx;
+    sb *= big[d];
+    sx *= box[d];
+  }
+  if (!toBox)
+    std::fill(to, to + sb, 0.f);
+  for (i64 e = 0; e < sx; ++e) {
+    i64 source = 0, rest = e;
+    for (int d = 0; d < rank; ++d) {
+      i64 i = rest / xst[d];
+      rest %= xst[d];
+      source += (offsets[d] + i * strides[d]) * bst[d];
+    }
+    if (toBox)
+      to[e] = from[source];
+    else
+      to[source] += from[e];
+  }
+}
+
+/// Gradient of a max reduction: each group's gradient to its first maximum.
+inline void reduceMaxBackward(const float *dy, const float *x, const i64 *xs, int rank,
+                              const bool *reduced, float *dx) {
+  i64 n = count(xs, rank), xst[8], keptStride[8], s = 1, k = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xst[d] = s;
+    s *= xs[d];
+  }
+  for (int d = rank - 1; d >= 0; --d) {
+    keptStride[d] = reduced[d] ? 0 : k;
+    if (!reduced[d])
+      k *= xs[d];
+  }
+  std::vector<i64> best(k, -1);
+  for (i64 e = 0; e < n; ++e) {
+    i64 group = 0, rest = e;
+    for (int d = 0; d < rank; ++d) {
+      group += (rest / xst[d]) * keptStride[d];
+      rest %= xst[d];
+    }
+    if (best[group] < 0 || x[e] > x[best[group]])
+      best[group] = e;
+  }
+  std::fill(dx, dx + n, 0.f);
+  for (i64 g = 0; g < k; ++g)
+    dx[best[g]] += dy[g];
+}
+
 // --- normalisation along an axis ----------------------------------------------------------
 
 inline void softmax(const float *x, float *y, const Axis &v) {

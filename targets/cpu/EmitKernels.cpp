@@ -112,13 +112,39 @@ private:
   }
   std::string optional(Value v) { return v ? of(v) : std::string("nullptr"); }
 
-  LogicalResult reduceCall(Operation *op, Value in, Value out, ArrayRef<int64_t> axes,
-                           int kind) {
-    std::string s = shape(in), flags = "r" + std::to_string(next++);
+  /// A pooling window description for `input` (NCHW) -> `output`.
+  std::string window(Value input, Value output, ArrayRef<int64_t> kernel,
+                     ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+    auto x = llvm::cast<RankedTensorType>(input.getType()).getShape();
+    auto y = llvm::cast<RankedTensorType>(output.getType()).getShape();
+    std::string name = "w" + std::to_string(next++);
+    os << "  const simclr_kernels::Window " << name << "{" << x[0] * x[1] << ", " << x[2] << ", "
+       << x[3] << ", " << y[2] << ", " << y[3] << ", " << kernel[0] << ", " << kernel[1] << ", "
+       << stride[0] << ", " << stride[1] << ", " << padding[0] << ", " << padding[1] << "};\n";
+    return name;
+  }
+
+  std::string array(ArrayRef<int64_t> values) {
+    std::string name = "a" + std::to_string(next++);
+    os << "  const int64_t " << name << "[] = {";
+    for (auto [i, v] : llvm::enumerate(values))
+      os << (i ? ", " : "") << v;
+    os << "};\n";
+    return name;
+  }
+
+  std::string reducedFlags(Value in, ArrayRef<int64_t> axes) {
+    std::string flags = "r" + std::to_string(next++);
     os << "  const bool " << flags << "[] = {";
     for (int64_t d = 0; d < rank(in); ++d)
       os << (d ? ", " : "") << (llvm::is_contained(axes, d) ? "true" : "false");
     os << "};\n";
+    return flags;
+  }
+
+  LogicalResult reduceCall(Operation *op, Value in, Value out, ArrayRef<int64_t> axes,
+                           int kind) {
+    std::string s = shape(in), flags = reducedFlags(in, axes);
     std::string y = result(out);
     os << "  simclr_kernels::reduce(" << kind << ", " << of(in) << ", " << s << ", " << rank(in)
        << ", " << flags << ", " << y << ");\n";
@@ -199,6 +225,70 @@ private:
              << of(o.getInput()) << ", " << ncs(o.getInput()) << ", " << of(o.getScale()) << ", "
              << number(o.getEpsilon().convertToDouble()) << ", " << dx << ", " << dg << ", "
              << db << ");\n";
+        })
+        .Case([&](BatchNormInferBackwardOp o) {
+          std::string dx = result(o.getGradInput()), dg = result(o.getGradScale()),
+                      db = result(o.getGradOffset());
+          os << "  simclr_kernels::batchNormInferBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getInput()) << ", " << ncs(o.getInput()) << ", " << of(o.getScale()) << ", "
+             << of(o.getMean()) << ", " << of(o.getVariance()) << ", "
+             << number(o.getEpsilon().convertToDouble()) << ", " << dx << ", " << dg << ", "
+             << db << ");\n";
+        })
+        .Case<MaxPool2DOp, AvgPool2DOp>([&](Operation *o) {
+          auto avg = llvm::dyn_cast<AvgPool2DOp>(o);
+          auto max = llvm::dyn_cast<MaxPool2DOp>(o);
+          Value in = o->getOperand(0), out = o->getResult(0);
+          std::string w = avg ? window(in, out, avg.getKernel(), avg.getStride(), avg.getPadding())
+                              : window(in, out, max.getKernel(), max.getStride(), max.getPadding());
+          std::string y = result(out);
+          os << "  simclr_kernels::pool(" << (max ? "true" : "false") << ", "
+             << (avg && avg.getCountIncludePad() ? "true" : "false") << ", " << of(in) << ", "
+             << y << ", " << w << ");\n";
+        })
+        .Case([&](MaxPool2DBackwardOp o) {
+          std::string w = window(o.getInput(), o.getGradOutput(), o.getKernel(), o.getStride(),
+                                 o.getPadding());
+          std::string dx = result(o.getGradInput());
+          os << "  simclr_kernels::poolBackward(true, false, " << of(o.getGradOutput()) << ", "
+             << of(o.getInput()) << ", " << dx << ", " << w << ");\n";
+        })
+        .Case([&](AvgPool2DBackwardOp o) {
+          std::string w = window(o.getGradInput(), o.getGradOutput(), o.getKernel(),
+                                 o.getStride(), o.getPadding());
+          std::string dx = result(o.getGradInput());
+          os << "  simclr_kernels::poolBackward(false, "
+             << (o.getCountIncludePad() ? "true" : "false") << ", " << of(o.getGradOutput())
+             << ", nullptr, " << dx << ", " << w << ");\n";
+        })
+        .Case([&](SliceOp o) {
+          SmallVector<int64_t> strides(rank(o.getInput()), 1);
+          if (auto st = o.getStrides())
+            strides.assign(st->begin(), st->end());
+          std::string big = shape(o.getInput()), box = shape(o.getOutput()),
+                      offsets = array(o.getOffsets()), steps = array(strides),
+                      y = result(o.getOutput());
+          os << "  simclr_kernels::slice(" << of(o.getInput()) << ", " << y << ", " << big << ", "
+             << box << ", " << rank(o.getInput()) << ", " << offsets << ", " << steps
+             << ", true);\n";
+        })
+        .Case([&](SliceBackwardOp o) {
+          SmallVector<int64_t> strides(rank(o.getGradInput()), 1);
+          if (auto st = o.getStrides())
+            strides.assign(st->begin(), st->end());
+          std::string big = shape(o.getGradInput()), box = shape(o.getGradOutput()),
+                      offsets = array(o.getOffsets()), steps = array(strides),
+                      y = result(o.getGradInput());
+          os << "  simclr_kernels::slice(" << of(o.getGradOutput()) << ", " << y << ", " << big
+             << ", " << box << ", " << rank(o.getGradInput()) << ", " << offsets << ", "
+             << steps << ", false);\n";
+        })
+        .Case([&](ReduceMaxBackwardOp o) {
+          std::string s = shape(o.getInput()), flags = reducedFlags(o.getInput(), o.getAxes()),
+                      dx = result(o.getGradInput());
+          os << "  simclr_kernels::reduceMaxBackward(" << of(o.getGradOutput()) << ", "
+             << of(o.getInput()) << ", " << s << ", " << rank(o.getInput()) << ", " << flags
+             << ", " << dx << ");\n";
         })
         .Case([&](SoftmaxOp o) {
           std::string ax = axis(o.getInput(), o.getAxis()), y = result(o.getOutput());

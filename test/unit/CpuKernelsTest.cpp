@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "TinyModels.h"
+#include "frontend/LoadModule.h"
+#include "mlir/Parser/Parser.h"
 #include "runtime/reference/Evaluator.h"
 #include "targets/cpu/EmitKernels.h"
 
@@ -33,15 +35,21 @@ namespace {
 
 using KernelFn = void (*)(const void *const *, void *const *);
 
+void checkModule(MLIRContext &context, ModuleOp module);
+
 void checkStage(const std::string &stage) {
   SCOPED_TRACE(stage);
   MLIRContext context;
   auto module = tiny::compileTiny(context, tiny::tinyDescription(stage, ""));
   ASSERT_TRUE(module);
+  checkModule(context, *module);
+}
+
+void checkModule(MLIRContext &context, ModuleOp module) {
 
   // Emit and build every kernel of the step.
   SmallVector<KernelOp> kernels;
-  module->walk([&](KernelOp k) { kernels.push_back(k); });
+  module.walk([&](KernelOp k) { kernels.push_back(k); });
   ASSERT_FALSE(kernels.empty());
   llvm::SmallString<128> dir;
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("simclr-cpu-kernels", dir));
@@ -133,5 +141,53 @@ TEST(CpuKernels, PretrainingStep) { checkStage("pretrain"); }
 TEST(CpuKernels, FinetuningStep) { checkStage("finetune"); }
 TEST(CpuKernels, LinearEvaluationStep) { checkStage("linear_eval"); }
 TEST(CpuKernels, DistillationStep) { checkStage("distill"); }
+
+TEST(CpuKernels, SelectiveKernelResNetDStep) {
+  MLIRContext context;
+  auto module = tiny::compileTiny(context, tiny::tinySkDescription("pretrain"));
+  ASSERT_TRUE(module);
+  checkModule(context, *module);
+}
+
+// Ops the networks do not produce but kernels may hold: slices, max reductions, and a
+// trainable inference-mode batch norm.
+TEST(CpuKernels, SlicesMaxReductionsAndInferenceBatchNorm) {
+  MLIRContext context;
+  frontend::loadModuleDialects(context);
+  auto module = parseSourceString<ModuleOp>(R"(
+simclr.parameter @x : tensor<2x3x4x4xf32> {group = "backbone", init = "zeros"}
+simclr.parameter @g : tensor<3xf32> {group = "backbone", init = "ones"}
+simclr.state @m : tensor<3xf32> {init = "zeros"}
+simclr.state @v : tensor<3xf32> {init = "ones"}
+func.func @train_step(%w: tensor<2x3x2x2xf32>) -> tensor<f32> attributes {simclr.stage = "pretrain"} {
+  %x = simclr.load @x : tensor<2x3x4x4xf32>
+  %g = simclr.load @g : tensor<3xf32>
+  %m = simclr.load @m : tensor<3xf32>
+  %v = simclr.load @v : tensor<3xf32>
+  %n = simclr.batch_norm_infer %x scale %g stats %m, %v : tensor<2x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+  %p = simclr.max_pool2d %n kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] : tensor<2x3x4x4xf32> -> tensor<2x3x2x2xf32>
+  %a = simclr.avg_pool2d %n kernel [2, 2] stride [2, 2] padding [0, 0, 1, 1] : tensor<2x3x4x4xf32> -> tensor<2x3x2x2xf32>
+  %s = simclr.slice %n offsets [0, 0, 1, 0] sizes [2, 3, 2, 2] strides [1, 1, 2, 2] : tensor<2x3x4x4xf32> -> tensor<2x3x2x2xf32>
+  %pa = simclr.add %p, %a : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32> -> tensor<2x3x2x2xf32>
+  %t = simclr.mul %pa, %s : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32> -> tensor<2x3x2x2xf32>
+  %u = simclr.mul %t, %w : tensor<2x3x2x2xf32>, tensor<2x3x2x2xf32> -> tensor<2x3x2x2xf32>
+  %r = simclr.reduce_max %u axes [1] : tensor<2x3x2x2xf32> -> tensor<2x2x2xf32>
+  %l = simclr.reduce_sum %r axes [0, 1, 2] : tensor<2x2x2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+})",
+                                            &context);
+  ASSERT_TRUE(module);
+  PassManager pm(&context);
+  pm.addPass(createAutodiff());
+  pm.addPass(createFuseKernels());
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  bool backward = false;
+  module->walk([&](Operation *op) {
+    backward |= llvm::isa<SliceBackwardOp, ReduceMaxBackwardOp, BatchNormInferBackwardOp,
+                          MaxPool2DBackwardOp, AvgPool2DBackwardOp>(op);
+  });
+  EXPECT_TRUE(backward);
+  checkModule(context, *module);
+}
 
 } // namespace

@@ -37,11 +37,13 @@ double relativeError(const std::vector<float> &got, const std::vector<double> &w
   return error / scale;
 }
 
-void checkStage(const std::string &stage) {
+void checkStage(const std::string &stage, bool selectiveKernels = false) {
   SCOPED_TRACE(stage);
   MLIRContext context;
-  auto module = tiny::compileTiny(
-      context, tiny::tinyDescription(stage, "optimizer: {weight_decay: 0.001, learning_rate: 0.5}\n"));
+  const char *optimizer = "optimizer: {weight_decay: 0.001, learning_rate: 0.5}\n";
+  auto module = tiny::compileTiny(context, selectiveKernels
+                                               ? tiny::tinySkDescription(stage, optimizer)
+                                               : tiny::tinyDescription(stage, optimizer));
   ASSERT_TRUE(module);
 
   llvm::SmallString<128> dir;
@@ -108,5 +110,6 @@ TEST(CpuExecutor, PretrainingSteps) { checkStage("pretrain"); }
 TEST(CpuExecutor, FinetuningSteps) { checkStage("finetune"); }
 TEST(CpuExecutor, LinearEvaluationSteps) { checkStage("linear_eval"); }
 TEST(CpuExecutor, DistillationSteps) { checkStage("distill"); }
+TEST(CpuExecutor, SelectiveKernelPretrainingSteps) { checkStage("pretrain", true); }
 
 } // namespace

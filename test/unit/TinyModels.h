@@ -30,6 +30,20 @@ inline std::string tinyDescription(const std::string &stage, const std::string &
   return text;
 }
 
+/// A selective-kernel ResNet-D network (bottleneck blocks, the ImageNet-style deep stem
+/// with max-pooling) on 16x16 images, for `stage`.
+inline std::string tinySkDescription(const std::string &stage, const std::string &extra = "") {
+  const char *network = "  blocks: [1, 1]\n  block: bottleneck\n  base_width: 4\n"
+                        "  sk_ratio: 0.0625\n  stem: imagenet\n"
+                        "  head: {layers: 2, output_dim: 6, finetune_from_layer: 1}\n";
+  std::string text = "name: tiny_sk\nstage: " + stage +
+                     "\ninput: {channels: 3, height: 16, width: 16, batch_size: 2}\nnetwork:\n" +
+                     network + extra;
+  if (stage != "pretrain")
+    text += "classifier: {num_classes: 3}\n";
+  return text;
+}
+
 /// The description built and compiled by simclr-training-step; null (with a test
 /// failure) if any step fails.
 inline OwningOpRef<ModuleOp> compileTiny(MLIRContext &context, const std::string &text) {
