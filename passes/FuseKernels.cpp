@@ -26,11 +26,6 @@ using namespace mlir::simclr;
 
 namespace {
 
-bool isLibraryCall(Operation *op) {
-  return llvm::isa<Conv2DOp, Conv2DBackwardInputOp, Conv2DBackwardFilterOp, DenseOp, MatmulOp>(
-      op);
-}
-
 /// Ops that are neither computed in a kernel nor cut a run: they are moved around it.
 bool isMovable(Operation *op) { return llvm::isa<LoadOp, StoreOp, arith::ConstantOp>(op); }
 

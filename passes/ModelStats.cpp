@@ -146,8 +146,7 @@ void mlir::simclr::computeTrainingStepStats(ModuleOp module, ModelStats &stats) 
     return;
   func::FuncOp trained = findStepFunction(*copy);
   trained.walk([&](Operation *op) {
-    if (llvm::isa<KernelOp, Conv2DOp, Conv2DBackwardInputOp, Conv2DBackwardFilterOp, DenseOp,
-                  MatmulOp>(op))
+    if (llvm::isa<KernelOp>(op) || isLibraryCall(op))
       ++stats.trainingKernels;
   });
   MemoryPlan plan = planMemory(trained);

@@ -25,15 +25,6 @@ using namespace mlir::simclr;
 
 namespace {
 
-double number(DictionaryAttr dict, StringRef key, double fallback) {
-  Attribute value = dict.get(key);
-  if (auto f = llvm::dyn_cast_or_null<FloatAttr>(value))
-    return f.getValueAsDouble();
-  if (auto i = llvm::dyn_cast_or_null<IntegerAttr>(value))
-    return static_cast<double>(i.getInt());
-  return fallback;
-}
-
 LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
   auto gradients = func->getAttrOfType<ArrayAttr>("simclr.gradients");
   auto settings = func->getAttrOfType<DictionaryAttr>("simclr.optimizer");
@@ -45,17 +36,17 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
   unsigned metrics = ret.getNumOperands() - gradients.size();
 
   // The peak learning rate for the (global) batch.
-  double batch = number(input, "batch_size", 1);
-  double base = number(settings, "learning_rate", 0);
+  double batch = numberSetting(input, "batch_size", 1);
+  double base = numberSetting(settings, "learning_rate", 0);
   auto scaling = settings.getAs<StringAttr>("lr_scaling");
   double peak = scaling && scaling.getValue() == "sqrt" ? base * std::sqrt(batch)
                                                          : base * batch / 256.0;
   bool lars = settings.getAs<StringAttr>("kind").getValue() == "lars";
   auto nesterovAttr = settings.getAs<BoolAttr>("nesterov");
   bool nesterov = nesterovAttr && nesterovAttr.getValue();
-  double momentum = number(settings, "momentum", 0.9);
-  double weightDecay = number(settings, "weight_decay", 0.0);
-  double trust = number(settings, "trust_coefficient", 0.001);
+  double momentum = numberSetting(settings, "momentum", 0.9);
+  double weightDecay = numberSetting(settings, "weight_decay", 0.0);
+  double trust = numberSetting(settings, "trust_coefficient", 0.001);
 
   OpBuilder b(ret);
   Location loc = func.getLoc();

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/simclr/IR/SimclrOps.h"
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
 #include "runtime/cpu/Executor.h"
@@ -80,17 +81,11 @@ int main(int argc, char **argv) {
   auto settings = step ? step->getAttrOfType<DictionaryAttr>("simclr.optimizer") : DictionaryAttr();
   if (!input || !settings)
     return fail(descriptionPath + ": error: no training step with input and optimizer settings");
-  auto number = [](DictionaryAttr d, StringRef key) {
-    Attribute a = d.get(key);
-    if (auto f = llvm::dyn_cast_or_null<FloatAttr>(a))
-      return f.getValueAsDouble();
-    if (auto i = llvm::dyn_cast_or_null<IntegerAttr>(a))
-      return double(i.getInt());
-    return 0.0;
-  };
-  int64_t batch = int64_t(number(input, "batch_size")), views = int64_t(number(input, "views"));
-  int64_t channels = int64_t(number(input, "channels"));
-  int64_t height = int64_t(number(input, "height")), width = int64_t(number(input, "width"));
+  int64_t batch = int64_t(numberSetting(input, "batch_size"));
+  int64_t views = int64_t(numberSetting(input, "views"));
+  int64_t channels = int64_t(numberSetting(input, "channels"));
+  int64_t height = int64_t(numberSetting(input, "height"));
+  int64_t width = int64_t(numberSetting(input, "width"));
   bool labelled = step.getNumArguments() == 2; // images and labels (finetune, linear eval)
 
   auto set = data::readMnistStyle(dataDir, "train");
@@ -121,8 +116,8 @@ int main(int argc, char **argv) {
     if (ec)
       return fail(logPath + ": error: " + ec.message());
   }
-  double warmupFraction = number(settings, "epochs") > 0
-                              ? number(settings, "warmup_epochs") / number(settings, "epochs")
+  double warmupFraction = numberSetting(settings, "epochs") > 0
+                              ? numberSetting(settings, "warmup_epochs") / numberSetting(settings, "epochs")
                               : 0.0;
   float total = float(steps), warmup = std::round(float(steps * warmupFraction));
   std::mt19937_64 rng(seed);

@@ -19,6 +19,20 @@ bool mlir::simclr::isValidParameterGroup(StringRef group) {
   return base == "backbone" || base == "head" || base == "classifier";
 }
 
+bool mlir::simclr::isLibraryCall(Operation *op) {
+  return llvm::isa<Conv2DOp, Conv2DBackwardInputOp, Conv2DBackwardFilterOp, DenseOp, MatmulOp>(
+      op);
+}
+
+double mlir::simclr::numberSetting(DictionaryAttr settings, StringRef key, double fallback) {
+  Attribute value = settings ? settings.get(key) : Attribute();
+  if (auto f = llvm::dyn_cast_or_null<FloatAttr>(value))
+    return f.getValueAsDouble();
+  if (auto i = llvm::dyn_cast_or_null<IntegerAttr>(value))
+    return static_cast<double>(i.getInt());
+  return fallback;
+}
+
 static LogicalResult verifyDeclaredType(Operation *op, Type type) {
   auto tensor = llvm::cast<RankedTensorType>(type);
   if (!tensor.hasStaticShape())

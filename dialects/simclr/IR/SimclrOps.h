@@ -28,6 +28,14 @@ public:
 /// The parameter groups a `simclr.parameter` may belong to.
 bool isValidParameterGroup(llvm::StringRef group);
 
+/// Ops that go to a vendor library (oneDNN, cuDNN, cuBLAS) rather than into a generated
+/// kernel: conv2d and its gradients, dense, matmul.
+bool isLibraryCall(Operation *op);
+
+/// A number from a settings dictionary (`simclr.optimizer`, `simclr.input`, ...), integer
+/// or float, or `fallback` when absent.
+double numberSetting(DictionaryAttr settings, llvm::StringRef key, double fallback = 0.0);
+
 } // namespace mlir::simclr
 
 #include "dialects/simclr/IR/SimclrInterfaces.h.inc"
