@@ -3,7 +3,7 @@
 #include "runtime/cpu/Executor.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "passes/MemoryPlan.h"
-#include "runtime/Initializers.h"
+#include "runtime/ModelInitializers.h"
 #include "runtime/cpu/LibraryCalls.h"
 #include "targets/cpu/EmitKernels.h"
 
@@ -130,23 +130,11 @@ Executor::create(ModuleOp module, llvm::StringRef function, llvm::StringRef work
 }
 
 llvm::Error Executor::initialize(uint64_t seed) {
-  ModuleOp module = impl->func->getParentOfType<ModuleOp>();
-  auto set = [&](StringRef name, Type type, StringRef init, double std) -> llvm::Error {
-    auto shape = llvm::cast<RankedTensorType>(type).getShape().vec();
-    auto values = runtime::initialValues(name, init, shape, std, seed);
-    if (!values)
-      return values.takeError();
-    variables[name.str()].assign(values->begin(), values->end());
-    return llvm::Error::success();
-  };
-  for (auto param : module.getOps<ParameterOp>())
-    if (auto e = set(param.getSymName(), param.getType(), param.getInit(),
-                     param.getInitStd() ? param.getInitStd()->convertToDouble() : 0.0))
-      return e;
-  for (auto state : module.getOps<StateOp>())
-    if (auto e = set(state.getSymName(), state.getType(), state.getInit(), 0.0))
-      return e;
-  return llvm::Error::success();
+  return runtime::initializeVariables(
+      impl->func->getParentOfType<ModuleOp>(), seed, [](StringRef) { return true; },
+      [&](StringRef name, ArrayRef<int64_t>, std::vector<double> values) {
+        variables[name.str()].assign(values.begin(), values.end());
+      });
 }
 
 llvm::Expected<std::vector<std::vector<float>>>

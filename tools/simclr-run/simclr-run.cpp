@@ -13,9 +13,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/LoadModule.h"
-#include "runtime/Initializers.h"
+#include "runtime/ModelInitializers.h"
 #include "runtime/Safetensors.h"
-#include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/reference/Evaluator.h"
 
 #include "mlir/IR/AsmState.h"
@@ -99,27 +98,14 @@ int main(int argc, char **argv) {
       evaluator.variables[name] = toArray(tensor);
   }
 
-  if (initSeed.getNumOccurrences()) {
-    auto initialize = [&](llvm::StringRef name, mlir::Type type, llvm::StringRef init,
-                          double std) -> llvm::Error {
-      if (evaluator.variables.count(name.str()))
-        return llvm::Error::success();
-      auto shape = llvm::cast<mlir::RankedTensorType>(type).getShape().vec();
-      auto values = runtime::initialValues(name, init, shape, std, initSeed);
-      if (!values)
-        return values.takeError();
-      evaluator.variables[name.str()] = reference::Array(shape, std::move(*values));
-      return llvm::Error::success();
-    };
-    for (auto param : module->getOps<mlir::simclr::ParameterOp>())
-      if (llvm::Error e = initialize(param.getSymName(), param.getType(), param.getInit(),
-                                     param.getInitStd() ? param.getInitStd()->convertToDouble()
-                                                        : 0.0))
-        return fail(std::move(e));
-    for (auto state : module->getOps<mlir::simclr::StateOp>())
-      if (llvm::Error e = initialize(state.getSymName(), state.getType(), state.getInit(), 0.0))
-        return fail(std::move(e));
-  }
+  if (initSeed.getNumOccurrences())
+    if (llvm::Error e = runtime::initializeVariables(
+            *module, initSeed,
+            [&](llvm::StringRef name) { return !evaluator.variables.count(name.str()); },
+            [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape, std::vector<double> values) {
+              evaluator.variables[name.str()] = reference::Array(shape.vec(), std::move(values));
+            }))
+      return fail(std::move(e));
 
   auto results = evaluator.run(functionName, args);
   if (!results)

@@ -1,0 +1,32 @@
+//===- ModelInitializers.cpp - initial values of a module's variables -----===//
+
+#include "runtime/ModelInitializers.h"
+#include "dialects/simclr/IR/SimclrOps.h"
+#include "runtime/Initializers.h"
+
+using namespace mlir;
+using namespace mlir::simclr;
+
+llvm::Error runtime::initializeVariables(
+    ModuleOp module, uint64_t seed, llvm::function_ref<bool(StringRef)> wanted,
+    llvm::function_ref<void(StringRef, ArrayRef<int64_t>, std::vector<double>)> set) {
+  auto initialize = [&](StringRef name, Type type, StringRef init, double std) -> llvm::Error {
+    if (!wanted(name))
+      return llvm::Error::success();
+    ArrayRef<int64_t> shape = llvm::cast<RankedTensorType>(type).getShape();
+    auto values = initialValues(name, init, shape, std, seed);
+    if (!values)
+      return values.takeError();
+    set(name, shape, std::move(*values));
+    return llvm::Error::success();
+  };
+  for (auto param : module.getOps<ParameterOp>())
+    if (llvm::Error e = initialize(param.getSymName(), param.getType(), param.getInit(),
+                                   param.getInitStd() ? param.getInitStd()->convertToDouble()
+                                                      : 0.0))
+      return e;
+  for (auto state : module.getOps<StateOp>())
+    if (llvm::Error e = initialize(state.getSymName(), state.getType(), state.getInit(), 0.0))
+      return e;
+  return llvm::Error::success();
+}

@@ -1,0 +1,24 @@
+//===- ModelInitializers.h - initial values of a module's variables -*- C++ -*-===//
+#ifndef SIMCLR_RUNTIME_MODELINITIALIZERS_H
+#define SIMCLR_RUNTIME_MODELINITIALIZERS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace mlir::simclr::runtime {
+
+/// For every simclr.parameter and simclr.state of `module` whose name `wanted` accepts,
+/// computes its initial values as its declaration says (runtime/Initializers.h) and hands
+/// them to `set`.
+llvm::Error initializeVariables(
+    ModuleOp module, uint64_t seed, llvm::function_ref<bool(llvm::StringRef name)> wanted,
+    llvm::function_ref<void(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                            std::vector<double> values)>
+        set);
+
+} // namespace mlir::simclr::runtime
+
+#endif // SIMCLR_RUNTIME_MODELINITIALIZERS_H
