@@ -10,7 +10,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -110,12 +109,8 @@ Executor::create(ModuleOp module, llvm::StringRef function, llvm::StringRef work
       return executionError(source + ": error: " + ec.message());
     out << code;
     out.close();
-    std::string include = "-I" SIMCLR_SOURCE_DIR;
-    llvm::StringRef argv[] = {SIMCLR_CXX_COMPILER, "-std=c++17", "-O3", "-march=native",
-                              "-fPIC", "-shared", "-fopenmp", include, source, "-o", library};
-    std::string error;
-    if (llvm::sys::ExecuteAndWait(SIMCLR_CXX_COMPILER, argv, std::nullopt, {}, 0, 0, &error) != 0)
-      return executionError("building the kernels in " + source + " failed: " + error);
+    if (llvm::Error e = buildCpuKernels(source, library))
+      return std::move(e);
     impl.handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!impl.handle)
       return executionError(std::string("cannot load the kernels: ") + dlerror());

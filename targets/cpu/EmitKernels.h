@@ -4,6 +4,8 @@
 
 #include "dialects/simclr/IR/SimclrOps.h"
 
+#include "llvm/Support/Error.h"
+
 #include <string>
 
 namespace mlir::simclr {
@@ -16,6 +18,10 @@ FailureOr<std::string> emitCpuKernel(KernelOp kernel, llvm::StringRef name);
 
 /// The lines every file of emitted kernels starts with.
 std::string cpuKernelPrelude();
+
+/// Builds a file of emitted kernels into a shared object with the host compiler the
+/// project was built with (-O3 -march=native -fopenmp, KernelLibrary.h from the source tree).
+llvm::Error buildCpuKernels(llvm::StringRef source, llvm::StringRef library);
 
 } // namespace mlir::simclr
 

@@ -18,7 +18,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 
 #include <gtest/gtest.h>
 
@@ -63,13 +62,8 @@ void checkModule(MLIRContext &context, ModuleOp module) {
       out << *code << "\n";
     }
   }
-  std::string include = "-I" SIMCLR_SOURCE_DIR;
-  llvm::StringRef argv[] = {SIMCLR_CXX_COMPILER, "-std=c++17", "-O2", "-fPIC", "-shared",
-                            "-fopenmp", include, source, "-o", library};
-  std::string error;
-  ASSERT_EQ(llvm::sys::ExecuteAndWait(SIMCLR_CXX_COMPILER, argv, std::nullopt, {}, 0, 0, &error),
-            0)
-      << error << " (see " << source << ")";
+  if (llvm::Error e = buildCpuKernels(source, library))
+    FAIL() << llvm::toString(std::move(e));
   void *handle = dlopen(library.c_str(), RTLD_NOW);
   ASSERT_TRUE(handle) << dlerror();
 
