@@ -60,31 +60,17 @@ LogicalResult shapeOf(ScaleOp::Adaptor op, const ShapeDiag &diag,
   return sameTypeAsInput(diag, op.getInput(), results);
 }
 
-/// Both batch-norm gradients: dy and x of one type, per-channel vectors [C].
+/// Both batch-norm gradients: the forward operands' checks, and dy of x's type.
 LogicalResult batchNormGradient(const ShapeDiag &diag, Value dyValue, Value xValue,
                                 ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
                                 SmallVectorImpl<Type> &results) {
-  auto x = staticTensor(diag, xValue, "input");
-  if (failed(x))
+  RankedTensorType x, vector;
+  if (failed(checkBatchNorm(diag, xValue, vectors, epsilon, x, vector)))
     return failure();
   auto dy = staticTensor(diag, dyValue, "grad_output");
-  if (failed(dy) || failed(sameType(diag, *dy, "grad_output", *x, "input")))
+  if (failed(dy) || failed(sameType(diag, *dy, "grad_output", x, "input")))
     return failure();
-  if (x->getRank() != 2 && x->getRank() != 4)
-    return diag() << "expects an input of rank 4 (NCHW) or 2 (NC), got " << *x;
-  RankedTensorType vector;
-  for (auto [value, name] : vectors) {
-    auto vec = staticTensor(diag, value, name);
-    if (failed(vec) || failed(sameElementType(diag, *x, "input", *vec, name)))
-      return failure();
-    if (vec->getRank() != 1 || vec->getDimSize(0) != x->getDimSize(1))
-      return diag() << "expects '" << name << "' of shape [" << x->getDimSize(1)
-                    << "] (one entry per channel), got " << *vec;
-    vector = *vec;
-  }
-  if (failed(checkPositive(diag, epsilon, "epsilon")))
-    return failure();
-  results.append({*x, vector, vector});
+  results.append({x, vector, vector});
   return success();
 }
 

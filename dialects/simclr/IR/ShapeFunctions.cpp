@@ -172,27 +172,8 @@ mlir::simclr::shape::checkDistillationInputs(const ShapeDiag &diag, Value studen
   return student;
 }
 
-namespace {
-
-LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
-                      SmallVectorImpl<Type> &results) {
-  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
-  if (failed(input))
-    return failure();
-  auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
-  if (failed(filter))
-    return failure();
-  auto result = convolutionResult(diag, *input, *filter, op.getStride(), op.getPadding(),
-                                  arrayOr(op.getDilationAttr(), kUnitDilation),
-                                  op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1);
-  if (failed(result))
-    return failure();
-  results.push_back(*result);
-  return success();
-}
-
 /// Shared by both batch-norm forms: the channel vectors must be [C] for a C-channel input.
-LogicalResult checkBatchNorm(const ShapeDiag &diag, Value inputValue,
+LogicalResult mlir::simclr::shape::checkBatchNorm(const ShapeDiag &diag, Value inputValue,
                              ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
                              RankedTensorType &input, RankedTensorType &vector) {
   auto in = staticTensor(diag, inputValue, "input");
@@ -214,6 +195,25 @@ LogicalResult checkBatchNorm(const ShapeDiag &diag, Value inputValue,
   }
   input = *in;
   return checkPositive(diag, epsilon, "epsilon");
+}
+
+namespace {
+
+LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
+  if (failed(input))
+    return failure();
+  auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
+  if (failed(filter))
+    return failure();
+  auto result = convolutionResult(diag, *input, *filter, op.getStride(), op.getPadding(),
+                                  arrayOr(op.getDilationAttr(), kUnitDilation),
+                                  op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1);
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
+  return success();
 }
 
 LogicalResult shapeOf(BatchNormTrainOp::Adaptor op, const ShapeDiag &diag,

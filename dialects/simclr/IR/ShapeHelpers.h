@@ -161,6 +161,12 @@ LogicalResult checkSlice(const ShapeDiag &diag, RankedTensorType input,
                          ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                          ArrayRef<int64_t> strides);
 
+/// Batch norm's operands, shared by its forms and their gradients: an NCHW or NC `input`
+/// and per-channel vectors of shape [C] (null entries skipped); sets `input` and `vector`.
+LogicalResult checkBatchNorm(const ShapeDiag &diag, Value input,
+                             ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
+                             RankedTensorType &inputType, RankedTensorType &vectorType);
+
 /// Result type of a reduction over `axes`.
 FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType input,
                                          ArrayRef<int64_t> axes, bool keepDims);
