@@ -132,17 +132,26 @@ private:
   /// Loads are used in place; that is only right if no store to the same variable comes
   /// between a load and a use of its value.
   LogicalResult checkLoadsInPlace(func::FuncOp func) {
-    llvm::DenseMap<Operation *, int64_t> index;
-    for (Operation &op : func.getBody().front())
-      index[&op] = static_cast<int64_t>(index.size());
     Block &body = func.getBody().front();
-    for (auto load : func.getBody().front().getOps<LoadOp>())
+    llvm::DenseMap<Operation *, int64_t> index;
+    llvm::StringMap<SmallVector<int64_t>> stores; // positions of the stores to each variable
+    for (Operation &op : body) {
+      index[&op] = static_cast<int64_t>(index.size());
+      if (auto store = llvm::dyn_cast<StoreOp>(op))
+        stores[store.getName()].push_back(index[&op]);
+    }
+    for (auto load : body.getOps<LoadOp>()) {
+      auto it = stores.find(load.getName());
+      if (it == stores.end())
+        continue;
+      int64_t lastUse = index[load];
       for (Operation *user : load->getUsers())
-        for (auto store : body.getOps<StoreOp>())
-          if (store.getName() == load.getName() && index[store] > index[load] &&
-              index[store] < index[body.findAncestorOpInBlock(*user)])
-            return load.emitError() << "is used after a store to @" << load.getName()
-                                    << "; the module format reads variables in place";
+        lastUse = std::max(lastUse, index[body.findAncestorOpInBlock(*user)]);
+      for (int64_t store : it->second)
+        if (store > index[load] && store < lastUse)
+          return load.emitError() << "is used after a store to @" << load.getName()
+                                  << "; the module format reads variables in place";
+    }
     return success();
   }
 
