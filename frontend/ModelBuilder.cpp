@@ -102,10 +102,6 @@ public:
 
 private:
   int64_t groupWidth(size_t group) const { return ::groupWidth(spec, group); }
-  StringRef groupOf(StringRef part) {
-    groupName = (mode.prefix + part).str();
-    return groupName;
-  }
   Location at(StringRef name) {
     return NameLoc::get(b.getStringAttr(mode.prefix + name), fileLoc);
   }
@@ -117,7 +113,7 @@ private:
                   double initStd = 0.0) {
     std::string full = mode.prefix + name.str();
     Location loc = at(name);
-    auto type = state.declareParameter(loc, full, shape, groupOf(part), init, initStd,
+    auto type = state.declareParameter(loc, full, shape, (mode.prefix + part).str(), init, initStd,
                                        mode.frozen);
     return LoadOp::create(b, loc, type, full);
   }
@@ -141,7 +137,6 @@ private:
   const NetworkSpec &spec;
   NetworkMode mode;
   Location fileLoc;
-  std::string groupName;
 };
 
 /// TensorFlow's fixed padding (conv2d_fixed_padding): k-1 split as evenly as possible,
