@@ -1,16 +1,20 @@
-//===- Executor.h - running a compiled step on the CPU ----------*- C++ -*-===//
+//===- Executor.h - running a module's entry point on the CPU ---*- C++ -*-===//
 //
-// First version of the CPU runtime: runs a function of a compiled module (after
-// simclr-training-step) in float32. Convolutions and GEMMs go to oneDNN (LibraryCalls),
-// each simclr.kernel to its generated C++ (targets/cpu/EmitKernels.cpp, built with the host
-// compiler when the executor is created), intermediates to one arena at the offsets of the
-// memory plan, parameters and state to their own buffers, used in place.
+// The CPU runtime: runs an entry point of a loaded module file (runtime/module/Reader.h)
+// in float32. Convolutions and GEMMs go to oneDNN (LibraryCalls), each kernel launch to
+// the module's kernel as built for the CPU (runtime/cpu/KernelBuild.h, or linked into a
+// compiled training executable), intermediates to one arena at the offsets of the memory
+// plan, parameters and state to their own buffers, used in place. No MLIR: everything
+// comes from the module. See docs/RUNTIME.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_CPU_EXECUTOR_H
 #define SIMCLR_RUNTIME_CPU_EXECUTOR_H
 
-#include "mlir/IR/BuiltinOps.h"
+#include "runtime/Tensor.h"
+#include "runtime/cpu/KernelAbi.h"
+#include "runtime/module/Reader.h"
+
 #include "llvm/Support/Error.h"
 
 #include <map>
@@ -22,20 +26,38 @@ namespace mlir::simclr::cpu {
 
 class Executor {
 public:
-  /// Prepares `function` of `module` (which must outlive the executor): plans its memory,
-  /// emits and builds its kernels in `workDirectory`, and declares its variables.
+  /// Prepares entry point `entry` of `module`; `kernels[i]` runs the module's kernel i.
+  /// Checks every instruction against what the CPU runtime can run (op, arity, dtypes,
+  /// shapes, convolution geometry); errors read "<module>: error: entry point '...',
+  /// instruction N (op): ...".
   static llvm::Expected<std::unique_ptr<Executor>>
-  create(ModuleOp module, llvm::StringRef function, llvm::StringRef workDirectory);
+  create(runtime::LoadedModule module, llvm::StringRef entry, std::vector<KernelFn> kernels);
   ~Executor();
 
-  /// Parameters and state by symbol name, float32, read and written in place by `run`.
+  /// Parameters and state by name, float32, read and written in place by `run`. Resizing
+  /// one is an error that `run` reports.
   std::map<std::string, std::vector<float>> variables;
+
+  /// The module this executor runs.
+  const runtime::LoadedModule &module() const;
 
   /// Sets every variable as its declaration says (see runtime/Initializers.h).
   llvm::Error initialize(uint64_t seed);
 
-  /// Runs the function once. `arguments` point at the arguments' data (float32, or int32
-  /// for labels); returns the results (float32).
+  /// Every variable as a float32 tensor, by name (what a checkpoint holds).
+  runtime::TensorMap saveVariables() const;
+
+  /// Copies tensors of `checkpoint` (read from `path`, named in errors) into variables:
+  /// the variable `prefix + key` takes tensor `key`. Variables whose name starts with
+  /// `velocity.` (optimizer state) are taken only with `optimizerState`. A tensor whose
+  /// shape differs from its variable's is an error (a checkpoint of another network).
+  /// Returns the names of the variables under `prefix` that the checkpoint did not have.
+  llvm::Expected<std::vector<std::string>>
+  loadVariables(const runtime::TensorMap &checkpoint, llvm::StringRef path,
+                llvm::StringRef prefix = "", bool optimizerState = false);
+
+  /// Runs the entry point once. `arguments` point at the arguments' data (float32, or
+  /// int32 for labels); returns the results (float32).
   llvm::Expected<std::vector<std::vector<float>>> run(const std::vector<const void *> &arguments);
 
 private:

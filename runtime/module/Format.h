@@ -25,7 +25,7 @@
 namespace mlir::simclr::runtime {
 
 inline constexpr char kModuleMagic[8] = {'S', 'C', 'L', 'M', 'O', 'D', '\0', '\0'};
-inline constexpr uint32_t kModuleVersion = 1;
+inline constexpr uint32_t kModuleVersion = 2;
 inline constexpr uint64_t kModuleHeaderBytes = 24;
 
 /// The file for a FlatBuffer payload: header (magic, version, checksum, length) + payload.

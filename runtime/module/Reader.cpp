@@ -114,18 +114,38 @@ private:
                                " out of range");
       return llvm::Error::success();
     };
+    // A reference must have the shape and type of what it names.
+    auto same = [&](const flatbuffers::Vector<int64_t> *declared, format::DType dtype,
+                    const char *what) -> llvm::Error {
+      bool equal = declared->size() == ref->shape()->size() && dtype == ref->dtype();
+      for (size_t i = 0; equal && i < declared->size(); ++i)
+        equal = declared->Get(i) == ref->shape()->Get(i);
+      if (!equal)
+        return error(path, at + ": a reference to " + what + " " + llvm::Twine(ref->index()) +
+                               " with another shape or type than its declaration");
+      return llvm::Error::success();
+    };
     switch (ref->kind()) {
     case format::ValueKind::Argument:
-      return inRange(ref->index(), entry->arguments()->size(), "argument");
+      if (auto e = inRange(ref->index(), entry->arguments()->size(), "argument"))
+        return e;
+      return same(entry->arguments()->Get(ref->index())->shape(),
+                  entry->arguments()->Get(ref->index())->dtype(), "argument");
     case format::ValueKind::Variable:
-      return inRange(ref->index(), module.variables()->size(), "variable");
+      if (auto e = inRange(ref->index(), module.variables()->size(), "variable"))
+        return e;
+      return same(module.variables()->Get(ref->index())->shape(),
+                  module.variables()->Get(ref->index())->dtype(), "variable");
     case format::ValueKind::Constant:
-      return inRange(ref->index(), module.constants() ? module.constants()->size() : 0,
-                     "constant");
+      if (auto e = inRange(ref->index(), module.constants() ? module.constants()->size() : 0,
+                           "constant"))
+        return e;
+      return same(module.constants()->Get(ref->index())->shape(),
+                  module.constants()->Get(ref->index())->dtype(), "constant");
     case format::ValueKind::Buffer: {
       int64_t bytes = static_cast<int64_t>(elementBytes(ref->dtype()));
       for (int64_t d : *ref->shape())
-        bytes *= d;
+        bytes = d != 0 && bytes > (int64_t(1) << 50) / d ? (int64_t(1) << 50) : bytes * d;
       if (ref->offset() < 0 || ref->offset() + bytes > entry->arena_bytes())
         return error(path, at + ": buffer [" + llvm::Twine(ref->offset()) + ", " +
                                llvm::Twine(ref->offset() + bytes) +

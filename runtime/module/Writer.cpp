@@ -11,11 +11,14 @@
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "passes/MemoryPlan.h"
 #include "runtime/module/Format.h"
+#include "targets/cpu/EmitKernels.h"
 #include "runtime/module/Module_generated.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/OperationSupport.h"
+
+#include <charconv>
 
 using namespace mlir;
 using namespace mlir::simclr;
@@ -161,8 +164,8 @@ private:
     for (NamedAttribute attr : func->getDiscardableAttrs())
       if (attr.getName().getValue().starts_with("simclr.") &&
           attr.getName() != "simclr.arena_bytes")
-        meta[(func.getSymName() + ":" + attr.getName().getValue()).str()] =
-            printed(attr.getValue());
+        addMetadata((func.getSymName() + ":" + attr.getName().getValue()).str(),
+                    attr.getValue());
     MemoryPlan plan = planMemory(func);
     llvm::DenseMap<Value, int> arguments;
     std::vector<flatbuffers::Offset<format::ValueRef>> args, results;
@@ -215,17 +218,60 @@ private:
         k->print(os, OpPrintingFlags().printGenericOpForm());
         kernel = static_cast<int>(kernels.size());
         std::string name = (func.getSymName() + "_kernel" + llvm::Twine(kernel)).str();
-        kernels.push_back(format::CreateKernelDirect(fbb, name.c_str(), ir.c_str()));
+        auto source = emitCpuKernel(k, name);
+        if (failed(source))
+          return failure();
+        kernels.push_back(
+            format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), source->c_str()));
       }
       NamedAttrList attrs(op.getAttrDictionary());
       attrs.erase("simclr.offsets");
       std::string attributes = printed(attrs.getDictionary(op.getContext()));
+      flatbuffers::Offset<format::Convolution> convolution;
+      auto geometry = [&](ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+                          ArrayRef<int64_t> dilation, int64_t groups) {
+        std::vector<int64_t> s = stride.vec(), p = padding.vec(), d = dilation.vec();
+        convolution = format::CreateConvolutionDirect(fbb, &s, &p, &d, groups);
+      };
+      bool transposeA = false, transposeB = false;
+      if (auto c = llvm::dyn_cast<Conv2DOp>(op))
+        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+      else if (auto c = llvm::dyn_cast<Conv2DBackwardInputOp>(op))
+        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+      else if (auto c = llvm::dyn_cast<Conv2DBackwardFilterOp>(op))
+        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+      else if (auto m = llvm::dyn_cast<MatmulOp>(op)) {
+        transposeA = m.getTransposeA();
+        transposeB = m.getTransposeB();
+      }
       instructions.push_back(format::CreateInstructionDirect(
           fbb, op.getName().getStringRef().str().c_str(), kernel, attributes.c_str(), &inputs,
-          &outputs));
+          &outputs, convolution, transposeA, transposeB));
     }
     return format::CreateEntryPointDirect(fbb, func.getSymName().str().c_str(), &args,
                                           &results, plan.arenaBytes, &instructions);
+  }
+
+  /// Settings become plain text a runtime reads without MLIR: a dictionary one key per
+  /// entry (`train_step:simclr.input.batch_size` = `256`), numbers in decimal, strings
+  /// unquoted, anything else in MLIR syntax.
+  void addMetadata(const std::string &key, Attribute value) {
+    if (auto dict = llvm::dyn_cast<DictionaryAttr>(value)) {
+      for (NamedAttribute entry : dict)
+        addMetadata(key + "." + entry.getName().str(), entry.getValue());
+    } else if (auto b = llvm::dyn_cast<BoolAttr>(value)) {
+      meta[key] = b.getValue() ? "true" : "false";
+    } else if (auto i = llvm::dyn_cast<IntegerAttr>(value)) {
+      meta[key] = std::to_string(i.getInt());
+    } else if (auto f = llvm::dyn_cast<FloatAttr>(value)) {
+      char text[32]; // the shortest decimal that reads back exactly
+      auto end = std::to_chars(text, text + sizeof(text), f.getValueAsDouble()).ptr;
+      meta[key] = std::string(text, end);
+    } else if (auto s = llvm::dyn_cast<StringAttr>(value)) {
+      meta[key] = s.getValue().str();
+    } else {
+      meta[key] = printed(value);
+    }
   }
 
   ModuleOp module;

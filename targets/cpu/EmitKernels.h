@@ -16,13 +16,6 @@ namespace mlir::simclr {
 /// op, for ops the CPU emitter does not cover yet.
 FailureOr<std::string> emitCpuKernel(KernelOp kernel, llvm::StringRef name);
 
-/// The lines every file of emitted kernels starts with.
-std::string cpuKernelPrelude();
-
-/// Builds a file of emitted kernels into a shared object with the host compiler the
-/// project was built with (-O3 -march=native -fopenmp, KernelLibrary.h from the source tree).
-llvm::Error buildCpuKernels(llvm::StringRef source, llvm::StringRef library);
-
 } // namespace mlir::simclr
 
 #endif // SIMCLR_TARGETS_CPU_EMITKERNELS_H

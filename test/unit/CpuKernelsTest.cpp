@@ -11,6 +11,7 @@
 #include "frontend/LoadModule.h"
 #include "mlir/Parser/Parser.h"
 #include "runtime/reference/Evaluator.h"
+#include "runtime/cpu/KernelBuild.h"
 #include "targets/cpu/EmitKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,7 +33,7 @@ using reference::Array;
 namespace {
 
 
-using KernelFn = void (*)(const void *const *, void *const *);
+using cpu::KernelFn;
 
 void checkModule(MLIRContext &context, ModuleOp module);
 
@@ -55,14 +56,14 @@ void checkModule(MLIRContext &context, ModuleOp module) {
   std::string source = (dir + "/kernels.cpp").str(), library = (dir + "/kernels.so").str();
   {
     std::ofstream out(source);
-    out << cpuKernelPrelude();
+    out << cpu::cpuKernelPrelude();
     for (auto [i, k] : llvm::enumerate(kernels)) {
       auto code = emitCpuKernel(k, "kernel" + std::to_string(i));
       ASSERT_TRUE(succeeded(code));
       out << *code << "\n";
     }
   }
-  if (llvm::Error e = buildCpuKernels(source, library))
+  if (llvm::Error e = cpu::buildCpuKernels(source, library))
     FAIL() << llvm::toString(std::move(e));
   void *handle = dlopen(library.c_str(), RTLD_NOW);
   ASSERT_TRUE(handle) << dlerror();

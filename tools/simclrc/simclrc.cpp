@@ -14,6 +14,7 @@
 #include "passes/Passes.h"
 #include "runtime/FileUtils.h"
 #include "runtime/module/Writer.h"
+#include "runtime/cpu/KernelBuild.h"
 #include "targets/cpu/EmitKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -112,7 +113,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   } else if (emit == Emit::CpuKernels) {
-    std::string code = mlir::simclr::cpuKernelPrelude();
+    std::string code = mlir::simclr::cpu::cpuKernelPrelude();
     bool ok = true;
     unsigned index = 0;
     module->walk([&](mlir::simclr::KernelOp kernel) {

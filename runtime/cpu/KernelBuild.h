@@ -1,0 +1,58 @@
+//===- KernelBuild.h - building and loading a module's CPU kernels -*- C++ -*-===//
+//
+// The CPU kernels of a module are C++ (targets/cpu/EmitKernels.cpp writes them, the
+// module keeps them as each Kernel's cpu_source). A runtime either builds them into a
+// shared object with the host compiler and loads it (`buildModuleKernels`), or, in a
+// compiled training executable, has them linked in (runtime/train/ExecutableMain.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_CPU_KERNELBUILD_H
+#define SIMCLR_RUNTIME_CPU_KERNELBUILD_H
+
+#include "runtime/cpu/KernelAbi.h"
+#include "runtime/module/Reader.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::simclr::cpu {
+
+/// The lines every file of emitted kernels starts with.
+std::string cpuKernelPrelude();
+
+/// The flags the host compiler builds kernels with (C++17, -O3 -march=native, OpenMP, the
+/// source tree on the include path for runtime/cpu/KernelLibrary.h).
+std::vector<std::string> cpuKernelCompileFlags();
+
+/// The host compiler the project was built with.
+std::string hostCompiler();
+
+/// Runs the host compiler with `arguments`; the error carries its diagnostics.
+llvm::Error runHostCompiler(const std::vector<std::string> &arguments, llvm::StringRef what);
+
+/// Builds a file of emitted kernels into a shared object.
+llvm::Error buildCpuKernels(llvm::StringRef source, llvm::StringRef library);
+
+/// The kernels of a module, built and loaded; `functions[i]` is module kernel i.
+class LoadedKernels {
+public:
+  ~LoadedKernels();
+  std::vector<KernelFn> functions;
+
+private:
+  friend llvm::Expected<std::unique_ptr<LoadedKernels>>
+  buildModuleKernels(const runtime::LoadedModule &module);
+  void *handle = nullptr;
+};
+
+/// Writes every kernel's cpu_source to a file in a fresh temporary directory, builds it,
+/// loads it and resolves each kernel by name. The directory is removed afterwards.
+llvm::Expected<std::unique_ptr<LoadedKernels>>
+buildModuleKernels(const runtime::LoadedModule &module);
+
+} // namespace mlir::simclr::cpu
+
+#endif // SIMCLR_RUNTIME_CPU_KERNELBUILD_H

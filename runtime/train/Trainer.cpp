@@ -1,0 +1,284 @@
+//===- Trainer.cpp - the training loop of the CPU runtime ------------------===//
+
+#include "runtime/train/Trainer.h"
+#include "runtime/Safetensors.h"
+#include "runtime/cpu/Executor.h"
+#include "runtime/data/Idx.h"
+#include "runtime/train/ExecutableMain.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+namespace cl = llvm::cl;
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+namespace {
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << message << "\n";
+  return 1;
+}
+
+/// The flags, created on first use so that tools linking the runtime without training
+/// anything do not carry them.
+struct Flags {
+  cl::OptionCategory category{"training options"};
+  cl::opt<std::string> data{"data", cl::desc("Directory of an MNIST-style data set"),
+                            cl::init(TrainingOptions().dataDirectory), cl::cat(category)};
+  cl::opt<int> steps{"steps", cl::desc("Training steps"), cl::init(100), cl::cat(category)};
+  cl::opt<uint64_t> seed{"seed", cl::desc("Seed of weights and batches"), cl::init(1),
+                         cl::cat(category)};
+  cl::opt<std::string> log{"log", cl::desc("Write one JSON line per step here"),
+                           cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> init{"init",
+                            cl::desc("Start from these weights (safetensors): parameters and "
+                                     "BN statistics of the same names"),
+                            cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> teacher{"teacher",
+                               cl::desc("Distillation: the teacher's weights (safetensors, "
+                                        "as a fine-tuning run saves them)"),
+                               cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> save{"save",
+                            cl::desc("Write every parameter and state tensor here (safetensors) "
+                                     "at the end"),
+                            cl::value_desc("file"), cl::cat(category)};
+};
+
+Flags &flags() {
+  static Flags instance;
+  return instance;
+}
+
+/// Writes image `index` of `set`, shifted by (dy, dx) with zero fill and optionally
+/// mirrored, to `out`.
+void view(const data::ImageSet &set, int64_t index, int dy, int dx, bool flip, float *out) {
+  int64_t H = set.height, W = set.width;
+  const float *image = set.images.data() + index * H * W;
+  for (int64_t y = 0; y < H; ++y)
+    for (int64_t x = 0; x < W; ++x) {
+      int64_t sy = y + dy, sx = (flip ? W - 1 - x : x) + dx;
+      out[y * W + x] = sy >= 0 && sy < H && sx >= 0 && sx < W ? image[sy * W + sx] : 0.f;
+    }
+}
+
+/// A setting of the module's train_step (flattened metadata, see docs/MODULE.md).
+llvm::Expected<double> setting(const LoadedModule &module, const std::string &key) {
+  const auto *metadata = module.root().metadata();
+  const format::KeyValue *entry =
+      metadata ? metadata->LookupByKey(("train_step:" + key).c_str()) : nullptr;
+  double value = 0;
+  if (!entry || llvm::StringRef(entry->value()->str()).getAsDouble(value))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   module.path() + ": error: the module has no numeric setting "
+                                                   "train_step:" +
+                                       key);
+  return value;
+}
+
+std::string stageOf(const LoadedModule &module) {
+  const auto *metadata = module.root().metadata();
+  const format::KeyValue *entry =
+      metadata ? metadata->LookupByKey("train_step:simclr.stage") : nullptr;
+  return entry ? entry->value()->str() : "";
+}
+
+} // namespace
+
+llvm::cl::OptionCategory &runtime::trainingOptionCategory() { return flags().category; }
+
+TrainingOptions runtime::trainingOptionsFromCommandLine() {
+  Flags &f = flags();
+  TrainingOptions options;
+  options.dataDirectory = f.data;
+  options.steps = f.steps;
+  options.seed = f.seed;
+  options.logPath = f.log;
+  options.initPath = f.init;
+  options.teacherPath = f.teacher;
+  options.savePath = f.save;
+  return options;
+}
+
+int runtime::train(const LoadedModule &module, const KernelProvider &provideKernels,
+                   const TrainingOptions &options) {
+  if (options.steps < 1)
+    return fail("--steps must be at least 1");
+  int64_t shape[5];
+  const char *keys[5] = {"simclr.input.batch_size", "simclr.input.views", "simclr.input.channels",
+                         "simclr.input.height", "simclr.input.width"};
+  for (int i = 0; i < 5; ++i) {
+    auto value = setting(module, keys[i]);
+    if (!value)
+      return fail(llvm::toString(value.takeError()));
+    shape[i] = static_cast<int64_t>(*value);
+  }
+  auto [batch, views, channels, height, width] = shape;
+  auto epochs = setting(module, "simclr.optimizer.epochs");
+  auto warmupEpochs = setting(module, "simclr.optimizer.warmup_epochs");
+  if (!epochs || !warmupEpochs) {
+    llvm::consumeError(epochs.takeError());
+    llvm::consumeError(warmupEpochs.takeError());
+    return fail(module.path() + ": error: the module has no optimizer schedule settings");
+  }
+  std::string stage = stageOf(module);
+
+  auto set = data::readMnistStyle(options.dataDirectory, "train");
+  if (!set)
+    return fail(llvm::toString(set.takeError()));
+  if (channels != 1 || set->height != height || set->width != width)
+    return fail(module.path() + ": error: the network expects " + llvm::Twine(channels) + "x" +
+                llvm::Twine(height) + "x" + llvm::Twine(width) + " images, the data set in " +
+                options.dataDirectory + " has 1x" + llvm::Twine(set->height) + "x" +
+                llvm::Twine(set->width));
+
+  auto kernels = provideKernels();
+  if (!kernels)
+    return fail(llvm::toString(kernels.takeError()));
+  auto executor = cpu::Executor::create(module, "train_step", std::move(*kernels));
+  if (!executor)
+    return fail(llvm::toString(executor.takeError()));
+  cpu::Executor &step = **executor;
+  if (auto e = step.initialize(options.seed))
+    return fail(llvm::toString(std::move(e)));
+
+  // Arguments: images, labels when the stage has them (int32), step, warmup, total.
+  const format::EntryPoint *entry = nullptr;
+  for (const auto *e : *module.root().entry_points())
+    if (e->name()->string_view() == "train_step")
+      entry = e;
+  size_t numArguments = entry->arguments()->size();
+  bool labelled = numArguments == 5 && entry->arguments()->Get(1)->dtype() == format::DType::I32;
+  if (numArguments != (labelled ? 5u : 4u) ||
+      entry->arguments()->Get(0)->shape()->size() != 4 ||
+      entry->arguments()->Get(0)->shape()->Get(0) != batch * views)
+    return fail(module.path() + ": error: train_step does not take (images, [labels,] step, "
+                                "warmup, total) for a batch of " +
+                llvm::Twine(batch) + " x " + llvm::Twine(views) + " views");
+
+  if (!options.initPath.empty()) {
+    auto checkpoint = readSafetensors(options.initPath);
+    if (!checkpoint)
+      return fail(llvm::toString(checkpoint.takeError()));
+    auto missing = step.loadVariables(*checkpoint, options.initPath);
+    if (!missing)
+      return fail(llvm::toString(missing.takeError()));
+    size_t students = 0;
+    for (const auto &[name, values] : step.variables)
+      students += !llvm::StringRef(name).starts_with("teacher.") &&
+                  !llvm::StringRef(name).starts_with("velocity.");
+    if (missing->size() == students)
+      return fail(options.initPath + ": error: has none of the network's tensors");
+    llvm::outs() << "loaded " << (students - missing->size()) << " tensors from "
+                 << options.initPath << "; " << missing->size() << " start fresh";
+    for (size_t i = 0; i < missing->size() && i < 4; ++i)
+      llvm::outs() << (i ? ", " : " (") << (*missing)[i];
+    llvm::outs() << (missing->empty() ? "" : missing->size() > 4 ? ", ...)" : ")") << "\n";
+  }
+  bool hasTeacher = false;
+  for (const auto &[name, values] : step.variables)
+    hasTeacher |= llvm::StringRef(name).starts_with("teacher.");
+  if (!options.teacherPath.empty()) {
+    if (!hasTeacher)
+      return fail(options.teacherPath + ": error: --teacher given, but the " + stage +
+                  " network has no teacher");
+    auto checkpoint = readSafetensors(options.teacherPath);
+    if (!checkpoint)
+      return fail(llvm::toString(checkpoint.takeError()));
+    auto missing = step.loadVariables(*checkpoint, options.teacherPath, "teacher.");
+    if (!missing)
+      return fail(llvm::toString(missing.takeError()));
+    if (!missing->empty())
+      return fail(options.teacherPath + ": error: the teacher's '" +
+                  llvm::StringRef(missing->front()).drop_front(8) + "' is missing (" +
+                  llvm::Twine(missing->size()) + " tensors in all)");
+  } else if (hasTeacher) {
+    llvm::errs() << "warning: no --teacher: distilling from a randomly initialised teacher\n";
+  }
+
+  std::error_code ec;
+  std::unique_ptr<llvm::raw_fd_ostream> log;
+  if (!options.logPath.empty()) {
+    log = std::make_unique<llvm::raw_fd_ostream>(options.logPath, ec);
+    if (ec)
+      return fail(options.logPath + ": error: " + ec.message());
+  }
+  double warmupFraction = *epochs > 0 ? *warmupEpochs / *epochs : 0.0;
+  float total = float(options.steps), warmup = std::round(float(options.steps * warmupFraction));
+  std::mt19937_64 rng(options.seed);
+  std::vector<float> images(batch * views * height * width);
+  std::vector<int32_t> labels(batch);
+  double firstLosses = 0, lastLosses = 0;
+  int window = std::max(1, std::min(10, options.steps / 2));
+  auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < options.steps; ++t) {
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t index = int64_t(rng() % uint64_t(set->count));
+      labels[i] = set->labels[index];
+      for (int64_t v = 0; v < views; ++v)
+        view(*set, index, int(rng() % 5) - 2, int(rng() % 5) - 2, rng() % 2,
+             images.data() + (v * batch + i) * height * width);
+    }
+    float stepNumber = float(t);
+    std::vector<const void *> args = {images.data()};
+    if (labelled)
+      args.push_back(labels.data());
+    args.insert(args.end(), {&stepNumber, &warmup, &total});
+    auto results = step.run(args);
+    if (!results)
+      return fail(llvm::toString(results.takeError()));
+    float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
+    if (!std::isfinite(loss))
+      return fail("step " + llvm::Twine(t + 1) + ": the loss is not finite; stopping");
+    if (t < window)
+      firstLosses += loss / window;
+    if (t >= options.steps - window)
+      lastLosses += loss / window;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    llvm::outs() << llvm::format("step %d/%d  loss %.4f  accuracy %.3f  lr %.5f  %.1f images/s\n",
+                                 t + 1, options.steps, loss, accuracy, lr,
+                                 (t + 1) * batch / seconds);
+    llvm::outs().flush();
+    if (log)
+      *log << llvm::format("{\"step\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"lr\": %.6f}\n",
+                           t + 1, loss, accuracy, lr);
+  }
+  llvm::outs() << llvm::format("mean loss of the first %d steps %.4f, of the last %d %.4f\n",
+                               window, firstLosses, window, lastLosses);
+  if (!options.savePath.empty()) {
+    if (auto e = writeSafetensors(options.savePath, step.saveVariables(),
+                                  {{"stage", stage}, {"steps", std::to_string(options.steps)}}))
+      return fail(llvm::toString(std::move(e)));
+    llvm::outs() << "saved " << options.savePath << "\n";
+  }
+  return 0;
+}
+
+int runtime::executableMain(int argc, char **argv, const uint8_t *bytes, size_t size,
+                            const cpu::KernelFn *kernels, size_t kernelCount) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions({&trainingOptionCategory()});
+  cl::ParseCommandLineOptions(argc, argv,
+                              "A SimCLRv2 training step compiled by simclrc, on the CPU\n");
+  auto module = parseModule(std::vector<uint8_t>(bytes, bytes + size),
+                            std::string(argv[0]) + " (embedded module)");
+  if (!module)
+    return fail(llvm::toString(module.takeError()));
+  size_t expected = module->root().kernels() ? module->root().kernels()->size() : 0;
+  if (kernelCount != expected)
+    return fail(module->path() + ": error: " + llvm::Twine(kernelCount) +
+                " kernels are linked, the module has " + llvm::Twine(expected));
+  return train(
+      *module,
+      [&]() -> llvm::Expected<std::vector<cpu::KernelFn>> {
+        return std::vector<cpu::KernelFn>(kernels, kernels + kernelCount);
+      },
+      trainingOptionsFromCommandLine());
+}
