@@ -30,6 +30,11 @@ std::vector<std::string> cpu::cpuKernelCompileFlags() {
   return {"-std=c++17", "-O3", "-march=native", "-fopenmp", "-I" SIMCLR_SOURCE_DIR};
 }
 
+std::vector<std::string> cpu::runtimeLinkFlags() {
+  return {"-L" SIMCLR_RUNTIME_LIBRARY_DIR, "-lsimclr_runtime",
+          "-Wl,-rpath," SIMCLR_RUNTIME_LIBRARY_DIR};
+}
+
 std::string cpu::hostCompiler() { return SIMCLR_CXX_COMPILER; }
 
 llvm::Error cpu::runHostCompiler(const std::vector<std::string> &arguments,
@@ -84,7 +89,7 @@ cpu::buildModuleKernels(const runtime::LoadedModule &module) {
   if (llvm::sys::fs::createUniqueDirectory("simclr-kernels", dir))
     return buildError("cannot create a directory to build the kernels in");
   std::string source = (dir + "/kernels.cpp").str(), library = (dir + "/kernels.so").str();
-  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(dir); });
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
   {
     std::error_code ec;
     llvm::raw_fd_ostream out(source, ec);

@@ -27,6 +27,9 @@ std::string cpuKernelPrelude();
 /// source tree on the include path for runtime/cpu/KernelLibrary.h).
 std::vector<std::string> cpuKernelCompileFlags();
 
+/// The flags that link a program against libsimclr_runtime where it was built.
+std::vector<std::string> runtimeLinkFlags();
+
 /// The host compiler the project was built with.
 std::string hostCompiler();
 

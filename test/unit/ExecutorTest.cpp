@@ -138,4 +138,56 @@ TEST(CpuExecutor, LinearEvaluationSteps) { checkStage("linear_eval"); }
 TEST(CpuExecutor, DistillationSteps) { checkStage("distill"); }
 TEST(CpuExecutor, SelectiveKernelPretrainingSteps) { checkStage("pretrain", true); }
 
+// A checkpoint out of one executor restores another exactly; under a prefix it fills a
+// distillation teacher; optimizer state only when asked.
+TEST(CpuExecutor, CheckpointsRoundTrip) {
+  MLIRContext context;
+  auto finetune = tiny::compileTiny(context, tiny::tinyDescription("finetune", ""));
+  ASSERT_TRUE(finetune);
+  auto a = executorFor(*finetune), b = executorFor(*finetune);
+  ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
+  ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
+  ASSERT_FALSE(static_cast<bool>(a->executor->initialize(3)));
+  ASSERT_FALSE(static_cast<bool>(b->executor->initialize(4)));
+  for (auto &[name, values] : a->executor->variables) // velocities start at zero: set them
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] += 0.25f * float(i % 7);
+  runtime::TensorMap saved = a->executor->saveVariables();
+  ASSERT_EQ(saved.size(), a->executor->variables.size());
+
+  auto missing = b->executor->loadVariables(saved, "a.safetensors");
+  ASSERT_TRUE(static_cast<bool>(missing)) << llvm::toString(missing.takeError());
+  EXPECT_TRUE(missing->empty());
+  int velocities = 0;
+  for (auto &[name, values] : b->executor->variables) {
+    bool velocity = llvm::StringRef(name).starts_with("velocity.");
+    velocities += velocity;
+    EXPECT_EQ(values == a->executor->variables[name], !velocity) << name;
+  }
+  EXPECT_GT(velocities, 0);
+  missing = b->executor->loadVariables(saved, "a.safetensors", "", /*optimizerState=*/true);
+  ASSERT_TRUE(static_cast<bool>(missing));
+  EXPECT_EQ(b->executor->variables, a->executor->variables);
+
+  auto distill = tiny::compileTiny(context, tiny::tinyDescription("distill", ""));
+  ASSERT_TRUE(distill);
+  auto d = executorFor(*distill);
+  ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
+  missing = d->executor->loadVariables(saved, "a.safetensors", "teacher.");
+  ASSERT_TRUE(static_cast<bool>(missing)) << llvm::toString(missing.takeError());
+  int teacher = 0;
+  for (auto &[name, values] : d->executor->variables)
+    if (llvm::StringRef(name).starts_with("teacher.")) {
+      ++teacher;
+      EXPECT_EQ(values, a->executor->variables[name.substr(8)]) << name;
+    }
+  EXPECT_GT(teacher, 0);
+
+  saved.begin()->second.shape.push_back(1); // another network's tensor
+  auto wrong = b->executor->loadVariables(saved, "a.safetensors");
+  ASSERT_FALSE(static_cast<bool>(wrong));
+  EXPECT_NE(llvm::toString(wrong.takeError()).find("a.safetensors: error: tensor '"),
+            std::string::npos);
+}
+
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
+#include "runtime/cpu/Executor.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/Reader.h"
 #include "runtime/module/Writer.h"
@@ -128,6 +129,9 @@ struct Handmade {
   bool duplicateVariable = false;
   uint32_t tableVersion = runtime::kModuleVersion;
   int variableIndex = 0;
+  std::string op = "simclr.kernel";
+  int numInputs = 1;
+  std::vector<int64_t> referenceShape = {4, 4};
 
   std::vector<uint8_t> bytes() const {
     flatbuffers::FlatBufferBuilder fbb;
@@ -139,12 +143,15 @@ struct Handmade {
           fbb, "w", format::VariableKind::State, format::DType::F32, &shape, "", "zeros"));
     std::vector<flatbuffers::Offset<format::Kernel>> kernels = {
         format::CreateKernelDirect(fbb, "k0", "\"simclr.kernel\"() ({}) : () -> ()")};
-    std::vector<flatbuffers::Offset<format::ValueRef>> inputs = {format::CreateValueRefDirect(
-        fbb, format::ValueKind::Variable, variableIndex, 0, format::DType::F32, &shape)};
+    std::vector<flatbuffers::Offset<format::ValueRef>> inputs;
+    for (int i = 0; i < numInputs; ++i)
+      inputs.push_back(format::CreateValueRefDirect(fbb, format::ValueKind::Variable,
+                                                    variableIndex, 0, format::DType::F32,
+                                                    &referenceShape));
     std::vector<flatbuffers::Offset<format::ValueRef>> outputs = {format::CreateValueRefDirect(
         fbb, format::ValueKind::Buffer, 0, bufferOffset, format::DType::F32, &shape)};
     std::vector<flatbuffers::Offset<format::Instruction>> instructions = {
-        format::CreateInstructionDirect(fbb, "simclr.kernel", kernelIndex, "{}", &inputs,
+        format::CreateInstructionDirect(fbb, op.c_str(), kernelIndex, "{}", &inputs,
                                         &outputs)};
     std::vector<flatbuffers::Offset<format::ValueRef>> none, results = {
         format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0, bufferOffset,
@@ -178,6 +185,52 @@ TEST(ModuleFormat, MeaningIsChecked) {
   Handmade version;
   version.tableVersion = 9;
   EXPECT_NE(rejection(version.bytes()).find("module table says version 9"), std::string::npos);
+}
+
+/// What the CPU executor says about a module the reader accepts, or "" when it accepts it.
+std::string executorRejection(const Handmade &m, size_t kernels = 1) {
+  auto loaded = runtime::parseModule(m.bytes(), "m.sclm");
+  if (!loaded)
+    return "reader: " + llvm::toString(loaded.takeError());
+  auto executor = cpu::Executor::create(
+      *loaded, "f", std::vector<cpu::KernelFn>(kernels, [](const void *const *, void *const *) {}));
+  return executor ? "" : llvm::toString(executor.takeError());
+}
+
+TEST(ModuleFormat, ReferencesMatchTheirDeclarations) {
+  Handmade m;
+  m.referenceShape = {2, 8};
+  EXPECT_NE(rejection(m.bytes()).find(
+                "instruction 0 (simclr.kernel): a reference to variable 0 with another shape or "
+                "type than its declaration"),
+            std::string::npos);
+}
+
+TEST(ModuleFormat, ExecutorChecksInstructions) {
+  EXPECT_EQ(executorRejection(Handmade{}), "");
+  EXPECT_EQ(executorRejection(Handmade{}, 0),
+            "m.sclm: error: entry point 'f', instruction 0 (simclr.kernel): kernel 0 is not built");
+  Handmade relu;
+  relu.op = "simclr.relu";
+  EXPECT_EQ(executorRejection(relu), "m.sclm: error: entry point 'f', instruction 0 "
+                                     "(simclr.relu): 'simclr.relu' is not an instruction the CPU "
+                                     "runtime runs");
+  Handmade conv;
+  conv.op = "simclr.conv2d";
+  EXPECT_EQ(executorRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
+                                     "(simclr.conv2d): has 1 inputs and 1 outputs");
+  conv.numInputs = 2;
+  EXPECT_EQ(executorRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
+                                     "(simclr.conv2d): has no valid convolution geometry");
+  Handmade matmul;
+  matmul.op = "simclr.matmul";
+  matmul.numInputs = 2; // [4, 4] x [4, 4] -> [4, 4]: fits
+  EXPECT_EQ(executorRejection(matmul), "");
+  Handmade store;
+  store.op = "simclr.store"; // a store to a buffer, not a variable
+  EXPECT_EQ(executorRejection(store), "m.sclm: error: entry point 'f', instruction 0 "
+                                      "(simclr.store): a store must write a variable of its "
+                                      "value's size");
 }
 
 } // namespace

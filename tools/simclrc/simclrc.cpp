@@ -3,6 +3,8 @@
 //   simclrc model.yaml --emit=mlir       print the simclr dialect for a description
 //   simclrc model.yaml --stats           print parameters, MACs and activation memory
 //   simclrc model.mlir --stats           the same for a module written in the dialect
+//   simclrc model.yaml --emit=module -o model.sclm      the compiled module file
+//   simclrc model.yaml --emit=executable -o train       a training executable (CPU)
 //
 // Errors name file:line:col and exit non-zero; an output file (-o) is written only when
 // everything succeeded, so a failed run leaves nothing half-written.
@@ -15,6 +17,7 @@
 #include "runtime/FileUtils.h"
 #include "runtime/module/Writer.h"
 #include "runtime/cpu/KernelBuild.h"
+#include "targets/cpu/EmitExecutable.h"
 #include "targets/cpu/EmitKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -35,7 +38,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("simclrc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<description.yaml | model.mlir>"),
                                       cl::Required, cl::cat(category));
-enum class Emit { None, Mlir, Step, Module, CpuKernels };
+enum class Emit { None, Mlir, Step, Module, CpuKernels, Executable };
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::None, "none", "nothing"),
@@ -46,7 +49,10 @@ static cl::opt<Emit> emit(
                clEnumValN(Emit::Module, "module",
                           "the compiled module file (needs -o), see docs/MODULE.md"),
                clEnumValN(Emit::CpuKernels, "cpu-kernels",
-                          "the step's fused kernels as C++ for the CPU target")),
+                          "the step's fused kernels as C++ for the CPU target"),
+               clEnumValN(Emit::Executable, "executable",
+                          "a training executable for the CPU (needs -o): the module and "
+                          "its kernels, linked against libsimclr_runtime")),
     cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
@@ -86,7 +92,14 @@ int main(int argc, char **argv) {
     mlir::simclr::computeTrainingStepStats(*module, figures);
     mlir::simclr::printModelStats(figures, llvm::outs());
   }
-  if (emit == Emit::Step || emit == Emit::Module || emit == Emit::CpuKernels) {
+  if ((emit == Emit::Module || emit == Emit::Executable) && outputPath == "-") {
+    llvm::errs() << inputPath << ": error: --emit="
+                 << (emit == Emit::Module ? "module" : "executable")
+                 << " writes a binary file; give -o\n";
+    return 1;
+  }
+  if (emit == Emit::Step || emit == Emit::Module || emit == Emit::CpuKernels ||
+      emit == Emit::Executable) {
     // Compile the step unless the input already is a compiled one.
     bool compiled = false;
     for (auto func : module->getOps<mlir::func::FuncOp>())
@@ -98,11 +111,15 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
-  if (emit == Emit::Module) {
-    if (outputPath == "-") {
-      llvm::errs() << inputPath << ": error: --emit=module writes a binary file; give -o\n";
+  if (emit == Emit::Executable) {
+    auto bytes = mlir::simclr::serializeModule(*module);
+    if (mlir::failed(bytes))
+      return 1;
+    if (llvm::Error error = mlir::simclr::writeTrainingExecutable(*bytes, outputPath)) {
+      llvm::errs() << inputPath << ": error: " << llvm::toString(std::move(error)) << "\n";
       return 1;
     }
+  } else if (emit == Emit::Module) {
     auto bytes = mlir::simclr::serializeModule(*module);
     if (mlir::failed(bytes))
       return 1;
