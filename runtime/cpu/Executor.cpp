@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
 
+#include <chrono>
 #include <cstring>
 
 using namespace mlir::simclr;
@@ -45,6 +46,7 @@ enum class Call { Convolution, ConvolutionInput, ConvolutionFilter, Dense, Matmu
 
 struct Step {
   Call call;
+  std::string what; ///< for profiles
   std::vector<Slot> inputs, outputs;
   Convolution convolution{};
   int64_t m = 0, n = 0, k = 0;
@@ -63,6 +65,9 @@ struct Executor::Impl {
   std::vector<std::vector<float>> constants;
   std::vector<uint64_t> arena; // 8-byte aligned
   LibraryCalls library;
+  bool profiling = false;
+  std::vector<double> seconds;
+  int64_t runs = 0;
 };
 
 Executor::Executor() : impl(std::make_unique<Impl>()) {}
@@ -281,6 +286,15 @@ Executor::create(runtime::LoadedModule module, llvm::StringRef entryName,
     auto step = decoder.decode(*inst, at, kernels);
     if (!step)
       return step.takeError();
+    step->what = std::to_string(i) + " " + inst->op()->str();
+    if (step->call == Call::Kernel)
+      step->what += " " + root.kernels()->Get(inst->kernel())->name()->str();
+    else if (inst->outputs()->size() == 1) {
+      std::string dims;
+      for (int64_t d : *inst->outputs()->Get(0)->shape())
+        dims += (dims.empty() ? " " : "x") + std::to_string(d);
+      step->what += dims;
+    }
     m.steps.push_back(std::move(*step));
   }
   for (const auto *ref : *m.entry->results()) {
@@ -348,6 +362,19 @@ Executor::loadVariables(const runtime::TensorMap &checkpoint, llvm::StringRef pa
   return missing;
 }
 
+void Executor::setProfiling(bool on) {
+  impl->profiling = on;
+  impl->seconds.assign(impl->steps.size(), 0.0);
+  impl->runs = 0;
+}
+
+std::vector<Executor::ProfileEntry> Executor::profile() const {
+  std::vector<ProfileEntry> entries;
+  for (size_t i = 0; i < impl->seconds.size(); ++i)
+    entries.push_back({impl->steps[i].what, impl->seconds[i], impl->runs});
+  return entries;
+}
+
 llvm::Expected<std::vector<std::vector<float>>>
 Executor::run(const std::vector<const void *> &arguments) {
   Impl &m = *impl;
@@ -377,7 +404,12 @@ Executor::run(const std::vector<const void *> &arguments) {
   }
   std::vector<const void *> ins;
   std::vector<void *> outs;
-  for (Step &s : m.steps) {
+  if (m.profiling && m.seconds.size() != m.steps.size())
+    m.seconds.assign(m.steps.size(), 0.0);
+  m.runs += 1;
+  auto started = std::chrono::steady_clock::now();
+  for (size_t index = 0; index < m.steps.size(); ++index) {
+    Step &s = m.steps[index];
     switch (s.call) {
     case Call::Convolution:
       m.library.convolution(s.convolution, resolve(s.inputs[0]), resolve(s.inputs[1]),
@@ -412,6 +444,11 @@ Executor::run(const std::vector<const void *> &arguments) {
         std::memcpy(to, from, s.inputs[0].count * sizeof(float));
       break;
     }
+    }
+    if (m.profiling) {
+      auto now = std::chrono::steady_clock::now();
+      m.seconds[index] += std::chrono::duration<double>(now - started).count();
+      started = now;
     }
   }
   std::vector<std::vector<float>> results;

@@ -60,6 +60,16 @@ public:
   /// int32 for labels); returns the results (float32).
   llvm::Expected<std::vector<std::vector<float>>> run(const std::vector<const void *> &arguments);
 
+  /// Per-instruction wall time, when switched on (off by default: it costs a clock read
+  /// per instruction).
+  struct ProfileEntry {
+    std::string what; ///< "3 simclr.conv2d 256x32x28x28" or "7 simclr.kernel train_step_kernel2"
+    double seconds = 0;
+    int64_t calls = 0;
+  };
+  void setProfiling(bool on);
+  std::vector<ProfileEntry> profile() const;
+
 private:
   Executor();
   struct Impl;

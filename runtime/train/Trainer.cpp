@@ -11,7 +11,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <random>
 
@@ -49,6 +51,9 @@ struct Flags {
                             cl::desc("Write every parameter and state tensor here (safetensors) "
                                      "at the end"),
                             cl::value_desc("file"), cl::cat(category)};
+  cl::opt<bool> profile{"profile",
+                        cl::desc("Print where the steps' time goes (every step after the first)"),
+                        cl::cat(category)};
 };
 
 Flags &flags() {
@@ -89,6 +94,35 @@ std::string stageOf(const LoadedModule &module) {
   return entry ? entry->value()->str() : "";
 }
 
+/// Time per step by kind of instruction, then the slowest instructions.
+void printProfile(const std::vector<cpu::Executor::ProfileEntry> &entries,
+                  llvm::raw_ostream &os) {
+  if (entries.empty() || entries.front().calls == 0)
+    return;
+  double steps = double(entries.front().calls), total = 0;
+  std::map<std::string, std::pair<double, int>> byKind;
+  for (const auto &e : entries) {
+    llvm::StringRef op = llvm::StringRef(e.what).split(' ').second.split(' ').first;
+    byKind[op.str()].first += e.seconds / steps;
+    byKind[op.str()].second += 1;
+    total += e.seconds / steps;
+  }
+  os << llvm::format("profile: %.1f ms per step over %d steps\n", total * 1e3, int(steps));
+  std::vector<std::pair<double, std::string>> kinds;
+  for (auto &[op, v] : byKind)
+    kinds.push_back({v.first, op + " (" + std::to_string(v.second) + ")"});
+  std::sort(kinds.rbegin(), kinds.rend());
+  for (auto &[seconds, op] : kinds)
+    os << llvm::format("  %8.2f ms  %5.1f%%  ", seconds * 1e3, 100 * seconds / total) << op << "\n";
+  std::vector<std::pair<double, std::string>> slowest;
+  for (const auto &e : entries)
+    slowest.push_back({e.seconds / steps, e.what});
+  std::sort(slowest.rbegin(), slowest.rend());
+  os << "slowest instructions:\n";
+  for (size_t i = 0; i < slowest.size() && i < 15; ++i)
+    os << llvm::format("  %8.2f ms  ", slowest[i].first * 1e3) << slowest[i].second << "\n";
+}
+
 } // namespace
 
 llvm::cl::OptionCategory &runtime::trainingOptionCategory() { return flags().category; }
@@ -103,6 +137,7 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.initPath = f.init;
   options.teacherPath = f.teacher;
   options.savePath = f.save;
+  options.profile = f.profile;
   return options;
 }
 
@@ -246,12 +281,16 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                  t + 1, options.steps, loss, accuracy, lr,
                                  (t + 1) * batch / seconds);
     llvm::outs().flush();
+    if (options.profile && t == 0)
+      step.setProfiling(true); // the first step creates oneDNN primitives: left out
     if (log)
       *log << llvm::format("{\"step\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"lr\": %.6f}\n",
                            t + 1, loss, accuracy, lr);
   }
   llvm::outs() << llvm::format("mean loss of the first %d steps %.4f, of the last %d %.4f\n",
                                window, firstLosses, window, lastLosses);
+  if (options.profile && options.steps > 1)
+    printProfile(step.profile(), llvm::outs());
   if (!options.savePath.empty()) {
     if (auto e = writeSafetensors(options.savePath, step.saveVariables(),
                                   {{"stage", stage}, {"steps", std::to_string(options.steps)}}))

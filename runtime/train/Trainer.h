@@ -29,10 +29,11 @@ struct TrainingOptions {
   std::string initPath;    ///< start from these weights (parameters and BN statistics)
   std::string teacherPath; ///< distillation: the teacher's weights
   std::string savePath;    ///< write every variable here at the end
+  bool profile = false;    ///< print where a step's time goes (steps after the first)
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --save) with llvm::cl, on first call; returns their category. Call before parsing.
+/// --save, --profile) with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
 /// The training flags' values, once the command line is parsed.
