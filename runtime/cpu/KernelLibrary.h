@@ -30,6 +30,17 @@ struct Axis {
   }
 };
 
+/// Memory for kernels' intermediates: one buffer per thread, grown as needed and shared by
+/// every kernel (a thread runs one kernel at a time), so that a large intermediate costs
+/// no allocation, page faults or zero-filling per call.
+inline float *scratch(i64 n) {
+  thread_local std::vector<float> buffer;
+  if (static_cast<i64>(buffer.size()) < n + 16)
+    buffer.resize(n + 16);
+  auto address = reinterpret_cast<std::uintptr_t>(buffer.data());
+  return buffer.data() + ((64 - address % 64) % 64) / sizeof(float);
+}
+
 inline i64 count(const i64 *shape, int rank) {
   i64 n = 1;
   for (int d = 0; d < rank; ++d)
@@ -62,6 +73,21 @@ inline void scale(const float *x, float *y, i64 n, double factor) {
 inline void binary(int op, const float *a, const i64 *as, const float *b, const i64 *bs,
                    float *y, const i64 *ys, int rank) {
   i64 n = count(ys, rank);
+  bool same = true;
+  for (int d = 0; d < rank; ++d)
+    same = same && as[d] == ys[d] && bs[d] == ys[d];
+  if (same) { // no broadcasting: one vectorisable loop
+    if (op == 0) {
+#pragma omp parallel for simd
+      for (i64 e = 0; e < n; ++e)
+        y[e] = a[e] + b[e];
+    } else {
+#pragma omp parallel for simd
+      for (i64 e = 0; e < n; ++e)
+        y[e] = a[e] * b[e];
+    }
+    return;
+  }
   i64 ast[8], bst[8], yst[8];
   i64 sa = 1, sb = 1, sy = 1;
   for (int d = rank - 1; d >= 0; --d) {
@@ -126,6 +152,46 @@ inline void reduce(int kind, const float *x, const i64 *xs, int rank, const bool
       groupSize *= xs[d];
   }
   outputs = k;
+  // The reduced axes a suffix (global pooling, row sums) or a prefix (column sums): plain
+  // loops, in parallel over what is kept.
+  int first = 0, last = rank;
+  while (first < rank && !reduced[first])
+    ++first;
+  while (last > 0 && !reduced[last - 1])
+    --last;
+  bool contiguous = true;
+  for (int d = first; d < last; ++d)
+    contiguous = contiguous && reduced[d];
+  if (contiguous && (last == rank || first == 0)) {
+    i64 inner = 1;
+    for (int d = last; d < rank; ++d)
+      inner *= xs[d];
+    if (last == rank) { // y[o] = reduce over x[o * groupSize .. +groupSize)
+#pragma omp parallel for
+      for (i64 o = 0; o < outputs; ++o) {
+        const float *row = x + o * groupSize;
+        double acc = kind == 2 ? -INFINITY : 0.0;
+        if (kind == 2) {
+          for (i64 i = 0; i < groupSize; ++i)
+            acc = std::max(acc, double(row[i]));
+        } else {
+          for (i64 i = 0; i < groupSize; ++i)
+            acc += row[i];
+        }
+        y[o] = static_cast<float>(kind == 1 ? acc / groupSize : acc);
+      }
+      return;
+    }
+    // first == 0: y[j] = reduce over x[g * inner + j], g < groupSize
+#pragma omp parallel for
+    for (i64 j = 0; j < inner; ++j) {
+      double acc = kind == 2 ? -INFINITY : 0.0;
+      for (i64 g = 0; g < groupSize; ++g)
+        acc = kind == 2 ? std::max(acc, double(x[g * inner + j])) : acc + x[g * inner + j];
+      y[j] = static_cast<float>(kind == 1 ? acc / groupSize : acc);
+    }
+    return;
+  }
   std::vector<double> acc(outputs, kind == 2 ? -INFINITY : 0.0);
   for (i64 e = 0; e < n; ++e) {
     i64 target = 0, rest = e;
@@ -149,15 +215,25 @@ inline void batchNormStatistics(const float *x, i64 N, i64 C, i64 S, std::vector
   double m = double(N * S);
 #pragma omp parallel for
   for (i64 c = 0; c < C; ++c) {
+    // Each row (S values) summed in float, vectorised, rows accumulated in double; the
+    // values shifted by one of them so that a large mean does not cancel the variance.
+    const float shift = x[c * S];
     double sum = 0, sq = 0;
-    for (i64 n = 0; n < N; ++n)
+    for (i64 n = 0; n < N; ++n) {
+      const float *row = x + (n * C + c) * S;
+      float rowSum = 0.f, rowSq = 0.f;
+#pragma omp simd reduction(+ : rowSum, rowSq)
       for (i64 s = 0; s < S; ++s) {
-        double v = x[(n * C + c) * S + s];
-        sum += v;
-        sq += v * v;
+        float v = row[s] - shift;
+        rowSum += v;
+        rowSq += v * v;
       }
-    mean[c] = sum / m;
-    var[c] = std::max(sq / m - mean[c] * mean[c], 0.0);
+      sum += rowSum;
+      sq += rowSq;
+    }
+    double shifted = sum / m;
+    mean[c] = shift + shifted;
+    var[c] = std::max(sq / m - shifted * shifted, 0.0);
   }
 }
 

@@ -39,6 +39,7 @@ struct ConvDescs {
   memory::dims strides, dilates, padLeft, padRight;
 };
 
+/// The plain descriptors of a convolution (what the step's buffers hold).
 ConvDescs descsOf(const Convolution &c) {
   ConvDescs d;
   d.src = plain({c.batch, c.inChannels, c.inHeight, c.inWidth}, memory::format_tag::nchw);
@@ -57,6 +58,19 @@ ConvDescs descsOf(const Convolution &c) {
   return d;
 }
 
+/// The same shapes with the layout left to oneDNN (its blocked layouts are what its fast
+/// convolutions run on).
+ConvDescs anyLayout(const ConvDescs &plainDescs) {
+  ConvDescs d = plainDescs;
+  auto any = [](const memory::desc &m) {
+    return memory::desc(m.dims(), memory::data_type::f32, memory::format_tag::any);
+  };
+  d.src = any(plainDescs.src);
+  d.weights = any(plainDescs.weights);
+  d.dst = any(plainDescs.dst);
+  return d;
+}
+
 dnnl::convolution_forward::primitive_desc forwardDesc(const ConvDescs &d,
                                                       const dnnl::engine &engine) {
   return dnnl::convolution_forward::primitive_desc(
@@ -66,6 +80,21 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const ConvDescs &d,
       engine);
 }
 
+/// A convolution primitive with its three operands: the layout the step's buffer has, the
+/// layout the primitive chose, and the reorder between them where they differ (plain ->
+/// chosen for inputs, chosen -> plain for the output).
+struct Prepared {
+  dnnl::primitive primitive;
+  struct Operand {
+    int arg;
+    bool output;
+    memory::desc plain, chosen;
+    bool reordered = false;
+    dnnl::reorder reorder;
+  };
+  Operand operands[3];
+};
+
 } // namespace
 
 struct LibraryCalls::State {
@@ -73,6 +102,8 @@ struct LibraryCalls::State {
   dnnl::stream stream{engine};
   std::mutex mutex;
   std::map<Key, dnnl::primitive> primitives;
+  std::map<Key, Prepared> convolutions;
+  std::vector<char> staging[3]; // blocked copies of the operands, shared by every call
 
   template <typename Make> dnnl::primitive &get(const Key &key, Make make) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -85,6 +116,59 @@ struct LibraryCalls::State {
   memory wrap(const memory::desc &desc, const float *data) {
     return memory(desc, engine, const_cast<float *>(data));
   }
+
+  /// `chosen[i]` is the layout the primitive picked for operand i.
+  Prepared prepare(dnnl::primitive primitive, const int (&args)[3], const bool (&outputs)[3],
+                   const memory::desc (&plains)[3], const memory::desc (&chosen)[3]) {
+    Prepared p{std::move(primitive), {}};
+    for (int i = 0; i < 3; ++i) {
+      Prepared::Operand &o = p.operands[i];
+      o.arg = args[i];
+      o.output = outputs[i];
+      o.plain = plains[i];
+      o.chosen = chosen[i];
+      o.reordered = !(chosen[i] == plains[i]);
+      if (o.reordered)
+        o.reorder = o.output ? dnnl::reorder(dnnl::reorder::primitive_desc(
+                                   engine, o.chosen, engine, o.plain))
+                             : dnnl::reorder(dnnl::reorder::primitive_desc(
+                                   engine, o.plain, engine, o.chosen));
+    }
+    return p;
+  }
+
+  /// Runs a prepared convolution on the step's (plain) buffers.
+  void run(Prepared &p, const float *const (&data)[3]) {
+    std::unordered_map<int, memory> args;
+    memory plainMemory[3], chosenMemory[3];
+    for (int i = 0; i < 3; ++i) {
+      Prepared::Operand &o = p.operands[i];
+      plainMemory[i] = wrap(o.plain, data[i]);
+      if (!o.reordered) {
+        args.emplace(o.arg, plainMemory[i]);
+        continue;
+      }
+      if (staging[i].size() < o.chosen.get_size() + 64)
+        staging[i].resize(o.chosen.get_size() + 64);
+      chosenMemory[i] = memory(o.chosen, engine, staging[i].data());
+      if (!o.output)
+        o.reorder.execute(stream, plainMemory[i], chosenMemory[i]);
+      args.emplace(o.arg, chosenMemory[i]);
+    }
+    p.primitive.execute(stream, args);
+    for (int i = 0; i < 3; ++i)
+      if (p.operands[i].reordered && p.operands[i].output)
+        p.operands[i].reorder.execute(stream, chosenMemory[i], plainMemory[i]);
+    stream.wait();
+  }
+
+  template <typename Make> Prepared &getConvolution(const Key &key, Make make) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = convolutions.find(key);
+    if (it == convolutions.end())
+      it = convolutions.emplace(key, make()).first;
+    return it->second;
+  }
 };
 
 LibraryCalls::LibraryCalls() : state(std::make_unique<State>()) {}
@@ -92,47 +176,50 @@ LibraryCalls::~LibraryCalls() = default;
 
 void LibraryCalls::convolution(const Convolution &c, const float *x, const float *w, float *y) {
   ConvDescs d = descsOf(c);
-  auto &prim = state->get(keyOf(0, c), [&] {
-    return dnnl::primitive(dnnl::convolution_forward(forwardDesc(d, state->engine)));
+  Prepared &p = state->getConvolution(keyOf(0, c), [&] {
+    auto pd = forwardDesc(anyLayout(d), state->engine);
+    return state->prepare(dnnl::convolution_forward(pd),
+                          {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, {false, false, true},
+                          {d.src, d.weights, d.dst},
+                          {pd.src_desc(), pd.weights_desc(), pd.dst_desc()});
   });
-  prim.execute(state->stream, {{DNNL_ARG_SRC, state->wrap(d.src, x)},
-                               {DNNL_ARG_WEIGHTS, state->wrap(d.weights, w)},
-                               {DNNL_ARG_DST, state->wrap(d.dst, y)}});
-  state->stream.wait();
+  state->run(p, {x, w, y});
 }
 
 void LibraryCalls::convolutionBackwardInput(const Convolution &c, const float *dy,
                                             const float *w, float *dx) {
   ConvDescs d = descsOf(c);
-  auto &prim = state->get(keyOf(1, c), [&] {
-    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src,
-                                               d.weights, d.dst, d.strides, d.dilates,
-                                               d.padLeft, d.padRight);
-    return dnnl::primitive(dnnl::convolution_backward_data(
-        dnnl::convolution_backward_data::primitive_desc(desc, state->engine,
-                                                        forwardDesc(d, state->engine))));
+  Prepared &p = state->getConvolution(keyOf(1, c), [&] {
+    ConvDescs a = anyLayout(d);
+    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, a.src,
+                                               a.weights, a.dst, a.strides, a.dilates,
+                                               a.padLeft, a.padRight);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, state->engine,
+                                                       forwardDesc(a, state->engine));
+    return state->prepare(dnnl::convolution_backward_data(pd),
+                          {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
+                          {false, false, true}, {d.dst, d.weights, d.src},
+                          {pd.diff_dst_desc(), pd.weights_desc(), pd.diff_src_desc()});
   });
-  prim.execute(state->stream, {{DNNL_ARG_DIFF_DST, state->wrap(d.dst, dy)},
-                               {DNNL_ARG_WEIGHTS, state->wrap(d.weights, w)},
-                               {DNNL_ARG_DIFF_SRC, state->wrap(d.src, dx)}});
-  state->stream.wait();
+  state->run(p, {dy, w, dx});
 }
 
 void LibraryCalls::convolutionBackwardFilter(const Convolution &c, const float *x,
                                              const float *dy, float *dw) {
   ConvDescs d = descsOf(c);
-  auto &prim = state->get(keyOf(2, c), [&] {
-    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src,
-                                                  d.weights, d.dst, d.strides, d.dilates,
-                                                  d.padLeft, d.padRight);
-    return dnnl::primitive(dnnl::convolution_backward_weights(
-        dnnl::convolution_backward_weights::primitive_desc(desc, state->engine,
-                                                           forwardDesc(d, state->engine))));
+  Prepared &p = state->getConvolution(keyOf(2, c), [&] {
+    ConvDescs a = anyLayout(d);
+    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, a.src,
+                                                  a.weights, a.dst, a.strides, a.dilates,
+                                                  a.padLeft, a.padRight);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, state->engine,
+                                                          forwardDesc(a, state->engine));
+    return state->prepare(dnnl::convolution_backward_weights(pd),
+                          {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS},
+                          {false, false, true}, {d.src, d.dst, d.weights},
+                          {pd.src_desc(), pd.diff_dst_desc(), pd.diff_weights_desc()});
   });
-  prim.execute(state->stream, {{DNNL_ARG_SRC, state->wrap(d.src, x)},
-                               {DNNL_ARG_DIFF_DST, state->wrap(d.dst, dy)},
-                               {DNNL_ARG_DIFF_WEIGHTS, state->wrap(d.weights, dw)}});
-  state->stream.wait();
+  state->run(p, {x, dy, dw});
 }
 
 void LibraryCalls::matmul(int64_t m, int64_t n, int64_t k, bool transposeA, bool transposeB,

@@ -1,9 +1,11 @@
 //===- LibraryCalls.h - convolutions and GEMMs through oneDNN ---*- C++ -*-===//
 //
 // The CPU target's library calls: the ops the fusion pass leaves outside kernels
-// (conv2d, its input and filter gradients, dense, matmul), in float32 through oneDNN,
-// on the project's plain layouts (NCHW activations, OIHW filters, row-major matrices).
-// Primitives are created once per shape and reused.
+// (conv2d, its input and filter gradients, dense, matmul), in float32 through oneDNN.
+// The step's buffers are plain (NCHW activations, OIHW filters, row-major matrices);
+// convolutions let oneDNN choose its layouts (blocked, for its fast kernels) and reorder
+// their operands in and out through staging buffers shared by every call. Primitives and
+// reorders are created once per shape and reused.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_CPU_LIBRARYCALLS_H

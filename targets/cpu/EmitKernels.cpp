@@ -31,6 +31,7 @@ public:
     for (auto [i, arg] : llvm::enumerate(body.getArguments()))
       os << "  " << pointerType(arg) << " " << define(arg) << " = (" << pointerType(arg)
          << ")inputs[" << i << "];\n";
+    size_t scratchLine = code.size();
     // Values yielded are computed straight into their output buffer (first position).
     for (auto [j, value] : llvm::enumerate(yield.getValues()))
       if (!llvm::isa<BlockArgument>(value) && !outputOf.count(value))
@@ -43,6 +44,9 @@ public:
         os << "  std::memcpy(outputs[" << j << "], " << names.lookup(value) << ", "
            << bytes(value) << ");\n";
     os << "}\n";
+    if (scratchFloats > 0)
+      code.insert(scratchLine, "  float *scratch = simclr_kernels::scratch(" +
+                                   std::to_string(scratchFloats) + ");\n");
     return code;
   }
 
@@ -66,14 +70,15 @@ private:
   }
   std::string of(Value v) { return names.lookup(v); }
 
-  /// Declares the storage of a result: its output buffer, or local scratch.
+  /// Declares the storage of a result: its output buffer, or a slice of the kernels'
+  /// shared scratch (simclr_kernels::scratch), 64-byte aligned, one per intermediate.
   std::string result(Value v) {
     std::string name = define(v);
     if (auto it = outputOf.find(v); it != outputOf.end()) {
       os << "  float *" << name << " = (float *)outputs[" << it->second << "];\n";
     } else {
-      os << "  std::vector<float> " << name << "_storage(" << count(v) << ");\n";
-      os << "  float *" << name << " = " << name << "_storage.data();\n";
+      os << "  float *" << name << " = scratch + " << scratchFloats << ";\n";
+      scratchFloats += (count(v) + 15) / 16 * 16;
     }
     return name;
   }
@@ -418,6 +423,7 @@ private:
   llvm::DenseMap<Value, std::string> names;
   llvm::DenseMap<Value, unsigned> outputOf;
   int next = 0;
+  int64_t scratchFloats = 0;
 };
 
 } // namespace
