@@ -50,24 +50,10 @@ inline i64 count(const i64 *shape, int rank) {
 
 // --- element-wise -------------------------------------------------------------------------
 
-inline void relu(const float *x, float *y, i64 n) {
-#pragma omp parallel for
-  for (i64 i = 0; i < n; ++i)
-    y[i] = x[i] > 0.f ? x[i] : 0.f;
-}
-
-inline void reluBackward(const float *dy, const float *y, float *dx, i64 n) {
-#pragma omp parallel for
-  for (i64 i = 0; i < n; ++i)
-    dx[i] = y[i] > 0.f ? dy[i] : 0.f;
-}
-
-inline void scale(const float *x, float *y, i64 n, double factor) {
-  float f = static_cast<float>(factor);
-#pragma omp parallel for
-  for (i64 i = 0; i < n; ++i)
-    y[i] = x[i] * f;
-}
+/// The element-wise functions the generated loops apply (chains of element-wise ops are
+/// one loop; see targets/cpu/EmitKernels.cpp).
+inline float reluOf(float x) { return x > 0.f ? x : 0.f; }
+inline float reluGradient(float dy, float y) { return y > 0.f ? dy : 0.f; }
 
 /// y = a (op) b with NumPy broadcasting over equal ranks; op 0 = add, 1 = mul.
 inline void binary(int op, const float *a, const i64 *as, const float *b, const i64 *bs,
@@ -542,34 +528,43 @@ inline double logSumExp(const double *v, i64 n) {
 inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *loss,
                    float *accuracy, const float *gradLoss, float *dz) {
   i64 N = rows / 2;
-  std::vector<double> sim(rows * rows);
+  // Similarities as float dot products (rows are unit vectors), in parallel.
+  std::vector<float> sim(rows * rows);
+  float inverseTemperature = static_cast<float>(1.0 / temperature);
 #pragma omp parallel for
   for (i64 i = 0; i < rows; ++i)
     for (i64 j = 0; j < rows; ++j) {
-      double s = 0;
+      const float *a = z + i * D, *b = z + j * D;
+      float s = 0.f;
+#pragma omp simd reduction(+ : s)
       for (i64 k = 0; k < D; ++k)
-        s += double(z[i * D + k]) * z[j * D + k];
-      sim[i * rows + j] = s / temperature;
+        s += a[k] * b[k];
+      sim[i * rows + j] = s * inverseTemperature;
     }
-  if (dz)
-    std::fill(dz, dz + rows * D, 0.f);
-  std::vector<double> coef(rows * rows, 0.0); // d loss / d sim
+  // Each row of each side is one softmax over 2N logits (the other view's N, then its own
+  // view's N with itself masked); rows are independent, so they run in parallel.
+  std::vector<double> coef(dz ? rows * rows : 0, 0.0); // d loss / d sim
   double total = 0, correct = 0;
-  std::vector<double> logits(2 * N);
   for (i64 side = 0; side < 2; ++side) {
     i64 self = side * N, other = (1 - side) * N;
+#pragma omp parallel for reduction(+ : total, correct)
     for (i64 i = 0; i < N; ++i) {
+      std::vector<double> logits(2 * N);
+      const float *row = sim.data() + (self + i) * rows;
       for (i64 j = 0; j < N; ++j) {
-        logits[j] = sim[(self + i) * rows + other + j];
-        logits[N + j] = sim[(self + i) * rows + self + j] - (i == j ? 1e9 : 0.0);
+        logits[j] = row[other + j];
+        logits[N + j] = row[self + j] - (i == j ? 1e9 : 0.0);
       }
       double lse = logSumExp(logits.data(), 2 * N);
       total += lse - logits[i];
       if (side == 0)
         correct += std::max_element(logits.begin(), logits.begin() + N) - logits.begin() == i;
-      for (i64 j = 0; j < N; ++j) {
-        coef[(self + i) * rows + other + j] += std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0);
-        coef[(self + i) * rows + self + j] += std::exp(logits[N + j] - lse);
+      if (dz) {
+        double *c = coef.data() + (self + i) * rows;
+        for (i64 j = 0; j < N; ++j) {
+          c[other + j] += std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0);
+          c[self + j] += std::exp(logits[N + j] - lse);
+        }
       }
     }
   }
@@ -578,15 +573,20 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
     *accuracy = static_cast<float>(correct / N);
     return;
   }
+  // dz = g (C + C^T) z, row by row with the feature dimension innermost.
   double g = *gradLoss / (temperature * N);
 #pragma omp parallel for
-  for (i64 i = 0; i < rows; ++i)
-    for (i64 k = 0; k < D; ++k) {
-      double acc = 0;
-      for (i64 j = 0; j < rows; ++j)
-        acc += (coef[i * rows + j] + coef[j * rows + i]) * z[j * D + k];
-      dz[i * D + k] = static_cast<float>(g * acc);
+  for (i64 i = 0; i < rows; ++i) {
+    std::vector<double> acc(D, 0.0);
+    for (i64 j = 0; j < rows; ++j) {
+      double c = coef[i * rows + j] + coef[j * rows + i];
+      const float *zj = z + j * D;
+      for (i64 k = 0; k < D; ++k)
+        acc[k] += c * zj[k];
     }
+    for (i64 k = 0; k < D; ++k)
+      dz[i * D + k] = static_cast<float>(g * acc[k]);
+  }
 }
 
 /// Cross entropy of logits [N, C] against class indices (labels, int32) or distributions

@@ -156,28 +156,60 @@ private:
     return success();
   }
 
+  /// Element-wise ops on operands of the result's shape (no broadcasting).
+  static bool isElementwise(Operation *op) {
+    if (llvm::isa<ReluOp, ReluBackwardOp, ScaleOp>(op))
+      return true;
+    if (!llvm::isa<AddOp, MulOp>(op))
+      return false;
+    Type out = op->getResult(0).getType();
+    return op->getOperand(0).getType() == out && op->getOperand(1).getType() == out;
+  }
+
+  /// Element e of `v` as a C++ expression: a pending element-wise expression, or a load.
+  std::string value(Value v) {
+    if (auto it = pending.find(v); it != pending.end())
+      return it->second;
+    return of(v) + "[e]";
+  }
+
+  /// Chains of element-wise ops become one loop: a result whose only use is another
+  /// element-wise op of the kernel stays an expression inside its user's loop; any other
+  /// result is computed by one vectorised OpenMP loop over its elements.
+  void elementwise(Value result, const std::string &expression) {
+    if (result.hasOneUse() && isElementwise(*result.getUsers().begin())) {
+      pending[result] = expression;
+      return;
+    }
+    std::string y = this->result(result);
+    os << "#pragma omp parallel for simd\n"
+       << "  for (int64_t e = 0; e < " << count(result) << "; ++e)\n"
+       << "    " << y << "[e] = " << expression << ";\n";
+  }
+
   LogicalResult emit(Operation &op) {
     bool handled = true;
     LogicalResult status = success();
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](ReluOp o) {
-          std::string y = result(o.getOutput());
-          os << "  simclr_kernels::relu(" << of(o.getInput()) << ", " << y << ", "
-             << count(o.getOutput()) << ");\n";
+          elementwise(o.getOutput(), "simclr_kernels::reluOf(" + value(o.getInput()) + ")");
         })
         .Case([&](ReluBackwardOp o) {
-          std::string y = result(o.getGradInput());
-          os << "  simclr_kernels::reluBackward(" << of(o.getGradOutput()) << ", "
-             << of(o.getOutput()) << ", " << y << ", " << count(o.getGradInput()) << ");\n";
+          elementwise(o.getGradInput(), "simclr_kernels::reluGradient(" +
+                                            value(o.getGradOutput()) + ", " +
+                                            value(o.getOutput()) + ")");
         })
         .Case([&](ScaleOp o) {
-          std::string y = result(o.getOutput());
-          os << "  simclr_kernels::scale(" << of(o.getInput()) << ", " << y << ", "
-             << count(o.getOutput()) << ", " << number(o.getFactor().convertToDouble())
-             << ");\n";
+          elementwise(o.getOutput(), "(" + value(o.getInput()) + " * float(" +
+                                         number(o.getFactor().convertToDouble()) + "))");
         })
         .Case<AddOp, MulOp>([&](Operation *o) {
           Value a = o->getOperand(0), b = o->getOperand(1), out = o->getResult(0);
+          if (isElementwise(o)) {
+            elementwise(out, "(" + value(a) + (llvm::isa<AddOp>(o) ? " + " : " * ") + value(b) +
+                                 ")");
+            return;
+          }
           std::string sa = shape(a), sb = shape(b), so = shape(out), y = result(out);
           os << "  simclr_kernels::binary(" << (llvm::isa<AddOp>(o) ? 0 : 1) << ", " << of(a)
              << ", " << sa << ", " << of(b) << ", " << sb << ", " << y << ", " << so << ", "
@@ -422,6 +454,7 @@ private:
   llvm::raw_string_ostream os;
   llvm::DenseMap<Value, std::string> names;
   llvm::DenseMap<Value, unsigned> outputOf;
+  llvm::DenseMap<Value, std::string> pending; // element-wise values not yet computed
   int next = 0;
   int64_t scratchFloats = 0;
 };
