@@ -51,6 +51,18 @@ struct Flags {
                             cl::desc("Write every parameter and state tensor here (safetensors) "
                                      "at the end"),
                             cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> resume{"resume",
+                              cl::desc("Start from every variable in this file (safetensors), "
+                                       "optimizer state included; all must be there"),
+                              cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> inputs{"inputs",
+                              cl::desc("Run one step on the arguments in this file (arg0, "
+                                       "arg1, ...; safetensors) instead of training"),
+                              cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> outputs{"outputs",
+                               cl::desc("With --inputs: write the step's results here "
+                                        "(result0, result1, ...; float32 safetensors)"),
+                               cl::value_desc("file"), cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -123,6 +135,130 @@ void printProfile(const std::vector<cpu::Executor::ProfileEntry> &entries,
     os << llvm::format("  %8.2f ms  ", slowest[i].first * 1e3) << slowest[i].second << "\n";
 }
 
+/// Loads the checkpoints the options name (--resume, --init, --teacher) into `step`.
+int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
+                    const std::string &stage) {
+  if (!options.resumePath.empty()) {
+    auto checkpoint = readSafetensors(options.resumePath);
+    if (!checkpoint)
+      return fail(llvm::toString(checkpoint.takeError()));
+    auto missing = step.loadVariables(*checkpoint, options.resumePath, "", true);
+    if (!missing)
+      return fail(llvm::toString(missing.takeError()));
+    if (!missing->empty())
+      return fail(options.resumePath + ": error: '" + missing->front() + "' is missing (" +
+                  llvm::Twine(missing->size()) + " tensors in all)");
+  }
+  if (!options.initPath.empty()) {
+    auto checkpoint = readSafetensors(options.initPath);
+    if (!checkpoint)
+      return fail(llvm::toString(checkpoint.takeError()));
+    auto missing = step.loadVariables(*checkpoint, options.initPath);
+    if (!missing)
+      return fail(llvm::toString(missing.takeError()));
+    size_t students = 0;
+    for (const auto &[name, values] : step.variables)
+      students += !llvm::StringRef(name).starts_with("teacher.") &&
+                  !llvm::StringRef(name).starts_with("velocity.");
+    if (missing->size() == students)
+      return fail(options.initPath + ": error: has none of the network's tensors");
+    llvm::outs() << "loaded " << (students - missing->size()) << " tensors from "
+                 << options.initPath << "; " << missing->size() << " start fresh";
+    for (size_t i = 0; i < missing->size() && i < 4; ++i)
+      llvm::outs() << (i ? ", " : " (") << (*missing)[i];
+    llvm::outs() << (missing->empty() ? "" : missing->size() > 4 ? ", ...)" : ")") << "\n";
+  }
+  bool hasTeacher = false;
+  for (const auto &[name, values] : step.variables)
+    hasTeacher |= llvm::StringRef(name).starts_with("teacher.");
+  if (!options.teacherPath.empty()) {
+    if (!hasTeacher)
+      return fail(options.teacherPath + ": error: --teacher given, but the " + stage +
+                  " network has no teacher");
+    auto checkpoint = readSafetensors(options.teacherPath);
+    if (!checkpoint)
+      return fail(llvm::toString(checkpoint.takeError()));
+    auto missing = step.loadVariables(*checkpoint, options.teacherPath, "teacher.");
+    if (!missing)
+      return fail(llvm::toString(missing.takeError()));
+    if (!missing->empty())
+      return fail(options.teacherPath + ": error: the teacher's '" +
+                  llvm::StringRef(missing->front()).drop_front(8) + "' is missing (" +
+                  llvm::Twine(missing->size()) + " tensors in all)");
+  } else if (hasTeacher && options.resumePath.empty()) {
+    llvm::errs() << "warning: no --teacher: distilling from a randomly initialised teacher\n";
+  }
+  return 0;
+}
+
+/// --inputs: one step of train_step on the arguments in a file, results to --outputs.
+int runOneStep(const LoadedModule &module, const KernelProvider &provideKernels,
+               const TrainingOptions &options) {
+  const format::EntryPoint *entry = nullptr;
+  for (const auto *e : *module.root().entry_points())
+    if (e->name()->string_view() == "train_step")
+      entry = e;
+  if (!entry)
+    return fail(module.path() + ": error: no entry point 'train_step'");
+  auto file = readSafetensors(options.inputsPath);
+  if (!file)
+    return fail(llvm::toString(file.takeError()));
+  // Every argument, converted to the type the step takes (float32, or int32 labels).
+  std::vector<std::vector<float>> floats;
+  std::vector<std::vector<int32_t>> ints;
+  std::vector<const void *> arguments;
+  floats.reserve(entry->arguments()->size());
+  ints.reserve(entry->arguments()->size());
+  for (auto [i, arg] : llvm::enumerate(*entry->arguments())) {
+    std::string name = "arg" + std::to_string(i);
+    auto it = file->find(name);
+    std::vector<int64_t> shape(arg->shape()->begin(), arg->shape()->end());
+    if (it == file->end())
+      return fail(options.inputsPath + ": error: no tensor '" + name + "' for argument " +
+                  llvm::Twine(i) + " of train_step");
+    if (it->second.shape != shape)
+      return fail(options.inputsPath + ": error: tensor '" + name +
+                  "' has another shape than argument " + llvm::Twine(i) + " of train_step");
+    std::vector<double> values = it->second.toDoubles();
+    if (arg->dtype() == format::DType::I32) {
+      ints.emplace_back(values.begin(), values.end());
+      arguments.push_back(ints.back().data());
+    } else {
+      floats.emplace_back(values.begin(), values.end());
+      arguments.push_back(floats.back().data());
+    }
+  }
+  auto kernels = provideKernels();
+  if (!kernels)
+    return fail(llvm::toString(kernels.takeError()));
+  auto executor = cpu::Executor::create(module, "train_step", std::move(*kernels));
+  if (!executor)
+    return fail(llvm::toString(executor.takeError()));
+  cpu::Executor &step = **executor;
+  if (auto e = step.initialize(options.seed))
+    return fail(llvm::toString(std::move(e)));
+  if (int rc = loadCheckpoints(step, options, stageOf(module)))
+    return rc;
+  auto results = step.run(arguments);
+  if (!results)
+    return fail(llvm::toString(results.takeError()));
+  if (!options.outputsPath.empty()) {
+    TensorMap out;
+    for (auto [i, values] : llvm::enumerate(*results)) {
+      const auto *ref = entry->results()->Get(i);
+      out["result" + std::to_string(i)] = Tensor::fromDoubles(
+          DType::F32, std::vector<int64_t>(ref->shape()->begin(), ref->shape()->end()),
+          std::vector<double>(values.begin(), values.end()));
+    }
+    if (auto e = writeSafetensors(options.outputsPath, out))
+      return fail(llvm::toString(std::move(e)));
+  }
+  if (!options.savePath.empty())
+    if (auto e = writeSafetensors(options.savePath, step.saveVariables()))
+      return fail(llvm::toString(std::move(e)));
+  return 0;
+}
+
 } // namespace
 
 llvm::cl::OptionCategory &runtime::trainingOptionCategory() { return flags().category; }
@@ -138,11 +274,18 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.teacherPath = f.teacher;
   options.savePath = f.save;
   options.profile = f.profile;
+  options.resumePath = f.resume;
+  options.inputsPath = f.inputs;
+  options.outputsPath = f.outputs;
   return options;
 }
 
 int runtime::train(const LoadedModule &module, const KernelProvider &provideKernels,
                    const TrainingOptions &options) {
+  if (!options.inputsPath.empty())
+    return runOneStep(module, provideKernels, options);
+  if (!options.outputsPath.empty())
+    return fail("--outputs needs --inputs");
   if (options.steps < 1)
     return fail("--steps must be at least 1");
   int64_t shape[5];
@@ -197,45 +340,8 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                 "warmup, total) for a batch of " +
                 llvm::Twine(batch) + " x " + llvm::Twine(views) + " views");
 
-  if (!options.initPath.empty()) {
-    auto checkpoint = readSafetensors(options.initPath);
-    if (!checkpoint)
-      return fail(llvm::toString(checkpoint.takeError()));
-    auto missing = step.loadVariables(*checkpoint, options.initPath);
-    if (!missing)
-      return fail(llvm::toString(missing.takeError()));
-    size_t students = 0;
-    for (const auto &[name, values] : step.variables)
-      students += !llvm::StringRef(name).starts_with("teacher.") &&
-                  !llvm::StringRef(name).starts_with("velocity.");
-    if (missing->size() == students)
-      return fail(options.initPath + ": error: has none of the network's tensors");
-    llvm::outs() << "loaded " << (students - missing->size()) << " tensors from "
-                 << options.initPath << "; " << missing->size() << " start fresh";
-    for (size_t i = 0; i < missing->size() && i < 4; ++i)
-      llvm::outs() << (i ? ", " : " (") << (*missing)[i];
-    llvm::outs() << (missing->empty() ? "" : missing->size() > 4 ? ", ...)" : ")") << "\n";
-  }
-  bool hasTeacher = false;
-  for (const auto &[name, values] : step.variables)
-    hasTeacher |= llvm::StringRef(name).starts_with("teacher.");
-  if (!options.teacherPath.empty()) {
-    if (!hasTeacher)
-      return fail(options.teacherPath + ": error: --teacher given, but the " + stage +
-                  " network has no teacher");
-    auto checkpoint = readSafetensors(options.teacherPath);
-    if (!checkpoint)
-      return fail(llvm::toString(checkpoint.takeError()));
-    auto missing = step.loadVariables(*checkpoint, options.teacherPath, "teacher.");
-    if (!missing)
-      return fail(llvm::toString(missing.takeError()));
-    if (!missing->empty())
-      return fail(options.teacherPath + ": error: the teacher's '" +
-                  llvm::StringRef(missing->front()).drop_front(8) + "' is missing (" +
-                  llvm::Twine(missing->size()) + " tensors in all)");
-  } else if (hasTeacher) {
-    llvm::errs() << "warning: no --teacher: distilling from a randomly initialised teacher\n";
-  }
+  if (int rc = loadCheckpoints(step, options, stage))
+    return rc;
 
   std::error_code ec;
   std::unique_ptr<llvm::raw_fd_ostream> log;

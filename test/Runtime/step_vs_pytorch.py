@@ -59,6 +59,9 @@ CASES = {
                             "classifier": {"num_classes": 3}, "loss": {"temperature": 2.0}},
 }
 
+# The float32 CPU runtime against PyTorch in float64: relative to max(1, |expected|).
+FLOAT32_TOLERANCE = 1e-4
+
 DECLARATION = re.compile(r"simclr\.(parameter|state) @([\w.]+) : tensor<((?:\d+x)+)f32>")
 
 
@@ -81,7 +84,8 @@ def run(command):
 
 
 def check(name, desc, tools, workdir):
-    simclrc, simclr_opt, simclr_run = tools
+    simclrc, simclr_opt, simclr_run = tools[:3]
+    simclr_train = tools[3] if len(tools) > 3 else None
     base = os.path.join(workdir, name)
     with open(base + ".yaml", "w") as f:
         yaml.safe_dump(desc, f)
@@ -131,18 +135,47 @@ def check(name, desc, tools, workdir):
          "--inputs=" + base + ".in.safetensors", "--variables=" + base + ".vars.safetensors",
          "--outputs=" + base + ".out.safetensors",
          "--variables-out=" + base + ".vars-out.safetensors"])
-    ours = safetensors_io.read(base + ".out.safetensors")
-    ours_after = safetensors_io.read(base + ".vars-out.safetensors")
+    # The same step through the module format and the float32 CPU runtime (oneDNN, the
+    # generated kernels, the planned arena), from the same batch and variables.
+    if simclr_train:
+        run([simclr_train, step_module, "--inputs=" + base + ".in.safetensors",
+             "--resume=" + base + ".vars.safetensors", "--outputs=" + base + ".cpu.safetensors",
+             "--save=" + base + ".cpu-vars-out.safetensors"])
+    runs = [("", 1e-9, safetensors_io.read(base + ".out.safetensors"),
+             safetensors_io.read(base + ".vars-out.safetensors"))]
+    if simclr_train:
+        runs.append(("cpu ", FLOAT32_TOLERANCE, safetensors_io.read(base + ".cpu.safetensors"),
+                     safetensors_io.read(base + ".cpu-vars-out.safetensors")))
 
     leaves = Recording({k: v.clone().requires_grad_(k in gradients) for k, v in params.items()})
     loss, accuracy, new_state = simclr_reference.train_step(desc, leaves, state, images, labels)
     loss.backward()
     failures = []
+    worst = {}
+    for prefix, tolerance, ours, ours_after in runs:
+        compare_run(desc, name, params, state, leaves, gradients, schedule, update, loss,
+                    accuracy, new_state, ours, ours_after, prefix, tolerance, failures, worst)
+    unused = sorted(set(params) - leaves.read - {k for k in params if k.startswith("velocity.")})
+    if unused:
+        failures.append(f"declared but unused by the reference: {unused[:5]}")
+    for failure in failures:
+        print(f"{name}: MISMATCH {failure}")
+    if not failures:
+        what = "updates" if update else "gradients"
+        cpu = f"; cpu float32 ok, max error {worst['cpu ']:.1e}" if "cpu " in worst else ""
+        print(f"{name}: ok (loss {loss.item():.6f}, {len(gradients)} {what}, "
+              f"{len(new_state)} running statistics{cpu})")
+    return not failures
 
+
+def compare_run(desc, name, params, state, leaves, gradients, schedule, update, loss, accuracy,
+                new_state, ours, ours_after, prefix, tolerance, failures, worst):
+    """Compares one run's results (float64 evaluator or float32 CPU runtime) with PyTorch."""
     def compare(what, got, want):
-        error = (got - want).abs().max().item() / max(1.0, want.abs().max().item())
-        if got.shape != want.shape or error > 1e-9:
-            failures.append(f"{what}: relative error {error:.3g}")
+        error = (got.to(D) - want).abs().max().item() / max(1.0, want.abs().max().item())
+        worst[prefix] = max(worst.get(prefix, 0.0), error)
+        if got.shape != want.shape or error > tolerance:
+            failures.append(f"{prefix}{what}: relative error {error:.3g}")
 
     compare("loss", ours["result0"], loss.detach())
     compare("accuracy", ours["result1"], accuracy.detach())
@@ -180,20 +213,10 @@ def check(name, desc, tools, workdir):
             compare(f"d/d {symbol}", ours[f"result{2 + i}"], grads[symbol])
     for symbol, value in new_state.items():
         compare(symbol, ours_after[symbol], value)
-    unused = sorted(set(params) - leaves.read - {k for k in params if k.startswith("velocity.")})
-    if unused:
-        failures.append(f"declared but unused by the reference: {unused[:5]}")
-    for failure in failures:
-        print(f"{name}: MISMATCH {failure}")
-    if not failures:
-        what = "updates" if update else "gradients"
-        print(f"{name}: ok (loss {loss.item():.6f}, {len(gradients)} {what}, "
-              f"{len(new_state)} running statistics)")
-    return not failures
 
 
 def main():
-    tools, workdir = sys.argv[1:4], sys.argv[4]
+    tools, workdir = sys.argv[1:-1], sys.argv[-1]
     os.makedirs(workdir, exist_ok=True)
     passed = sum(check(name, desc, tools, workdir) for name, desc in CASES.items())
     print(f"{passed} passed, {len(CASES) - passed} failed")

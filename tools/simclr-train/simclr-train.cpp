@@ -2,6 +2,8 @@
 //
 //   simclr-train model.yaml  --data=/usr/share/datasets/fashion-mnist --steps=100
 //   simclr-train model.sclm  --steps=100 --save=weights.safetensors
+//   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors \
+//                            --outputs=results.safetensors --save=updated.safetensors
 //
 // A description (or .mlir) is compiled (simclr-training-step) and written to a module in
 // memory; a module file (simclrc --emit=module) is loaded and verified. Either way the
@@ -19,6 +21,7 @@
 #include "runtime/module/Writer.h"
 #include "runtime/train/Trainer.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -52,9 +55,13 @@ static llvm::Expected<runtime::LoadedModule> compile(llvm::StringRef path) {
   auto module = frontend::loadModule(path, context, sourceMgr);
   if (!module)
     return failed();
+  // Compile the step unless the input already is a compiled one (simclrc --emit=step).
+  bool compiled = false;
+  for (auto func : module->getOps<func::FuncOp>())
+    compiled |= func->hasAttr("simclr.arena_bytes");
   PassManager pm(&context);
   buildTrainingStepPipeline(pm);
-  if (mlir::failed(pm.run(*module)))
+  if (!compiled && mlir::failed(pm.run(*module)))
     return failed();
   auto bytes = serializeModule(*module);
   if (mlir::failed(bytes))
