@@ -125,8 +125,7 @@ void fuse(func::FuncOp func) {
 struct FuseKernelsPass : public mlir::simclr::impl::FuseKernelsBase<FuseKernelsPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func->hasAttr("simclr.stage"))
-        fuse(func);
+      fuse(func);
   }
 };
 

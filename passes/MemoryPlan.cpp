@@ -90,8 +90,6 @@ namespace {
 struct PlanMemoryPass : public mlir::simclr::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (!func->hasAttr("simclr.stage"))
-        continue;
       MemoryPlan plan = planMemory(func);
       Builder b(func.getContext());
       for (Operation &op : func.getBody().front()) {

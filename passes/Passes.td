@@ -116,7 +116,8 @@ def FuseKernels : Pass<"simclr-fuse-kernels", "::mlir::ModuleOp"> {
     their gradients, the optimizer updates) is grouped: each maximal run of such ops
     between two library calls becomes one `simclr.kernel`. Loads and constants inside a
     run move before the kernel and stores after it; a load that reads a symbol stored
-    earlier in the run ends the run instead.
+    earlier in the run ends the run instead. Every function of the module is fused: the
+    training step and the evaluation entry points (`embed`, `predict`).
 
     ```mlir
     %c = simclr.conv2d %x, %w ...
@@ -141,7 +142,7 @@ def FuseKernels : Pass<"simclr-fuse-kernels", "::mlir::ModuleOp"> {
 def PlanMemory : Pass<"simclr-plan-memory", "::mlir::ModuleOp"> {
   let summary = "Assigns every intermediate tensor of a step an offset in one arena";
   let description = [{
-    For every function with `simclr.stage`: each tensor produced by a top-level op
+    For every function (the training step, `embed`, `predict`): each tensor produced by a top-level op
     (kernel outputs, library-call results; not loads, which read parameter storage, nor
     constants) is live from its definition to its last use, and gets a byte offset in a
     single arena, reusing the space of tensors that are dead by then (greedy first fit,

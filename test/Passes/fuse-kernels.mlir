@@ -48,9 +48,11 @@ func.func @step(%x: tensor<2x3x8x8xf32>, %skip: tensor<2x4x8x8xf32>) -> tensor<2
   return %out : tensor<2x4xf32>
 }
 
-// Functions without simclr.stage are left alone.
+// Every function is fused, not only the step (the evaluation entry points embed and
+// predict run on the same runtime).
 // CHECK-LABEL: func.func @helper
-// CHECK-NOT: simclr.kernel
+// CHECK: simclr.kernel(%arg0)
+// CHECK: simclr.relu
 func.func @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
   %r = simclr.relu %x : tensor<4xf32>
   return %r : tensor<4xf32>

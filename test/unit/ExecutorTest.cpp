@@ -31,13 +31,13 @@ using reference::Array;
 
 namespace {
 
-/// A compiled module's train_step, through the module format, ready to run.
+/// A compiled module's entry point, through the module format, ready to run.
 struct Compiled {
   std::unique_ptr<cpu::LoadedKernels> kernels;
   std::unique_ptr<cpu::Executor> executor;
 };
 
-llvm::Expected<Compiled> executorFor(ModuleOp module) {
+llvm::Expected<Compiled> executorFor(ModuleOp module, llvm::StringRef entry = "train_step") {
   auto bytes = serializeModule(module);
   if (failed(bytes))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "serialisation failed");
@@ -49,7 +49,7 @@ llvm::Expected<Compiled> executorFor(ModuleOp module) {
   if (!kernels)
     return kernels.takeError();
   c.kernels = std::move(*kernels);
-  auto executor = cpu::Executor::create(*loaded, "train_step", c.kernels->functions);
+  auto executor = cpu::Executor::create(*loaded, entry, c.kernels->functions);
   if (!executor)
     return executor.takeError();
   c.executor = std::move(*executor);
@@ -188,6 +188,49 @@ TEST(CpuExecutor, CheckpointsRoundTrip) {
   ASSERT_FALSE(static_cast<bool>(wrong));
   EXPECT_NE(llvm::toString(wrong.takeError()).find("a.safetensors: error: tensor '"),
             std::string::npos);
+}
+
+// The evaluation entry points (embed, predict) are compiled too and run on the CPU
+// runtime: the same features and logits as the reference evaluator, from the same weights.
+TEST(CpuExecutor, EvaluationEntryPoints) {
+  MLIRContext context;
+  for (auto [stage, entry] : {std::pair<const char *, llvm::StringRef>{"pretrain", "embed"},
+                              {"finetune", "predict"}}) {
+    SCOPED_TRACE(entry.str());
+    auto module = tiny::compileTiny(context, tiny::tinyDescription(stage, ""));
+    ASSERT_TRUE(module);
+    auto compiled = executorFor(*module, entry);
+    ASSERT_TRUE(static_cast<bool>(compiled)) << llvm::toString(compiled.takeError());
+    cpu::Executor &executor = *compiled->executor;
+    ASSERT_FALSE(static_cast<bool>(executor.initialize(5)));
+    reference::Evaluator evaluator(*module);
+    for (auto &[name, values] : executor.variables)
+      evaluator.variables[name] = Array(
+          llvm::cast<RankedTensorType>(SymbolTable::lookupSymbolIn(*module, name)
+                                           ->getAttrOfType<TypeAttr>("type")
+                                           .getValue())
+              .getShape()
+              .vec(),
+          std::vector<double>(values.begin(), values.end()));
+    auto func = module->lookupSymbol<func::FuncOp>(entry);
+    ASSERT_TRUE(func);
+    auto type = llvm::cast<RankedTensorType>(func.getArgument(0).getType());
+    Array images(type.getShape().vec());
+    std::mt19937 rng(4);
+    std::normal_distribution<float> normal;
+    for (double &v : images.data)
+      v = normal(rng);
+    std::vector<float> input(images.data.begin(), images.data.end());
+    auto got = executor.run({input.data()});
+    ASSERT_TRUE(static_cast<bool>(got)) << llvm::toString(got.takeError());
+    auto want = evaluator.run(entry, {images});
+    ASSERT_TRUE(static_cast<bool>(want)) << llvm::toString(want.takeError());
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t r = 0; r < got->size(); ++r) {
+      EXPECT_EQ((*got)[r].size(), (*want)[r].data.size());
+      EXPECT_LT(relativeError((*got)[r], (*want)[r].data), 1e-4) << "result " << r;
+    }
+  }
 }
 
 } // namespace

@@ -54,14 +54,17 @@ TEST(ModuleFormat, CompiledStepRoundTrips) {
   EXPECT_EQ(step->arguments()->size(), 5u);
   EXPECT_EQ(step->results()->size(), 3u);
   EXPECT_GT(step->arena_bytes(), 0);
+  // Every kernel of every entry point (train_step, predict) is launched exactly once.
   int kernels = 0;
-  for (const format::Instruction *inst : *step->instructions())
-    if (inst->op()->str() == "simclr.kernel") {
-      ASSERT_GE(inst->kernel(), 0);
-      EXPECT_NE(m.kernels()->Get(inst->kernel())->ir()->str().find("\"simclr.kernel\""),
-                std::string::npos);
-      ++kernels;
-    }
+  for (const format::EntryPoint *entry : *m.entry_points())
+    for (const format::Instruction *inst : *entry->instructions())
+      if (inst->op()->str() == "simclr.kernel") {
+        ASSERT_GE(inst->kernel(), 0);
+        EXPECT_NE(m.kernels()->Get(inst->kernel())->ir()->str().find("\"simclr.kernel\""),
+                  std::string::npos);
+        EXPECT_TRUE(m.kernels()->Get(inst->kernel())->cpu_source());
+        ++kernels;
+      }
   EXPECT_EQ(kernels, static_cast<int>(m.kernels()->size()));
   bool found = false;
   for (const format::Variable *v : *m.variables())

@@ -2,7 +2,7 @@
 //
 //   simclr-train model.yaml  --data=/usr/share/datasets/fashion-mnist --steps=100
 //   simclr-train model.sclm  --steps=100 --save=weights.safetensors
-//   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors \
+//   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors
 //                            --outputs=results.safetensors --save=updated.safetensors
 //
 // A description (or .mlir) is compiled (simclr-training-step) and written to a module in
