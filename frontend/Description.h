@@ -74,6 +74,15 @@ struct LossSpec {
   bool scaleByTemperatureSquared = false; ///< distillation only, as the reference colab
 };
 
+/// The augmentations of a stage's views (docs/STAGES.md). Colour jitter, grayscale and
+/// blur apply to pretraining only; fine-tuning and distillation crop and flip.
+struct AugmentSpec {
+  double cropMinArea = 0.08;      ///< random resized crop: smallest area fraction
+  double colorStrength = 1.0;     ///< colour jitter strength s (0.5 in the CIFAR recipe)
+  bool flip = true;
+  bool blur = false;              ///< default: on for images of 64 px and more
+};
+
 struct Description {
   std::string path;               ///< file it came from (for locations)
   std::string name;
@@ -84,6 +93,7 @@ struct Description {
   int numClasses = 0;             ///< classifier outputs; 0 in pretraining
   OptimizerSpec optimizer;
   LossSpec loss;
+  AugmentSpec augment;
 };
 
 /// Parses a description from `text`; `path` names it in error messages. Errors read

@@ -160,7 +160,7 @@ private:
   std::unique_ptr<llvm::yaml::Stream> stream;
   std::string error;
   // Where sections were, for checks that involve more than one of them.
-  SMLoc stageLoc;
+  SMLoc stageLoc, blurLoc;
 };
 
 std::unique_ptr<Node> Parser::copy(llvm::yaml::Node *yamlNode, int depth) {
@@ -551,9 +551,20 @@ llvm::Expected<Description> Parser::run() {
                              {intField("num_classes", desc.numClasses, 2, 1 << 20)});
         }},
        {"loss", [&](const Node &n) { return readLoss(n, desc); }},
-       {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }}});
+       {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }},
+       {"augment", [&](const Node &n) {
+          return readMapping(
+              n, "'augment'",
+              {numberField("crop_min_area", desc.augment.cropMinArea, 0.0, 1.0,
+                           /*minExclusive=*/true),
+               numberField("color_strength", desc.augment.colorStrength, 0.0, 2.0),
+               boolField("flip", desc.augment.flip),
+               boolField("blur", desc.augment.blur, &blurLoc)});
+        }}});
   if (!ok)
     return failure();
+  if (!blurLoc.isValid()) // SimCLR blurs ImageNet-size images, not CIFAR-size ones
+    desc.augment.blur = std::min(desc.input.height, desc.input.width) >= 64;
 
   // Cross-section rules.
   auto missing = [&](StringRef key) {

@@ -360,6 +360,14 @@ DictionaryAttr inputAttr(Builder &b, const Description &desc, int views) {
   return b.getDictionaryAttr(entries);
 }
 
+DictionaryAttr augmentAttr(Builder &b, const AugmentSpec &a) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("crop_min_area", b.getF64FloatAttr(a.cropMinArea)),
+       b.getNamedAttr("color_strength", b.getF64FloatAttr(a.colorStrength)),
+       b.getNamedAttr("flip", b.getBoolAttr(a.flip)),
+       b.getNamedAttr("blur", b.getBoolAttr(a.blur))});
+}
+
 /// Creates `@name(args) -> results` at the end of the module and returns its entry block.
 func::FuncOp createFunction(ModuleOp module, Location loc, StringRef name,
                             ArrayRef<Type> args, ArrayRef<Type> results) {
@@ -400,6 +408,7 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
   step->setAttr("simclr.stage", attrs.getStringAttr(stageName(desc.stage)));
   step->setAttr("simclr.input", inputAttr(attrs, desc, views));
   step->setAttr("simclr.loss", lossAttr(attrs, desc));
+  step->setAttr("simclr.augment", augmentAttr(attrs, desc.augment));
   step->setAttr("simclr.optimizer", optimizerAttr(attrs, desc.optimizer));
   {
     OpBuilder b = OpBuilder::atBlockEnd(&step.getBody().front());

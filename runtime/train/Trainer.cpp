@@ -3,7 +3,9 @@
 #include "runtime/train/Trainer.h"
 #include "runtime/Safetensors.h"
 #include "runtime/cpu/Executor.h"
+#include "runtime/data/Augment.h"
 #include "runtime/data/Idx.h"
+#include "runtime/data/Sampler.h"
 #include "runtime/train/ExecutableMain.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -15,7 +17,6 @@
 #include <chrono>
 #include <map>
 #include <cmath>
-#include <random>
 
 namespace cl = llvm::cl;
 using namespace mlir::simclr;
@@ -73,18 +74,6 @@ Flags &flags() {
   return instance;
 }
 
-/// Writes image `index` of `set`, shifted by (dy, dx) with zero fill and optionally
-/// mirrored, to `out`.
-void view(const data::ImageSet &set, int64_t index, int dy, int dx, bool flip, float *out) {
-  int64_t H = set.height, W = set.width;
-  const float *image = set.images.data() + index * H * W;
-  for (int64_t y = 0; y < H; ++y)
-    for (int64_t x = 0; x < W; ++x) {
-      int64_t sy = y + dy, sx = (flip ? W - 1 - x : x) + dx;
-      out[y * W + x] = sy >= 0 && sy < H && sx >= 0 && sx < W ? image[sy * W + sx] : 0.f;
-    }
-}
-
 /// A setting of the module's train_step (flattened metadata, see docs/MODULE.md).
 llvm::Expected<double> setting(const LoadedModule &module, const std::string &key) {
   const auto *metadata = module.root().metadata();
@@ -97,6 +86,30 @@ llvm::Expected<double> setting(const LoadedModule &module, const std::string &ke
                                                    "train_step:" +
                                        key);
   return value;
+}
+
+/// The augmentations of the module's stage (flat metadata train_step:simclr.augment.*;
+/// the recipe's defaults where a module has none).
+data::AugmentSettings augmentSettingsOf(const LoadedModule &module, const std::string &stage) {
+  data::AugmentSettings settings;
+  settings.pretraining = stage == "pretrain";
+  const auto *metadata = module.root().metadata();
+  auto text = [&](const char *key) -> std::string {
+    const format::KeyValue *entry =
+        metadata ? metadata->LookupByKey((std::string("train_step:simclr.augment.") + key).c_str())
+                 : nullptr;
+    return entry ? entry->value()->str() : "";
+  };
+  double number;
+  if (!llvm::StringRef(text("crop_min_area")).getAsDouble(number))
+    settings.cropMinArea = number;
+  if (!llvm::StringRef(text("color_strength")).getAsDouble(number))
+    settings.colorStrength = number;
+  if (!text("flip").empty())
+    settings.flip = text("flip") == "true";
+  if (!text("blur").empty())
+    settings.blur = text("blur") == "true";
+  return settings;
 }
 
 std::string stageOf(const LoadedModule &module) {
@@ -352,7 +365,14 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   }
   double warmupFraction = *epochs > 0 ? *warmupEpochs / *epochs : 0.0;
   float total = float(options.steps), warmup = std::round(float(options.steps * warmupFraction));
-  std::mt19937_64 rng(options.seed);
+  // Images in a fresh permutation every epoch; each view augmented as the stage's recipe
+  // says, from a generator seeded by (seed, step, image, view).
+  data::AugmentSettings augmentation = augmentSettingsOf(module, stage);
+  std::vector<int64_t> all(set->count);
+  for (int64_t i = 0; i < set->count; ++i)
+    all[i] = i;
+  data::EpochSampler sampler(std::move(all), options.seed);
+  data::Image source{1, int(height), int(width), std::vector<float>(height * width)};
   std::vector<float> images(batch * views * height * width);
   std::vector<int32_t> labels(batch);
   double firstLosses = 0, lastLosses = 0;
@@ -360,11 +380,17 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < options.steps; ++t) {
     for (int64_t i = 0; i < batch; ++i) {
-      int64_t index = int64_t(rng() % uint64_t(set->count));
+      int64_t index = sampler.next();
       labels[i] = set->labels[index];
-      for (int64_t v = 0; v < views; ++v)
-        view(*set, index, int(rng() % 5) - 2, int(rng() % 5) - 2, rng() % 2,
-             images.data() + (v * batch + i) * height * width);
+      std::copy_n(set->images.data() + index * height * width, height * width,
+                  source.pixels.begin());
+      for (int64_t v = 0; v < views; ++v) {
+        data::Random random = data::Random::forView(options.seed, uint64_t(t), uint64_t(index),
+                                                    uint64_t(v));
+        data::Image view = data::augment(source, augmentation, random);
+        std::copy(view.pixels.begin(), view.pixels.end(),
+                  images.begin() + (v * batch + i) * height * width);
+      }
     }
     float stepNumber = float(t);
     std::vector<const void *> args = {images.data()};

@@ -6,9 +6,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/data/Augment.h"
+#include "runtime/data/Sampler.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -240,6 +242,36 @@ TEST(Augment, FineTuningViewsAreCropAndFlipOnly) {
       flipHorizontal(expected);
     ASSERT_EQ(view.pixels, expected.pixels);
   }
+}
+
+} // namespace
+
+namespace {
+
+TEST(EpochSampler, EachEpochIsAPermutationAndResumes) {
+  std::vector<int64_t> indices = {3, 8, 11, 20, 21, 40, 41};
+  EpochSampler sampler(indices, 9);
+  std::vector<std::vector<int64_t>> epochs(3);
+  for (auto &epoch : epochs)
+    for (size_t i = 0; i < indices.size(); ++i)
+      epoch.push_back(sampler.next());
+  for (auto &epoch : epochs) {
+    std::vector<int64_t> sorted = epoch;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, indices); // every image exactly once per epoch
+  }
+  EXPECT_NE(epochs[0], epochs[1]);
+  EXPECT_EQ(epochs[1], sampler.order(1));
+  EXPECT_EQ(EpochSampler(indices, 9).order(2), epochs[2]); // a function of (seed, epoch)
+  EXPECT_NE(EpochSampler(indices, 10).order(0), epochs[0]);
+
+  EpochSampler resumed(indices, 9); // continue from the middle of epoch 1
+  resumed.seek(1, 4);
+  for (size_t i = 4; i < indices.size(); ++i)
+    EXPECT_EQ(resumed.next(), epochs[1][i]);
+  EXPECT_EQ(resumed.next(), epochs[2][0]);
+  EXPECT_EQ(resumed.epoch(), 2u);
+  EXPECT_EQ(EpochSampler({}, 1).next(), -1);
 }
 
 } // namespace

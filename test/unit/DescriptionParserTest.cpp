@@ -92,6 +92,24 @@ TEST(DescriptionParser, StemDefaultsToSmallForSmallImages) {
             Stem::Small);
 }
 
+TEST(DescriptionParser, AugmentationsReadWithTheRecipesDefaults) {
+  AugmentSpec small = parseOk(kMinimal).augment;
+  EXPECT_DOUBLE_EQ(small.cropMinArea, 0.08);
+  EXPECT_DOUBLE_EQ(small.colorStrength, 1.0);
+  EXPECT_TRUE(small.flip);
+  EXPECT_FALSE(small.blur); // 28 px: no blur, as SimCLR's CIFAR recipe
+  std::string big = replace(replace(kMinimal, "height: 28", "height: 64"), "width: 28",
+                            "width: 64");
+  EXPECT_TRUE(parseOk(big).augment.blur);
+  AugmentSpec given = parseOk(big + "augment: {crop_min_area: 0.2, color_strength: 0.5, "
+                                    "flip: false, blur: false}\n")
+                          .augment;
+  EXPECT_DOUBLE_EQ(given.cropMinArea, 0.2);
+  EXPECT_DOUBLE_EQ(given.colorStrength, 0.5);
+  EXPECT_FALSE(given.flip);
+  EXPECT_FALSE(given.blur);
+}
+
 TEST(DescriptionParser, StageDecidesOptimizerDefaultsWhateverTheKeyOrder) {
   Description pretrain = parseOk(kMinimal);
   EXPECT_DOUBLE_EQ(pretrain.optimizer.learningRate, 0.3);
@@ -181,7 +199,12 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
        "blocks, block, width_multiplier, base_width, sk_ratio, stem, head, batch_norm)"},
       {"unknown top-level key", m + "epochs: 3\n",
        "bad.yaml:12:1: error: unknown key 'epochs' in the description (expected one of: "
-       "name, stage, input, network, teacher, classifier, loss, optimizer)"},
+       "name, stage, input, network, teacher, classifier, loss, optimizer, augment)"},
+      {"crop area out of range", m + "augment: {crop_min_area: 0}\n",
+       "bad.yaml:12:26: error: 'crop_min_area' must be in (0, 1], got 0"},
+      {"unknown augment key", m + "augment:\n  solarize: true\n",
+       "bad.yaml:13:3: error: unknown key 'solarize' in 'augment' (expected one of: "
+       "crop_min_area, color_strength, flip, blur)"},
       {"not an integer", replace(m, "base_width: 8", "base_width: eight"),
        "bad.yaml:11:15: error: 'base_width' must be an integer"},
       {"fractional integer", replace(m, "batch_size: 8", "batch_size: 8.5"),

@@ -9,9 +9,8 @@
 // memory; a module file (simclrc --emit=module) is loaded and verified. Either way the
 // module's CPU kernels are built with the host compiler and its train_step runs in
 // float32 from freshly initialised (or --init) weights on batches drawn from an
-// MNIST-style data set (runtime/train/Trainer.h). Views are a random shift of up to two
-// pixels and a random horizontal flip; the full SimCLR augmentation recipe is the
-// data-pipeline issue's.
+// MNIST-style data set (runtime/train/Trainer.h), every view augmented as SimCLR's
+// recipe says for the stage (runtime/data/Augment.h).
 //
 //===----------------------------------------------------------------------===//
 

@@ -156,6 +156,13 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                              {"width", FieldKind::PositiveInteger},
                              {"num_classes", FieldKind::PositiveInteger}},
                             {"batch_size", "channels", "height", "width"});
+  if (name == "simclr.augment")
+    return verifyDictionary(op, name, value,
+                            {{"crop_min_area", FieldKind::PositiveNumber},
+                             {"color_strength", FieldKind::Number},
+                             {"flip", FieldKind::Bool},
+                             {"blur", FieldKind::Bool}},
+                            {});
   if (name == "simclr.gradients")
     return verifyGradientList(op, value);
   if (name == "simclr.offsets") {
