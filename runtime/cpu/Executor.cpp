@@ -31,13 +31,12 @@ int64_t countOf(const std::vector<int64_t> &shape) {
   return n;
 }
 
-/// Where an operand lives: an argument (known per run), a variable (looked up per run, so
-/// that a variable's storage may be replaced between runs), or fixed memory.
+/// Where an operand lives: an argument (known per run), a variable (looked up by name at
+/// the start of every run: `Executor::variables` may be assigned or replaced between
+/// runs), or fixed memory.
 struct Slot {
   enum Kind { Argument, Variable, Fixed } kind = Fixed;
-  int argument = -1;
-  std::string variable;
-  std::vector<float> *storage = nullptr; ///< Variable
+  int index = -1; ///< Argument: argument number; Variable: module variable index
   void *fixed = nullptr;
   int64_t count = 0;
 };
@@ -80,10 +79,10 @@ namespace {
 /// Decodes and checks one entry point's instructions.
 class Decoder {
 public:
-  Decoder(Executor &executor, const runtime::LoadedModule &module,
+  Decoder(const runtime::LoadedModule &module,
           const format::EntryPoint &entry, std::vector<std::vector<float>> &constants,
           char *arena)
-      : executor(executor), module(module), entry(entry), constants(constants), arena(arena) {}
+      : module(module), entry(entry), constants(constants), arena(arena) {}
 
   llvm::Expected<Slot> slot(const format::ValueRef *ref, const std::string &at) {
     Slot s;
@@ -96,15 +95,12 @@ public:
     switch (ref->kind()) {
     case format::ValueKind::Argument:
       s.kind = Slot::Argument;
-      s.argument = ref->index();
+      s.index = ref->index();
       break;
-    case format::ValueKind::Variable: {
-      const auto *v = module.root().variables()->Get(ref->index());
+    case format::ValueKind::Variable:
       s.kind = Slot::Variable;
-      s.variable = v->name()->str();
-      s.storage = &executor.variables[s.variable];
+      s.index = ref->index();
       break;
-    }
     case format::ValueKind::Constant:
       s.fixed = constants[ref->index()].data();
       if (static_cast<int64_t>(constants[ref->index()].size()) != s.count)
@@ -242,7 +238,6 @@ private:
     return llvm::Error::success();
   }
 
-  Executor &executor;
   const runtime::LoadedModule &module;
   const format::EntryPoint &entry;
   std::vector<std::vector<float>> &constants;
@@ -278,7 +273,7 @@ Executor::create(runtime::LoadedModule module, llvm::StringRef entryName,
   for (const auto *arg : *m.entry->arguments())
     m.argumentTypes.push_back(arg->dtype());
 
-  Decoder decoder(*executor, m.module, *m.entry, m.constants,
+  Decoder decoder(m.module, *m.entry, m.constants,
                   reinterpret_cast<char *>(m.arena.data()));
   std::string where = "entry point '" + entryName.str() + "'";
   for (auto [i, inst] : llvm::enumerate(*m.entry->instructions())) {
@@ -382,26 +377,30 @@ Executor::run(const std::vector<const void *> &arguments) {
     return executionError("entry point '" + m.entry->name()->str() + "' takes " +
                           llvm::Twine(m.argumentTypes.size()) + " arguments, got " +
                           llvm::Twine(arguments.size()));
+  // Every variable's storage, by module index, found by name for this run; one whose
+  // size differs from its declaration would be read or written out of bounds.
+  std::vector<float *> storage;
+  storage.reserve(m.module.root().variables()->size());
+  for (const auto *v : *m.module.root().variables()) {
+    auto it = variables.find(v->name()->str());
+    int64_t declared = countOf(std::vector<int64_t>(v->shape()->begin(), v->shape()->end()));
+    if (it == variables.end() || static_cast<int64_t>(it->second.size()) != declared)
+      return executionError("variable '" + v->name()->str() + "' is missing or has " +
+                            "another size than its declaration (" + llvm::Twine(declared) +
+                            " elements)");
+    storage.push_back(it->second.data());
+  }
   auto resolve = [&](Slot &s) -> float * {
     switch (s.kind) {
     case Slot::Argument:
-      return const_cast<float *>(static_cast<const float *>(arguments[s.argument]));
+      return const_cast<float *>(static_cast<const float *>(arguments[s.index]));
     case Slot::Variable:
-      return s.storage->data();
+      return storage[s.index];
     case Slot::Fixed:
       return static_cast<float *>(s.fixed);
     }
     return nullptr;
   };
-  // A variable whose storage was resized would be read or written out of bounds.
-  for (const auto *v : *m.module.root().variables()) {
-    const std::vector<float> &values = variables[v->name()->str()];
-    if (static_cast<int64_t>(values.size()) !=
-        countOf(std::vector<int64_t>(v->shape()->begin(), v->shape()->end())))
-      return executionError("variable '" + v->name()->str() + "' has " +
-                            llvm::Twine(values.size()) + " elements, its declaration " +
-                            "says otherwise");
-  }
   std::vector<const void *> ins;
   std::vector<void *> outs;
   if (m.profiling && m.seconds.size() != m.steps.size())

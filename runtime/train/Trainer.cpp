@@ -64,6 +64,11 @@ struct Flags {
                                cl::desc("With --inputs: write the step's results here "
                                         "(result0, result1, ...; float32 safetensors)"),
                                cl::value_desc("file"), cl::cat(category)};
+  cl::opt<bool> evaluate{"eval",
+                         cl::desc("After training, report test top-1 (and top-5 with more "
+                                  "than 5 classes) on the data set's t10k split through the "
+                                  "predict entry point"),
+                         cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -204,6 +209,65 @@ int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
   return 0;
 }
 
+/// Test accuracy of `predict` (batches of its batch size, the last one padded by
+/// repeating its last image; evaluation views are the images as they are).
+int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
+                      const cpu::Executor &trained, const TrainingOptions &options,
+                      llvm::raw_ostream *log) {
+  auto test = data::readMnistStyle(options.dataDirectory, "t10k");
+  if (!test)
+    return fail(llvm::toString(test.takeError()));
+  auto created = cpu::Executor::create(module, "predict", kernels);
+  if (!created)
+    return fail(llvm::toString(created.takeError()));
+  cpu::Executor &predict = **created;
+  predict.variables = trained.variables;
+  const format::EntryPoint *entry = nullptr;
+  for (const auto *e : *module.root().entry_points())
+    if (e->name()->string_view() == "predict")
+      entry = e;
+  auto in = entry->arguments()->Get(0)->shape(), out = entry->results()->Get(0)->shape();
+  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
+  int64_t classes = out->Get(1);
+  if (pixels != test->height * test->width)
+    return fail(options.dataDirectory + ": error: the test images are 1x" +
+                llvm::Twine(test->height) + "x" + llvm::Twine(test->width) +
+                ", predict takes other images");
+  std::vector<float> images(batch * pixels);
+  int64_t top1 = 0, top5 = 0;
+  for (int64_t first = 0; first < test->count; first += batch) {
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t index = std::min(first + i, test->count - 1);
+      std::copy_n(test->images.data() + index * pixels, pixels, images.begin() + i * pixels);
+    }
+    auto results = predict.run({images.data()});
+    if (!results)
+      return fail(llvm::toString(results.takeError()));
+    const std::vector<float> &logits = (*results)[0];
+    for (int64_t i = 0; i < batch && first + i < test->count; ++i) {
+      const float *row = logits.data() + i * classes;
+      int32_t label = test->labels[first + i];
+      int64_t above = 0; // classes scored higher than the true one
+      for (int64_t c = 0; c < classes; ++c)
+        above += row[c] > row[label];
+      top1 += above == 0;
+      top5 += above < 5;
+    }
+  }
+  double accuracy = double(top1) / test->count, accuracy5 = double(top5) / test->count;
+  llvm::outs() << llvm::format("test top-1 %.4f", accuracy);
+  if (classes > 5)
+    llvm::outs() << llvm::format("  top-5 %.4f", accuracy5);
+  llvm::outs() << " (" << test->count << " images of " << options.dataDirectory << ")\n";
+  if (log) {
+    *log << llvm::format("{\"test_top1\": %.6f", accuracy);
+    if (classes > 5)
+      *log << llvm::format(", \"test_top5\": %.6f", accuracy5);
+    *log << llvm::format(", \"test_images\": %d}\n", int(test->count));
+  }
+  return 0;
+}
+
 /// --inputs: one step of train_step on the arguments in a file, results to --outputs.
 int runOneStep(const LoadedModule &module, const KernelProvider &provideKernels,
                const TrainingOptions &options) {
@@ -287,6 +351,7 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.teacherPath = f.teacher;
   options.savePath = f.save;
   options.profile = f.profile;
+  options.evaluate = f.evaluate;
   options.resumePath = f.resume;
   options.inputsPath = f.inputs;
   options.outputsPath = f.outputs;
@@ -328,11 +393,17 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                 llvm::Twine(height) + "x" + llvm::Twine(width) + " images, the data set in " +
                 options.dataDirectory + " has 1x" + llvm::Twine(set->height) + "x" +
                 llvm::Twine(set->width));
+  bool hasPredict = false;
+  for (const auto *e : *module.root().entry_points())
+    hasPredict |= e->name()->string_view() == "predict";
+  if (options.evaluate && !hasPredict)
+    return fail(module.path() + ": error: --eval needs a predict entry point; the " + stage +
+                " stage has none (its network ends in the projection head)");
 
   auto kernels = provideKernels();
   if (!kernels)
     return fail(llvm::toString(kernels.takeError()));
-  auto executor = cpu::Executor::create(module, "train_step", std::move(*kernels));
+  auto executor = cpu::Executor::create(module, "train_step", *kernels);
   if (!executor)
     return fail(llvm::toString(executor.takeError()));
   cpu::Executor &step = **executor;
@@ -423,6 +494,9 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                window, firstLosses, window, lastLosses);
   if (options.profile && options.steps > 1)
     printProfile(step.profile(), llvm::outs());
+  if (options.evaluate)
+    if (int rc = evaluateOnTestSet(module, *kernels, step, options, log.get()))
+      return rc;
   if (!options.savePath.empty()) {
     if (auto e = writeSafetensors(options.savePath, step.saveVariables(),
                                   {{"stage", stage}, {"steps", std::to_string(options.steps)}}))

@@ -31,13 +31,14 @@ struct TrainingOptions {
   std::string savePath;    ///< write every variable here at the end
   std::string resumePath;  ///< every variable, optimizer state included, from here
   bool profile = false;    ///< print where a step's time goes (steps after the first)
+  bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
   /// One step on a batch from a file instead of training: `inputsPath` holds train_step's
   /// arguments as arg0, arg1, ...; its results are written to `outputsPath` as result0, ...
   std::string inputsPath, outputsPath;
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --resume, --save, --profile, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
+/// --resume, --save, --profile, --eval, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
 /// The training flags' values, once the command line is parsed.

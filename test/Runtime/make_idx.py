@@ -1,5 +1,6 @@
 """Writes a small MNIST-style data set (gzip IDX) of 12x12 images: 8 classes, each a
-random prototype plus noise, so that two views of an image are recognisably alike.
+smooth random prototype plus noise, so that two views of an image are recognisably alike; 512
+training images and 100 test images.
 
 Usage: make_idx.py DIR
 """
@@ -13,10 +14,21 @@ import torch
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 g = torch.Generator().manual_seed(0)
-prototypes = torch.rand(8, 12, 12, generator=g)
-labels = torch.randint(0, 8, (512,), generator=g)
-images = (prototypes[labels] * 0.8 + 0.2 * torch.rand(512, 12, 12, generator=g)) * 255
-with gzip.open(os.path.join(out, "train-images-idx3-ubyte.gz"), "wb") as f:
-    f.write(struct.pack(">4B3I", 0, 0, 8, 3, 512, 12, 12) + images.to(torch.uint8).numpy().tobytes())
-with gzip.open(os.path.join(out, "train-labels-idx1-ubyte.gz"), "wb") as f:
-    f.write(struct.pack(">4BI", 0, 0, 8, 1, 512) + labels.to(torch.uint8).numpy().tobytes())
+# Smooth prototypes (4x4 noise upsampled), so that a random crop of an image still looks
+# like its class, as with natural images.
+prototypes = torch.nn.functional.interpolate(torch.rand(8, 1, 4, 4, generator=g), size=(12, 12),
+                                             mode="bilinear", align_corners=False)[:, 0]
+
+
+def write(prefix, count):
+    labels = torch.randint(0, 8, (count,), generator=g)
+    images = (prototypes[labels] * 0.8 + 0.2 * torch.rand(count, 12, 12, generator=g)) * 255
+    with gzip.open(os.path.join(out, prefix + "-images-idx3-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">4B3I", 0, 0, 8, 3, count, 12, 12)
+                + images.to(torch.uint8).numpy().tobytes())
+    with gzip.open(os.path.join(out, prefix + "-labels-idx1-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">4BI", 0, 0, 8, 1, count) + labels.to(torch.uint8).numpy().tobytes())
+
+
+write("train", 512)
+write("t10k", 100)  # the test split: 100 images, not a multiple of a batch

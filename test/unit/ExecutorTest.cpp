@@ -233,4 +233,37 @@ TEST(CpuExecutor, EvaluationEntryPoints) {
   }
 }
 
+// Variables may be replaced wholesale between runs (a copy of another executor's, as an
+// evaluation after training does): runs use the new values, whatever became of the old
+// storage.
+TEST(CpuExecutor, VariablesMayBeReassigned) {
+  MLIRContext context;
+  auto module = tiny::compileTiny(context, tiny::tinyDescription("finetune", ""));
+  ASSERT_TRUE(module);
+  auto a = executorFor(*module, "predict"), b = executorFor(*module, "predict");
+  ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
+  ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
+  ASSERT_FALSE(static_cast<bool>(a->executor->initialize(3)));
+  ASSERT_FALSE(static_cast<bool>(b->executor->initialize(4)));
+  for (auto &[name, values] : a->executor->variables) // distinct values everywhere
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] += 0.01f * float((i + name.size()) % 13);
+  auto type = llvm::cast<RankedTensorType>(
+      module->lookupSymbol<func::FuncOp>("predict").getArgument(0).getType());
+  std::vector<float> images(type.getNumElements());
+  for (size_t i = 0; i < images.size(); ++i)
+    images[i] = float(i % 17) / 17.f;
+  auto before = b->executor->run({images.data()}); // b's storage is in use
+  ASSERT_TRUE(static_cast<bool>(before));
+  b->executor->variables = a->executor->variables;
+  auto want = a->executor->run({images.data()}), got = b->executor->run({images.data()});
+  ASSERT_TRUE(static_cast<bool>(want) && static_cast<bool>(got));
+  EXPECT_EQ(*got, *want);
+  b->executor->variables.erase(b->executor->variables.begin());
+  auto missing = b->executor->run({images.data()});
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("is missing or has another size"),
+            std::string::npos);
+}
+
 } // namespace
