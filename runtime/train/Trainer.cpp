@@ -6,6 +6,7 @@
 #include "runtime/data/Augment.h"
 #include "runtime/data/Idx.h"
 #include "runtime/data/Sampler.h"
+#include "runtime/data/Subsets.h"
 #include "runtime/train/ExecutableMain.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -69,6 +70,15 @@ struct Flags {
                                   "than 5 classes) on the data set's t10k split through the "
                                   "predict entry point"),
                          cl::cat(category)};
+  cl::opt<double> labelFraction{
+      "label-fraction",
+      cl::desc("Fine-tuning, linear evaluation: train on this class-balanced fraction of the "
+               "images (0.01, 0.1, ...; default 1, all)"),
+      cl::init(1.0), cl::cat(category)};
+  cl::opt<std::string> labels{"labels",
+                              cl::desc("Fine-tuning, linear evaluation: train on the images "
+                                       "this file lists (one 0-based image number per line)"),
+                              cl::value_desc("file"), cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -352,6 +362,8 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.savePath = f.save;
   options.profile = f.profile;
   options.evaluate = f.evaluate;
+  options.labelFraction = f.labelFraction;
+  options.labelsPath = f.labels;
   options.resumePath = f.resume;
   options.inputsPath = f.inputs;
   options.outputsPath = f.outputs;
@@ -396,6 +408,14 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   bool hasPredict = false;
   for (const auto *e : *module.root().entry_points())
     hasPredict |= e->name()->string_view() == "predict";
+  bool usesLabels = stage == "finetune" || stage == "linear_eval";
+  if (!(options.labelFraction > 0 && options.labelFraction <= 1))
+    return fail("--label-fraction must be in (0, 1]");
+  if ((options.labelFraction < 1 || !options.labelsPath.empty()) && !usesLabels)
+    return fail("--label-fraction and --labels choose labelled images; the " + stage +
+                " stage uses no labels");
+  if (options.labelFraction < 1 && !options.labelsPath.empty())
+    return fail("give --label-fraction or --labels, not both");
   if (options.evaluate && !hasPredict)
     return fail(module.path() + ": error: --eval needs a predict entry point; the " + stage +
                 " stage has none (its network ends in the projection head)");
@@ -439,10 +459,24 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   // Images in a fresh permutation every epoch; each view augmented as the stage's recipe
   // says, from a generator seeded by (seed, step, image, view).
   data::AugmentSettings augmentation = augmentSettingsOf(module, stage);
-  std::vector<int64_t> all(set->count);
-  for (int64_t i = 0; i < set->count; ++i)
-    all[i] = i;
-  data::EpochSampler sampler(std::move(all), options.seed);
+  std::vector<int64_t> subset;
+  if (!options.labelsPath.empty()) {
+    auto listed = data::subsetFromFile(options.labelsPath, set->count);
+    if (!listed)
+      return fail(llvm::toString(listed.takeError()));
+    subset = std::move(*listed);
+  } else if (options.labelFraction < 1) {
+    subset = data::classBalancedSubset(set->labels, options.labelFraction, options.seed);
+  } else {
+    subset.resize(set->count);
+    for (int64_t i = 0; i < set->count; ++i)
+      subset[i] = i;
+  }
+  if (int64_t(subset.size()) != set->count)
+    llvm::outs() << "training on " << subset.size() << " labelled images of " << set->count
+                 << (options.labelsPath.empty() ? " (class-balanced)" : " (from the list)")
+                 << "\n";
+  data::EpochSampler sampler(std::move(subset), options.seed);
   data::Image source{1, int(height), int(width), std::vector<float>(height * width)};
   std::vector<float> images(batch * views * height * width);
   std::vector<int32_t> labels(batch);

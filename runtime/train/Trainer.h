@@ -32,13 +32,16 @@ struct TrainingOptions {
   std::string resumePath;  ///< every variable, optimizer state included, from here
   bool profile = false;    ///< print where a step's time goes (steps after the first)
   bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
+  double labelFraction = 1; ///< labelled stages: train on this class-balanced fraction
+  std::string labelsPath;   ///< labelled stages: train on the images this file lists
   /// One step on a batch from a file instead of training: `inputsPath` holds train_step's
   /// arguments as arg0, arg1, ...; its results are written to `outputsPath` as result0, ...
   std::string inputsPath, outputsPath;
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --resume, --save, --profile, --eval, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
+/// --resume, --save, --profile, --eval, --label-fraction, --labels, --inputs, --outputs)
+/// with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
 /// The training flags' values, once the command line is parsed.

@@ -1,0 +1,32 @@
+//===- Subsets.h - which images are labelled --------------------*- C++ -*-===//
+//
+// SimCLRv2 fine-tunes on a few labels: a class-balanced fraction of the training images
+// (1%, 10%), or the images a file lists (as the paper does for ImageNet). Both give the
+// image numbers of the data set, sorted; the fine-tuning sampler visits only those.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_DATA_SUBSETS_H
+#define SIMCLR_RUNTIME_DATA_SUBSETS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mlir::simclr::data {
+
+/// `fraction` of the images of every class (rounded, at least one per class present),
+/// chosen by a permutation drawn from `seed`; sorted.
+std::vector<int64_t> classBalancedSubset(const std::vector<int32_t> &labels, double fraction,
+                                         uint64_t seed);
+
+/// The images `path` lists: one image number (0-based, in the data set's order) per line;
+/// blank lines and lines starting with '#' are skipped. A number that is not an image of
+/// the set (`count` images), a duplicate or a malformed line is an error naming the file
+/// and line. Sorted.
+llvm::Expected<std::vector<int64_t>> subsetFromFile(llvm::StringRef path, int64_t count);
+
+} // namespace mlir::simclr::data
+
+#endif // SIMCLR_RUNTIME_DATA_SUBSETS_H
