@@ -10,11 +10,15 @@
 #include "runtime/train/ExecutableMain.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <chrono>
 #include <map>
 #include <cmath>
@@ -79,6 +83,14 @@ struct Flags {
                               cl::desc("Fine-tuning, linear evaluation: train on the images "
                                        "this file lists (one 0-based image number per line)"),
                               cl::value_desc("file"), cl::cat(category)};
+  cl::opt<std::string> checkpoint{
+      "checkpoint",
+      cl::desc("Write every variable and the run's position here (safetensors, atomically): "
+               "every --checkpoint-every steps and at the end; --resume continues from it"),
+      cl::value_desc("file"), cl::cat(category)};
+  cl::opt<int> checkpointEvery{"checkpoint-every",
+                               cl::desc("Steps between checkpoints (0: only at the end)"),
+                               cl::init(0), cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -165,9 +177,10 @@ void printProfile(const std::vector<cpu::Executor::ProfileEntry> &entries,
 
 /// Loads the checkpoints the options name (--resume, --init, --teacher) into `step`.
 int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
-                    const std::string &stage) {
+                    const std::string &stage,
+                    std::map<std::string, std::string> *resumeMetadata = nullptr) {
   if (!options.resumePath.empty()) {
-    auto checkpoint = readSafetensors(options.resumePath);
+    auto checkpoint = readSafetensors(options.resumePath, resumeMetadata);
     if (!checkpoint)
       return fail(llvm::toString(checkpoint.takeError()));
     auto missing = step.loadVariables(*checkpoint, options.resumePath, "", true);
@@ -364,6 +377,8 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.evaluate = f.evaluate;
   options.labelFraction = f.labelFraction;
   options.labelsPath = f.labels;
+  options.checkpointPath = f.checkpoint;
+  options.checkpointEvery = f.checkpointEvery;
   options.resumePath = f.resume;
   options.inputsPath = f.inputs;
   options.outputsPath = f.outputs;
@@ -444,15 +459,61 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                 "warmup, total) for a batch of " +
                 llvm::Twine(batch) + " x " + llvm::Twine(views) + " views");
 
-  if (int rc = loadCheckpoints(step, options, stage))
+  if (options.checkpointEvery < 0)
+    return fail("--checkpoint-every must be at least 0");
+  if (options.checkpointEvery > 0 && options.checkpointPath.empty())
+    return fail("--checkpoint-every needs --checkpoint");
+  std::map<std::string, std::string> resumed;
+  if (int rc = loadCheckpoints(step, options, stage, &resumed))
     return rc;
+  // A checkpoint of a run (--checkpoint) says where that run was; weights alone start at 0.
+  int firstStep = 0;
+  uint64_t resumeEpoch = 0, resumeOffset = 0;
+  if (resumed.count("step")) {
+    uint64_t seed = 0;
+    if (llvm::StringRef(resumed["step"]).getAsInteger(10, firstStep) ||
+        llvm::StringRef(resumed["sampler_epoch"]).getAsInteger(10, resumeEpoch) ||
+        llvm::StringRef(resumed["sampler_offset"]).getAsInteger(10, resumeOffset) ||
+        llvm::StringRef(resumed["seed"]).getAsInteger(10, seed) || firstStep < 0)
+      return fail(options.resumePath + ": error: the run's position in its metadata is not valid");
+    if (resumed["stage"] != stage)
+      return fail(options.resumePath + ": error: a checkpoint of a " + resumed["stage"] +
+                  " run, this is a " + stage + " run");
+    if (seed != options.seed)
+      return fail(options.resumePath + ": error: the run used --seed=" + llvm::Twine(seed) +
+                  "; resume it with the same seed");
+    if (resumed["total_steps"] != std::to_string(options.steps))
+      return fail(options.resumePath + ": error: the run had --steps=" + resumed["total_steps"] +
+                  "; resume it with the same number of steps");
+    if (firstStep >= options.steps)
+      return fail(options.resumePath + ": error: the run had finished (" +
+                  llvm::Twine(firstStep) + " steps)");
+    llvm::outs() << "resuming at step " << firstStep + 1 << " of " << options.steps << "\n";
+  }
 
   std::error_code ec;
   std::unique_ptr<llvm::raw_fd_ostream> log;
   if (!options.logPath.empty()) {
+    // A resumed run keeps the log's lines up to its checkpoint and drops the steps the
+    // stopped run did after it, which are done again.
+    std::string kept;
+    if (firstStep > 0)
+      if (auto old = llvm::MemoryBuffer::getFile(options.logPath)) {
+        llvm::SmallVector<llvm::StringRef> lines;
+        (*old)->getBuffer().split(lines, '\n', -1, false);
+        for (llvm::StringRef line : lines) {
+          int stepOfLine = 0;
+          llvm::StringRef rest = line;
+          if (rest.consume_front("{\"step\": ") &&
+              !rest.take_until([](char c) { return c == ','; }).getAsInteger(10, stepOfLine) &&
+              stepOfLine <= firstStep)
+            kept += line.str() + "\n";
+        }
+      }
     log = std::make_unique<llvm::raw_fd_ostream>(options.logPath, ec);
     if (ec)
       return fail(options.logPath + ": error: " + ec.message());
+    *log << kept;
   }
   double warmupFraction = *epochs > 0 ? *warmupEpochs / *epochs : 0.0;
   float total = float(options.steps), warmup = std::round(float(options.steps * warmupFraction));
@@ -477,13 +538,29 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                  << (options.labelsPath.empty() ? " (class-balanced)" : " (from the list)")
                  << "\n";
   data::EpochSampler sampler(std::move(subset), options.seed);
+  if (firstStep > 0)
+    sampler.seek(resumeEpoch, resumeOffset);
+  auto writeCheckpoint = [&](int stepsDone) -> llvm::Error {
+    return writeSafetensors(options.checkpointPath, step.saveVariables(),
+                            {{"stage", stage},
+                             {"step", std::to_string(stepsDone)},
+                             {"total_steps", std::to_string(options.steps)},
+                             {"seed", std::to_string(options.seed)},
+                             {"sampler_epoch", std::to_string(sampler.epoch())},
+                             {"sampler_offset", std::to_string(sampler.offset())}});
+  };
+  // Testing hook: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
+  // step N and its checkpoint are done, as a crash or an operator would.
+  int killAfter = 0;
+  if (const char *kill = std::getenv("SIMCLR_KILL_AFTER_STEP"))
+    killAfter = std::atoi(kill);
   data::Image source{1, int(height), int(width), std::vector<float>(height * width)};
   std::vector<float> images(batch * views * height * width);
   std::vector<int32_t> labels(batch);
   double firstLosses = 0, lastLosses = 0;
   int window = std::max(1, std::min(10, options.steps / 2));
   auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < options.steps; ++t) {
+  for (int t = firstStep; t < options.steps; ++t) {
     for (int64_t i = 0; i < batch; ++i) {
       int64_t index = sampler.next();
       labels[i] = set->labels[index];
@@ -508,7 +585,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
     if (!std::isfinite(loss))
       return fail("step " + llvm::Twine(t + 1) + ": the loss is not finite; stopping");
-    if (t < window)
+    if (t - firstStep < window)
       firstLosses += loss / window;
     if (t >= options.steps - window)
       lastLosses += loss / window;
@@ -516,13 +593,22 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     llvm::outs() << llvm::format("step %d/%d  loss %.4f  accuracy %.3f  lr %.5f  %.1f images/s\n",
                                  t + 1, options.steps, loss, accuracy, lr,
-                                 (t + 1) * batch / seconds);
+                                 (t + 1 - firstStep) * batch / seconds);
     llvm::outs().flush();
     if (options.profile && t == 0)
       step.setProfiling(true); // the first step creates oneDNN primitives: left out
-    if (log)
+    if (log) {
       *log << llvm::format("{\"step\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"lr\": %.6f}\n",
                            t + 1, loss, accuracy, lr);
+      log->flush();
+    }
+    bool last = t + 1 == options.steps;
+    if (!options.checkpointPath.empty() &&
+        (last || (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
+      if (auto e = writeCheckpoint(t + 1))
+        return fail(llvm::toString(std::move(e)));
+    if (killAfter == t + 1)
+      std::raise(SIGKILL);
   }
   llvm::outs() << llvm::format("mean loss of the first %d steps %.4f, of the last %d %.4f\n",
                                window, firstLosses, window, lastLosses);

@@ -34,14 +34,19 @@ struct TrainingOptions {
   bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
   double labelFraction = 1; ///< labelled stages: train on this class-balanced fraction
   std::string labelsPath;   ///< labelled stages: train on the images this file lists
+  /// Every variable and the position of the run (step, sampler epoch and offset, seed),
+  /// written atomically every `checkpointEvery` steps (0: only at the end). `--resume`
+  /// from such a file continues the run where it stopped, bitwise as if never stopped.
+  std::string checkpointPath;
+  int checkpointEvery = 0;
   /// One step on a batch from a file instead of training: `inputsPath` holds train_step's
   /// arguments as arg0, arg1, ...; its results are written to `outputsPath` as result0, ...
   std::string inputsPath, outputsPath;
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --resume, --save, --profile, --eval, --label-fraction, --labels, --inputs, --outputs)
-/// with llvm::cl, on first call; returns their category. Call before parsing.
+/// --resume, --save, --checkpoint, --checkpoint-every, --profile, --eval, --label-fraction,
+/// --labels, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
 /// The training flags' values, once the command line is parsed.

@@ -42,3 +42,10 @@ def read(path):
             else torch.zeros(0, dtype=dtype)
         out[name] = flat.reshape(entry["shape"])
     return out
+
+
+def read_metadata(path):
+    """The file's "__metadata__" (string to string), {} if it has none."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(length)).get("__metadata__", {})
