@@ -52,7 +52,7 @@ inline i64 count(const i64 *shape, int rank) {
 
 /// The element-wise functions the generated loops apply (chains of element-wise ops are
 /// one loop; see targets/cpu/EmitKernels.cpp).
-inline float reluOf(float x) { return x > 0.f ? x : 0.f; }
+inline float reluOf(float x) { return x < 0.f ? 0.f : x; } // NaN stays NaN, as in PyTorch
 inline float reluGradient(float dy, float y) { return y > 0.f ? dy : 0.f; }
 
 /// y = a (op) b with NumPy broadcasting over equal ranks; op 0 = add, 1 = mul.

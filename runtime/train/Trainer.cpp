@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <map>
 #include <cmath>
@@ -551,9 +552,13 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   };
   // Testing hook: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
   // step N and its checkpoint are done, as a crash or an operator would.
-  int killAfter = 0;
+  int killAfter = 0, poisonStep = 0;
   if (const char *kill = std::getenv("SIMCLR_KILL_AFTER_STEP"))
     killAfter = std::atoi(kill);
+  // Testing hook: SIMCLR_NAN_IMAGES_AT_STEP=N feeds step N images of NaN, as corrupt data
+  // would, to exercise what happens when the loss stops being finite.
+  if (const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP"))
+    poisonStep = std::atoi(poison);
   data::Image source{1, int(height), int(width), std::vector<float>(height * width)};
   std::vector<float> images(batch * views * height * width);
   std::vector<int32_t> labels(batch);
@@ -574,6 +579,8 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                   images.begin() + (v * batch + i) * height * width);
       }
     }
+    if (poisonStep == t + 1)
+      std::fill(images.begin(), images.end(), std::nanf(""));
     float stepNumber = float(t);
     std::vector<const void *> args = {images.data()};
     if (labelled)
@@ -583,17 +590,35 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     if (!results)
       return fail(llvm::toString(results.takeError()));
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
-    if (!std::isfinite(loss))
-      return fail("step " + llvm::Twine(t + 1) + ": the loss is not finite; stopping");
+    if (!std::isfinite(loss)) {
+      // Keep what there is for inspection, beside the checkpoint (or here), and stop.
+      std::string base = options.checkpointPath.empty() ? "simclr" : options.checkpointPath;
+      if (llvm::StringRef(base).ends_with(".safetensors"))
+        base.resize(base.size() - std::strlen(".safetensors"));
+      std::string saved = base + ".nan-step" + std::to_string(t + 1) + ".safetensors";
+      if (auto e = writeSafetensors(saved, step.saveVariables(),
+                                    {{"stage", stage}, {"step", std::to_string(t + 1)},
+                                     {"loss", std::isnan(loss) ? "nan" : "inf"}}))
+        llvm::consumeError(std::move(e)), saved = "(could not be saved)";
+      return fail("step " + llvm::Twine(t + 1) + ": the loss is " +
+                  (std::isnan(loss) ? "NaN" : "infinite") + "; stopping. The variables after " +
+                  "this step are in " + saved + (options.checkpointPath.empty() ? "" :
+                  "; the last good checkpoint is " + options.checkpointPath) +
+                  ". A lower learning rate may help.");
+    }
     if (t - firstStep < window)
       firstLosses += loss / window;
     if (t >= options.steps - window)
       lastLosses += loss / window;
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    llvm::outs() << llvm::format("step %d/%d  loss %.4f  accuracy %.3f  lr %.5f  %.1f images/s\n",
+    double perStep = seconds / double(t + 1 - firstStep);
+    int eta = int(std::lround(perStep * double(options.steps - t - 1)));
+    llvm::outs() << llvm::format("step %d/%d  loss %.4f  accuracy %.3f  lr %.5f  %.1f images/s"
+                                 "  %3d%%  ETA %d:%02d\n",
                                  t + 1, options.steps, loss, accuracy, lr,
-                                 (t + 1 - firstStep) * batch / seconds);
+                                 (t + 1 - firstStep) * batch / seconds,
+                                 int(100 * (t + 1) / options.steps), eta / 60, eta % 60);
     llvm::outs().flush();
     if (options.profile && t == 0)
       step.setProfiling(true); // the first step creates oneDNN primitives: left out
