@@ -8,6 +8,7 @@
 #include "runtime/data/Sampler.h"
 #include "runtime/data/Subsets.h"
 #include "runtime/train/ExecutableMain.h"
+#include "runtime/train/Plot.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -642,6 +643,15 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   if (options.evaluate)
     if (int rc = evaluateOnTestSet(module, *kernels, step, options, log.get()))
       return rc;
+  if (log) { // the curves beside the log: run.jsonl -> run.svg
+    log->close();
+    llvm::StringRef logPath = options.logPath;
+    std::string svg = (logPath.ends_with(".jsonl") ? logPath.drop_back(6) : logPath).str() + ".svg";
+    if (auto e = plotLog(options.logPath, svg, module.root().name()
+                                                   ? module.root().name()->str() + " (" + stage + ")"
+                                                   : stage))
+      return fail(llvm::toString(std::move(e)));
+  }
   if (!options.savePath.empty()) {
     if (auto e = writeSafetensors(options.savePath, step.saveVariables(),
                                   {{"stage", stage}, {"steps", std::to_string(options.steps)}}))
