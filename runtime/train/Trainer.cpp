@@ -93,6 +93,11 @@ struct Flags {
   cl::opt<int> checkpointEvery{"checkpoint-every",
                                cl::desc("Steps between checkpoints (0: only at the end)"),
                                cl::init(0), cl::cat(category)};
+  cl::opt<bool> knn{"knn",
+                    cl::desc("After pretraining, report the kNN top-1 of the backbone's "
+                             "features (embed): 1,000 test images against 5,000 training "
+                             "images, k = 20, cosine similarity"),
+                    cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -293,6 +298,96 @@ int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelF
   return 0;
 }
 
+/// The features `embed` gives `indices` of `set`, each row L2-normalised.
+llvm::Expected<std::vector<float>> embedImages(cpu::Executor &embed, int64_t batch,
+                                               int64_t pixels, int64_t dim,
+                                               const data::ImageSet &set,
+                                               const std::vector<int64_t> &indices) {
+  std::vector<float> features(indices.size() * dim), images(batch * pixels);
+  for (size_t first = 0; first < indices.size(); first += size_t(batch)) {
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t index = indices[std::min(first + size_t(i), indices.size() - 1)];
+      std::copy_n(set.images.data() + index * pixels, pixels, images.begin() + i * pixels);
+    }
+    auto results = embed.run({images.data()});
+    if (!results)
+      return results.takeError();
+    for (int64_t i = 0; i < batch && first + size_t(i) < indices.size(); ++i) {
+      const float *row = (*results)[0].data() + i * dim;
+      double norm = 0;
+      for (int64_t d = 0; d < dim; ++d)
+        norm += double(row[d]) * row[d];
+      float scale = float(1.0 / std::max(std::sqrt(norm), 1e-12));
+      for (int64_t d = 0; d < dim; ++d)
+        features[(first + i) * dim + d] = row[d] * scale;
+    }
+  }
+  return features;
+}
+
+/// kNN monitor of pretraining: each of 1,000 test images takes the vote of its 20 most
+/// similar (cosine) of 5,000 training images, weighted by exp(similarity / 0.07).
+int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
+               const cpu::Executor &trained, const data::ImageSet &train,
+               const TrainingOptions &options, llvm::raw_ostream *log) {
+  auto test = data::readMnistStyle(options.dataDirectory, "t10k");
+  if (!test)
+    return fail(llvm::toString(test.takeError()));
+  auto created = cpu::Executor::create(module, "embed", kernels);
+  if (!created)
+    return fail(llvm::toString(created.takeError()));
+  cpu::Executor &embed = **created;
+  embed.variables = trained.variables;
+  const format::EntryPoint *entry = nullptr;
+  for (const auto *e : *module.root().entry_points())
+    if (e->name()->string_view() == "embed")
+      entry = e;
+  auto in = entry->arguments()->Get(0)->shape();
+  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
+  int64_t dim = entry->results()->Get(0)->shape()->Get(1);
+  std::vector<int64_t> all(train.count), queries;
+  for (int64_t i = 0; i < train.count; ++i)
+    all[i] = i;
+  std::vector<int64_t> bank = data::EpochSampler(all, options.seed).order(0);
+  bank.resize(std::min<size_t>(bank.size(), 5000));
+  for (int64_t i = 0; i < std::min<int64_t>(test->count, 1000); ++i)
+    queries.push_back(i);
+  auto bankFeatures = embedImages(embed, batch, pixels, dim, train, bank);
+  if (!bankFeatures)
+    return fail(llvm::toString(bankFeatures.takeError()));
+  auto queryFeatures = embedImages(embed, batch, pixels, dim, *test, queries);
+  if (!queryFeatures)
+    return fail(llvm::toString(queryFeatures.takeError()));
+  const int k = std::min<int>(20, int(bank.size()));
+  int64_t correct = 0;
+  std::vector<std::pair<float, int64_t>> similar(bank.size());
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const float *a = queryFeatures->data() + q * dim;
+    for (size_t b = 0; b < bank.size(); ++b) {
+      const float *v = bankFeatures->data() + b * dim;
+      float s = 0;
+      for (int64_t d = 0; d < dim; ++d)
+        s += a[d] * v[d];
+      similar[b] = {s, int64_t(b)};
+    }
+    std::partial_sort(similar.begin(), similar.begin() + k, similar.end(),
+                      [](const auto &x, const auto &y) { return x.first > y.first; });
+    std::map<int32_t, double> votes;
+    for (int j = 0; j < k; ++j)
+      votes[train.labels[bank[similar[j].second]]] += std::exp(similar[j].first / 0.07);
+    int32_t best = std::max_element(votes.begin(), votes.end(), [](const auto &x, const auto &y) {
+                     return x.second < y.second;
+                   })->first;
+    correct += best == test->labels[queries[q]];
+  }
+  double accuracy = double(correct) / double(queries.size());
+  llvm::outs() << llvm::format("kNN top-1 %.4f (k=%d, %d training images, %d test images)\n",
+                               accuracy, k, int(bank.size()), int(queries.size()));
+  if (log)
+    *log << llvm::format("{\"knn_top1\": %.6f}\n", accuracy);
+  return 0;
+}
+
 /// --inputs: one step of train_step on the arguments in a file, results to --outputs.
 int runOneStep(const LoadedModule &module, const KernelProvider &provideKernels,
                const TrainingOptions &options) {
@@ -377,6 +472,7 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.savePath = f.save;
   options.profile = f.profile;
   options.evaluate = f.evaluate;
+  options.knn = f.knn;
   options.labelFraction = f.labelFraction;
   options.labelsPath = f.labels;
   options.checkpointPath = f.checkpoint;
@@ -433,6 +529,12 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                 " stage uses no labels");
   if (options.labelFraction < 1 && !options.labelsPath.empty())
     return fail("give --label-fraction or --labels, not both");
+  bool hasEmbed = false;
+  for (const auto *e : *module.root().entry_points())
+    hasEmbed |= e->name()->string_view() == "embed";
+  if (options.knn && !hasEmbed)
+    return fail(module.path() + ": error: --knn needs an embed entry point, which only the "
+                                "pretraining stage has");
   if (options.evaluate && !hasPredict)
     return fail(module.path() + ": error: --eval needs a predict entry point; the " + stage +
                 " stage has none (its network ends in the projection head)");
@@ -642,6 +744,9 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     printProfile(step.profile(), llvm::outs());
   if (options.evaluate)
     if (int rc = evaluateOnTestSet(module, *kernels, step, options, log.get()))
+      return rc;
+  if (options.knn)
+    if (int rc = knnMonitor(module, *kernels, step, *set, options, log.get()))
       return rc;
   if (log) { // the curves beside the log: run.jsonl -> run.svg
     log->close();

@@ -32,6 +32,7 @@ struct TrainingOptions {
   std::string resumePath;  ///< every variable, optimizer state included, from here
   bool profile = false;    ///< print where a step's time goes (steps after the first)
   bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
+  bool knn = false;        ///< after pretraining: kNN top-1 of `embed`'s features
   double labelFraction = 1; ///< labelled stages: train on this class-balanced fraction
   std::string labelsPath;   ///< labelled stages: train on the images this file lists
   /// Every variable and the position of the run (step, sampler epoch and offset, seed),
@@ -45,7 +46,7 @@ struct TrainingOptions {
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --resume, --save, --checkpoint, --checkpoint-every, --profile, --eval, --label-fraction,
+/// --resume, --save, --checkpoint, --checkpoint-every, --profile, --eval, --knn, --label-fraction,
 /// --labels, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
