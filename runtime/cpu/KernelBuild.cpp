@@ -4,12 +4,17 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
 #include <dlfcn.h>
+#include <unistd.h>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::cpu;
@@ -67,6 +72,36 @@ llvm::Error cpu::buildCpuKernels(llvm::StringRef source, llvm::StringRef library
   return runHostCompiler(args, "the kernels in " + source.str());
 }
 
+std::string cpu::kernelCacheDirectory() {
+  if (const char *dir = std::getenv("SIMCLR_KERNEL_CACHE"))
+    return llvm::StringRef(dir) == "off" ? "" : dir;
+  llvm::SmallString<128> path;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    path = xdg;
+  else if (const char *home = std::getenv("HOME"); home && *home)
+    llvm::sys::path::append(path, home, ".cache");
+  else
+    return "";
+  llvm::sys::path::append(path, "simclr", "kernels");
+  return path.str().str();
+}
+
+namespace {
+std::string cachedLibraryPath(const std::string &code) {
+  std::string dir = cpu::kernelCacheDirectory();
+  if (dir.empty())
+    return "";
+  std::string key = code + "\n" + cpu::hostCompiler();
+  for (const std::string &flag : cpu::cpuKernelCompileFlags())
+    key += " " + flag;
+  auto header = llvm::MemoryBuffer::getFile(SIMCLR_SOURCE_DIR "/runtime/cpu/KernelLibrary.h");
+  if (!header)
+    return ""; // cannot tell which library version the code needs: no caching
+  key += (*header)->getBuffer();
+  return dir + "/" + llvm::utohexstr(llvm::xxh3_64bits(key), /*LowerCase=*/true, 16) + ".so";
+}
+} // namespace
+
 LoadedKernels::~LoadedKernels() {
   if (handle)
     dlclose(handle);
@@ -85,21 +120,40 @@ cpu::buildModuleKernels(const runtime::LoadedModule &module) {
                         "' has no CPU source");
     code += kernel->cpu_source()->str() + "\n";
   }
+  // A built library is kept in the kernel cache under a hash of everything that makes it:
+  // the code, KernelLibrary.h, the compiler and its flags. A hit skips the build.
+  std::string cached = cachedLibraryPath(code);
+  if (!cached.empty() && llvm::sys::fs::exists(cached))
+    loaded->handle = dlopen(cached.c_str(), RTLD_NOW | RTLD_LOCAL);
   llvm::SmallString<128> dir;
   if (llvm::sys::fs::createUniqueDirectory("simclr-kernels", dir))
     return buildError("cannot create a directory to build the kernels in");
   std::string source = (dir + "/kernels.cpp").str(), library = (dir + "/kernels.so").str();
   llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(source, ec);
-    if (ec)
-      return buildError(source + ": error: " + ec.message());
-    out << code;
+  if (!loaded->handle) {
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream out(source, ec);
+      if (ec)
+        return buildError(source + ": error: " + ec.message());
+      out << code;
+    }
+    if (llvm::Error e = buildCpuKernels(source, library))
+      return std::move(e);
+    // Into the cache by copy and rename, so that a reader never sees half a file; the
+    // cache is a convenience: if it cannot be written, the library is used from here.
+    std::string loadFrom = library;
+    if (!cached.empty() &&
+        !llvm::sys::fs::create_directories(llvm::sys::path::parent_path(cached))) {
+      std::string partial = cached + ".partial-" + std::to_string(::getpid());
+      if (!llvm::sys::fs::copy_file(library, partial) &&
+          !llvm::sys::fs::rename(partial, cached))
+        loadFrom = cached;
+      else
+        llvm::sys::fs::remove(partial);
+    }
+    loaded->handle = dlopen(loadFrom.c_str(), RTLD_NOW | RTLD_LOCAL);
   }
-  if (llvm::Error e = buildCpuKernels(source, library))
-    return std::move(e);
-  loaded->handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!loaded->handle)
     return buildError(std::string("cannot load the built kernels: ") + dlerror());
   for (const auto *kernel : *kernels) {

@@ -51,8 +51,15 @@ private:
   void *handle = nullptr;
 };
 
-/// Writes every kernel's cpu_source to a file in a fresh temporary directory, builds it,
-/// loads it and resolves each kernel by name. The directory is removed afterwards.
+/// Where built kernel libraries are kept, by a hash of their code, KernelLibrary.h, the
+/// compiler and its flags: $SIMCLR_KERNEL_CACHE ("off": nowhere), else
+/// $XDG_CACHE_HOME/simclr/kernels, else ~/.cache/simclr/kernels. "" for none.
+std::string kernelCacheDirectory();
+
+/// Loads the module's kernels from the kernel cache, or writes every kernel's cpu_source
+/// to a file in a fresh temporary directory, builds it, adds it to the cache (atomically;
+/// a cache that cannot be written is skipped) and loads it; then resolves each kernel by
+/// name.
 llvm::Expected<std::unique_ptr<LoadedKernels>>
 buildModuleKernels(const runtime::LoadedModule &module);
 
