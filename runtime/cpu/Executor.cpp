@@ -59,6 +59,8 @@ struct Executor::Impl {
   runtime::LoadedModule module;
   const format::EntryPoint *entry = nullptr;
   std::vector<format::DType> argumentTypes;
+  /// Every variable's name and element count, by module index.
+  std::vector<std::pair<std::string, int64_t>> declared;
   std::vector<Step> steps;
   std::vector<Slot> results;
   std::vector<std::vector<float>> constants;
@@ -72,17 +74,14 @@ struct Executor::Impl {
 Executor::Executor() : impl(std::make_unique<Impl>()) {}
 Executor::~Executor() = default;
 
-const runtime::LoadedModule &Executor::module() const { return impl->module; }
-
 namespace {
 
 /// Decodes and checks one entry point's instructions.
 class Decoder {
 public:
-  Decoder(const runtime::LoadedModule &module,
-          const format::EntryPoint &entry, std::vector<std::vector<float>> &constants,
+  Decoder(const runtime::LoadedModule &module, std::vector<std::vector<float>> &constants,
           char *arena)
-      : module(module), entry(entry), constants(constants), arena(arena) {}
+      : module(module), constants(constants), arena(arena) {}
 
   llvm::Expected<Slot> slot(const format::ValueRef *ref, const std::string &at) {
     Slot s;
@@ -239,7 +238,6 @@ private:
   }
 
   const runtime::LoadedModule &module;
-  const format::EntryPoint &entry;
   std::vector<std::vector<float>> &constants;
   char *arena;
 };
@@ -253,17 +251,16 @@ Executor::create(runtime::LoadedModule module, llvm::StringRef entryName,
   Impl &m = *executor->impl;
   m.module = std::move(module);
   const format::Module &root = m.module.root();
-  for (const auto *entry : *root.entry_points())
-    if (llvm::StringRef(entry->name()->str()) == entryName)
-      m.entry = entry;
+  m.entry = m.module.entryPoint(entryName);
   if (!m.entry)
     return executionError(m.module.path() + ": error: no entry point '" + entryName + "'");
   for (const auto *v : *root.variables()) {
     if (v->dtype() != format::DType::F32)
       return executionError(m.module.path() + ": error: variable '" + v->name()->str() +
                             "' is not float32, which the CPU runtime needs");
-    executor->variables[v->name()->str()].assign(
-        countOf(std::vector<int64_t>(v->shape()->begin(), v->shape()->end())), 0.f);
+    m.declared.emplace_back(v->name()->str(),
+                            countOf(std::vector<int64_t>(v->shape()->begin(), v->shape()->end())));
+    executor->variables[m.declared.back().first].assign(m.declared.back().second, 0.f);
   }
   if (root.constants())
     for (const auto *c : *root.constants())
@@ -273,7 +270,7 @@ Executor::create(runtime::LoadedModule module, llvm::StringRef entryName,
   for (const auto *arg : *m.entry->arguments())
     m.argumentTypes.push_back(arg->dtype());
 
-  Decoder decoder(m.module, *m.entry, m.constants,
+  Decoder decoder(m.module, m.constants,
                   reinterpret_cast<char *>(m.arena.data()));
   std::string where = "entry point '" + entryName.str() + "'";
   for (auto [i, inst] : llvm::enumerate(*m.entry->instructions())) {
@@ -380,14 +377,12 @@ Executor::run(const std::vector<const void *> &arguments) {
   // Every variable's storage, by module index, found by name for this run; one whose
   // size differs from its declaration would be read or written out of bounds.
   std::vector<float *> storage;
-  storage.reserve(m.module.root().variables()->size());
-  for (const auto *v : *m.module.root().variables()) {
-    auto it = variables.find(v->name()->str());
-    int64_t declared = countOf(std::vector<int64_t>(v->shape()->begin(), v->shape()->end()));
+  storage.reserve(m.declared.size());
+  for (const auto &[name, declared] : m.declared) {
+    auto it = variables.find(name);
     if (it == variables.end() || static_cast<int64_t>(it->second.size()) != declared)
-      return executionError("variable '" + v->name()->str() + "' is missing or has " +
-                            "another size than its declaration (" + llvm::Twine(declared) +
-                            " elements)");
+      return executionError("variable '" + name + "' is missing or has another size than " +
+                            "its declaration (" + llvm::Twine(declared) + " elements)");
     storage.push_back(it->second.data());
   }
   auto resolve = [&](Slot &s) -> float * {

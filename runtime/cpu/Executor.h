@@ -38,9 +38,6 @@ public:
   /// one is an error that `run` reports.
   std::map<std::string, std::vector<float>> variables;
 
-  /// The module this executor runs.
-  const runtime::LoadedModule &module() const;
-
   /// Sets every variable as its declaration says (see runtime/Initializers.h).
   llvm::Error initialize(uint64_t seed);
 

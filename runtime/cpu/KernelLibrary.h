@@ -55,25 +55,11 @@ inline i64 count(const i64 *shape, int rank) {
 inline float reluOf(float x) { return x < 0.f ? 0.f : x; } // NaN stays NaN, as in PyTorch
 inline float reluGradient(float dy, float y) { return y > 0.f ? dy : 0.f; }
 
-/// y = a (op) b with NumPy broadcasting over equal ranks; op 0 = add, 1 = mul.
+/// y = a (op) b with NumPy broadcasting over equal ranks; op 0 = add, 1 = mul. (Operands of
+/// the result's shape are element-wise loops of the emitted code instead.)
 inline void binary(int op, const float *a, const i64 *as, const float *b, const i64 *bs,
                    float *y, const i64 *ys, int rank) {
   i64 n = count(ys, rank);
-  bool same = true;
-  for (int d = 0; d < rank; ++d)
-    same = same && as[d] == ys[d] && bs[d] == ys[d];
-  if (same) { // no broadcasting: one vectorisable loop
-    if (op == 0) {
-#pragma omp parallel for simd
-      for (i64 e = 0; e < n; ++e)
-        y[e] = a[e] + b[e];
-    } else {
-#pragma omp parallel for simd
-      for (i64 e = 0; e < n; ++e)
-        y[e] = a[e] * b[e];
-    }
-    return;
-  }
   i64 ast[8], bst[8], yst[8];
   i64 sa = 1, sb = 1, sy = 1;
   for (int d = rank - 1; d >= 0; --d) {

@@ -105,11 +105,13 @@ struct LibraryCalls::State {
   std::map<Key, Prepared> convolutions;
   std::vector<char> staging[3]; // blocked copies of the operands, shared by every call
 
-  template <typename Make> dnnl::primitive &get(const Key &key, Make make) {
+  /// The entry of `cache` for `key`, made by `make` the first time.
+  template <typename Value, typename Make>
+  Value &get(std::map<Key, Value> &cache, const Key &key, Make make) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = primitives.find(key);
-    if (it == primitives.end())
-      it = primitives.emplace(key, make()).first;
+    auto it = cache.find(key);
+    if (it == cache.end())
+      it = cache.emplace(key, make()).first;
     return it->second;
   }
 
@@ -161,14 +163,6 @@ struct LibraryCalls::State {
         p.operands[i].reorder.execute(stream, chosenMemory[i], plainMemory[i]);
     stream.wait();
   }
-
-  template <typename Make> Prepared &getConvolution(const Key &key, Make make) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = convolutions.find(key);
-    if (it == convolutions.end())
-      it = convolutions.emplace(key, make()).first;
-    return it->second;
-  }
 };
 
 LibraryCalls::LibraryCalls() : state(std::make_unique<State>()) {}
@@ -176,7 +170,7 @@ LibraryCalls::~LibraryCalls() = default;
 
 void LibraryCalls::convolution(const Convolution &c, const float *x, const float *w, float *y) {
   ConvDescs d = descsOf(c);
-  Prepared &p = state->getConvolution(keyOf(0, c), [&] {
+  Prepared &p = state->get(state->convolutions, keyOf(0, c), [&] {
     auto pd = forwardDesc(anyLayout(d), state->engine);
     return state->prepare(dnnl::convolution_forward(pd),
                           {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}, {false, false, true},
@@ -189,7 +183,7 @@ void LibraryCalls::convolution(const Convolution &c, const float *x, const float
 void LibraryCalls::convolutionBackwardInput(const Convolution &c, const float *dy,
                                             const float *w, float *dx) {
   ConvDescs d = descsOf(c);
-  Prepared &p = state->getConvolution(keyOf(1, c), [&] {
+  Prepared &p = state->get(state->convolutions, keyOf(1, c), [&] {
     ConvDescs a = anyLayout(d);
     dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, a.src,
                                                a.weights, a.dst, a.strides, a.dilates,
@@ -207,7 +201,7 @@ void LibraryCalls::convolutionBackwardInput(const Convolution &c, const float *d
 void LibraryCalls::convolutionBackwardFilter(const Convolution &c, const float *x,
                                              const float *dy, float *dw) {
   ConvDescs d = descsOf(c);
-  Prepared &p = state->getConvolution(keyOf(2, c), [&] {
+  Prepared &p = state->get(state->convolutions, keyOf(2, c), [&] {
     ConvDescs a = anyLayout(d);
     dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, a.src,
                                                   a.weights, a.dst, a.strides, a.dilates,
@@ -233,7 +227,7 @@ void LibraryCalls::matmul(int64_t m, int64_t n, int64_t k, bool transposeA, bool
   memory::desc biasDesc({1, n}, memory::data_type::f32, memory::dims{n, 1});
   Key key{3 + (transposeA ? 1 : 0) + (transposeB ? 2 : 0) + (bias ? 4 : 0), m, n, k, 0, 0, 0, 0,
           0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  auto &prim = state->get(key, [&] {
+  auto &prim = state->get(state->primitives, key, [&] {
     auto desc = bias ? dnnl::matmul::desc(aDesc, bDesc, biasDesc, cDesc)
                      : dnnl::matmul::desc(aDesc, bDesc, cDesc);
     return dnnl::primitive(dnnl::matmul(dnnl::matmul::primitive_desc(desc, state->engine)));

@@ -163,6 +163,21 @@ private:
 
 } // namespace
 
+const format::EntryPoint *LoadedModule::entryPoint(llvm::StringRef name) const {
+  for (const format::EntryPoint *entry : *module->entry_points())
+    if (entry->name()->string_view() == std::string_view(name))
+      return entry;
+  return nullptr;
+}
+
+std::optional<std::string> LoadedModule::metadata(llvm::StringRef key) const {
+  const format::KeyValue *entry =
+      module->metadata() ? module->metadata()->LookupByKey(key.str().c_str()) : nullptr;
+  if (!entry)
+    return std::nullopt;
+  return entry->value()->str();
+}
+
 llvm::Expected<LoadedModule> mlir::simclr::runtime::parseModule(std::vector<uint8_t> bytes,
                                                                 llvm::StringRef path) {
   if (bytes.size() < kModuleHeaderBytes)

@@ -8,6 +8,7 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ class LoadedModule {
 public:
   const format::Module &root() const { return *module; }
   const std::string &path() const { return source; }
+  /// The entry point called `name`, or null.
+  const format::EntryPoint *entryPoint(llvm::StringRef name) const;
+  /// The metadata value of `key` (`<entry>:<setting>`, docs/MODULE.md), or none.
+  std::optional<std::string> metadata(llvm::StringRef key) const;
 
 private:
   friend llvm::Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes,

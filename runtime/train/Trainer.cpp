@@ -14,6 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -110,11 +111,9 @@ Flags &flags() {
 
 /// A setting of the module's train_step (flattened metadata, see docs/MODULE.md).
 llvm::Expected<double> setting(const LoadedModule &module, const std::string &key) {
-  const auto *metadata = module.root().metadata();
-  const format::KeyValue *entry =
-      metadata ? metadata->LookupByKey(("train_step:" + key).c_str()) : nullptr;
+  std::optional<std::string> text = module.metadata("train_step:" + key);
   double value = 0;
-  if (!entry || llvm::StringRef(entry->value()->str()).getAsDouble(value))
+  if (!text || llvm::StringRef(*text).getAsDouble(value))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    module.path() + ": error: the module has no numeric setting "
                                                    "train_step:" +
@@ -127,12 +126,8 @@ llvm::Expected<double> setting(const LoadedModule &module, const std::string &ke
 data::AugmentSettings augmentSettingsOf(const LoadedModule &module, const std::string &stage) {
   data::AugmentSettings settings;
   settings.pretraining = stage == "pretrain";
-  const auto *metadata = module.root().metadata();
-  auto text = [&](const char *key) -> std::string {
-    const format::KeyValue *entry =
-        metadata ? metadata->LookupByKey((std::string("train_step:simclr.augment.") + key).c_str())
-                 : nullptr;
-    return entry ? entry->value()->str() : "";
+  auto text = [&](const char *key) {
+    return module.metadata(std::string("train_step:simclr.augment.") + key).value_or("");
   };
   double number;
   if (!llvm::StringRef(text("crop_min_area")).getAsDouble(number))
@@ -147,10 +142,7 @@ data::AugmentSettings augmentSettingsOf(const LoadedModule &module, const std::s
 }
 
 std::string stageOf(const LoadedModule &module) {
-  const auto *metadata = module.root().metadata();
-  const format::KeyValue *entry =
-      metadata ? metadata->LookupByKey("train_step:simclr.stage") : nullptr;
-  return entry ? entry->value()->str() : "";
+  return module.metadata("train_step:simclr.stage").value_or("");
 }
 
 /// Time per step by kind of instruction, then the slowest instructions.
@@ -239,51 +231,72 @@ int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
   return 0;
 }
 
-/// Test accuracy of `predict` (batches of its batch size, the last one padded by
-/// repeating its last image; evaluation views are the images as they are).
+/// An executor of the evaluation entry point `name` holding the trained variables.
+llvm::Expected<std::unique_ptr<cpu::Executor>>
+evaluationExecutor(const LoadedModule &module, llvm::StringRef name,
+                   const std::vector<cpu::KernelFn> &kernels, const cpu::Executor &trained) {
+  auto created = cpu::Executor::create(module, name, kernels);
+  if (created)
+    (*created)->variables = trained.variables;
+  return created;
+}
+
+/// Runs `entry` (an image batch in, one result out) over `indices` of `set`, in batches of
+/// its batch size, the last one padded by repeating its last image; `use(position, row)`
+/// gets the result row of each image.
+llvm::Error runOverImages(cpu::Executor &executor, const format::EntryPoint &entry,
+                          const data::ImageSet &set, const std::vector<int64_t> &indices,
+                          const std::string &dataDirectory,
+                          llvm::function_ref<void(size_t, const float *)> use) {
+  auto in = entry.arguments()->Get(0)->shape(), out = entry.results()->Get(0)->shape();
+  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
+  int64_t width = out->Get(1);
+  if (pixels != set.height * set.width)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        dataDirectory + ": error: the images are 1x" + llvm::Twine(set.height) + "x" +
+            llvm::Twine(set.width) + ", " + entry.name()->str() + " takes other images");
+  std::vector<float> images(batch * pixels);
+  for (size_t first = 0; first < indices.size(); first += size_t(batch)) {
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t index = indices[std::min(first + size_t(i), indices.size() - 1)];
+      std::copy_n(set.images.data() + index * pixels, pixels, images.begin() + i * pixels);
+    }
+    auto results = executor.run({images.data()});
+    if (!results)
+      return results.takeError();
+    for (int64_t i = 0; i < batch && first + size_t(i) < indices.size(); ++i)
+      use(first + size_t(i), (*results)[0].data() + i * width);
+  }
+  return llvm::Error::success();
+}
+
+/// Test accuracy of `predict` (evaluation views are the images as they are).
 int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
                       const cpu::Executor &trained, const TrainingOptions &options,
                       llvm::raw_ostream *log) {
   auto test = data::readMnistStyle(options.dataDirectory, "t10k");
   if (!test)
     return fail(llvm::toString(test.takeError()));
-  auto created = cpu::Executor::create(module, "predict", kernels);
-  if (!created)
-    return fail(llvm::toString(created.takeError()));
-  cpu::Executor &predict = **created;
-  predict.variables = trained.variables;
-  const format::EntryPoint *entry = nullptr;
-  for (const auto *e : *module.root().entry_points())
-    if (e->name()->string_view() == "predict")
-      entry = e;
-  auto in = entry->arguments()->Get(0)->shape(), out = entry->results()->Get(0)->shape();
-  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
-  int64_t classes = out->Get(1);
-  if (pixels != test->height * test->width)
-    return fail(options.dataDirectory + ": error: the test images are 1x" +
-                llvm::Twine(test->height) + "x" + llvm::Twine(test->width) +
-                ", predict takes other images");
-  std::vector<float> images(batch * pixels);
+  auto predict = evaluationExecutor(module, "predict", kernels, trained);
+  if (!predict)
+    return fail(llvm::toString(predict.takeError()));
+  const format::EntryPoint &entry = *module.entryPoint("predict");
+  int64_t classes = entry.results()->Get(0)->shape()->Get(1);
+  std::vector<int64_t> all(test->count);
+  for (int64_t i = 0; i < test->count; ++i)
+    all[i] = i;
   int64_t top1 = 0, top5 = 0;
-  for (int64_t first = 0; first < test->count; first += batch) {
-    for (int64_t i = 0; i < batch; ++i) {
-      int64_t index = std::min(first + i, test->count - 1);
-      std::copy_n(test->images.data() + index * pixels, pixels, images.begin() + i * pixels);
-    }
-    auto results = predict.run({images.data()});
-    if (!results)
-      return fail(llvm::toString(results.takeError()));
-    const std::vector<float> &logits = (*results)[0];
-    for (int64_t i = 0; i < batch && first + i < test->count; ++i) {
-      const float *row = logits.data() + i * classes;
-      int32_t label = test->labels[first + i];
-      int64_t above = 0; // classes scored higher than the true one
-      for (int64_t c = 0; c < classes; ++c)
-        above += row[c] > row[label];
-      top1 += above == 0;
-      top5 += above < 5;
-    }
-  }
+  if (auto e = runOverImages(**predict, entry, *test, all, options.dataDirectory,
+                             [&](size_t image, const float *row) {
+                               int32_t label = test->labels[image];
+                               int64_t above = 0; // classes scored higher than the true one
+                               for (int64_t c = 0; c < classes; ++c)
+                                 above += row[c] > row[label];
+                               top1 += above == 0;
+                               top5 += above < 5;
+                             }))
+    return fail(llvm::toString(std::move(e)));
   double accuracy = double(top1) / test->count, accuracy5 = double(top5) / test->count;
   llvm::outs() << llvm::format("test top-1 %.4f", accuracy);
   if (classes > 5)
@@ -298,30 +311,24 @@ int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelF
   return 0;
 }
 
-/// The features `embed` gives `indices` of `set`, each row L2-normalised.
-llvm::Expected<std::vector<float>> embedImages(cpu::Executor &embed, int64_t batch,
-                                               int64_t pixels, int64_t dim,
+/// The features `entry` gives `indices` of `set`, each row L2-normalised.
+llvm::Expected<std::vector<float>> embedImages(cpu::Executor &embed,
+                                               const format::EntryPoint &entry,
                                                const data::ImageSet &set,
-                                               const std::vector<int64_t> &indices) {
-  std::vector<float> features(indices.size() * dim), images(batch * pixels);
-  for (size_t first = 0; first < indices.size(); first += size_t(batch)) {
-    for (int64_t i = 0; i < batch; ++i) {
-      int64_t index = indices[std::min(first + size_t(i), indices.size() - 1)];
-      std::copy_n(set.images.data() + index * pixels, pixels, images.begin() + i * pixels);
-    }
-    auto results = embed.run({images.data()});
-    if (!results)
-      return results.takeError();
-    for (int64_t i = 0; i < batch && first + size_t(i) < indices.size(); ++i) {
-      const float *row = (*results)[0].data() + i * dim;
-      double norm = 0;
-      for (int64_t d = 0; d < dim; ++d)
-        norm += double(row[d]) * row[d];
-      float scale = float(1.0 / std::max(std::sqrt(norm), 1e-12));
-      for (int64_t d = 0; d < dim; ++d)
-        features[(first + i) * dim + d] = row[d] * scale;
-    }
-  }
+                                               const std::vector<int64_t> &indices,
+                                               const std::string &dataDirectory) {
+  int64_t dim = entry.results()->Get(0)->shape()->Get(1);
+  std::vector<float> features(indices.size() * dim);
+  if (auto e = runOverImages(embed, entry, set, indices, dataDirectory,
+                             [&](size_t position, const float *row) {
+                               double norm = 0;
+                               for (int64_t d = 0; d < dim; ++d)
+                                 norm += double(row[d]) * row[d];
+                               float scale = float(1.0 / std::max(std::sqrt(norm), 1e-12));
+                               for (int64_t d = 0; d < dim; ++d)
+                                 features[position * dim + d] = row[d] * scale;
+                             }))
+    return std::move(e);
   return features;
 }
 
@@ -333,18 +340,11 @@ int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &ker
   auto test = data::readMnistStyle(options.dataDirectory, "t10k");
   if (!test)
     return fail(llvm::toString(test.takeError()));
-  auto created = cpu::Executor::create(module, "embed", kernels);
-  if (!created)
-    return fail(llvm::toString(created.takeError()));
-  cpu::Executor &embed = **created;
-  embed.variables = trained.variables;
-  const format::EntryPoint *entry = nullptr;
-  for (const auto *e : *module.root().entry_points())
-    if (e->name()->string_view() == "embed")
-      entry = e;
-  auto in = entry->arguments()->Get(0)->shape();
-  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
-  int64_t dim = entry->results()->Get(0)->shape()->Get(1);
+  auto embed = evaluationExecutor(module, "embed", kernels, trained);
+  if (!embed)
+    return fail(llvm::toString(embed.takeError()));
+  const format::EntryPoint &entry = *module.entryPoint("embed");
+  int64_t dim = entry.results()->Get(0)->shape()->Get(1);
   std::vector<int64_t> all(train.count), queries;
   for (int64_t i = 0; i < train.count; ++i)
     all[i] = i;
@@ -352,10 +352,10 @@ int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &ker
   bank.resize(std::min<size_t>(bank.size(), 5000));
   for (int64_t i = 0; i < std::min<int64_t>(test->count, 1000); ++i)
     queries.push_back(i);
-  auto bankFeatures = embedImages(embed, batch, pixels, dim, train, bank);
+  auto bankFeatures = embedImages(**embed, entry, train, bank, options.dataDirectory);
   if (!bankFeatures)
     return fail(llvm::toString(bankFeatures.takeError()));
-  auto queryFeatures = embedImages(embed, batch, pixels, dim, *test, queries);
+  auto queryFeatures = embedImages(**embed, entry, *test, queries, options.dataDirectory);
   if (!queryFeatures)
     return fail(llvm::toString(queryFeatures.takeError()));
   const int k = std::min<int>(20, int(bank.size()));
@@ -391,10 +391,7 @@ int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &ker
 /// --inputs: one step of train_step on the arguments in a file, results to --outputs.
 int runOneStep(const LoadedModule &module, const KernelProvider &provideKernels,
                const TrainingOptions &options) {
-  const format::EntryPoint *entry = nullptr;
-  for (const auto *e : *module.root().entry_points())
-    if (e->name()->string_view() == "train_step")
-      entry = e;
+  const format::EntryPoint *entry = module.entryPoint("train_step");
   if (!entry)
     return fail(module.path() + ": error: no entry point 'train_step'");
   auto file = readSafetensors(options.inputsPath);
@@ -518,9 +515,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                 llvm::Twine(height) + "x" + llvm::Twine(width) + " images, the data set in " +
                 options.dataDirectory + " has 1x" + llvm::Twine(set->height) + "x" +
                 llvm::Twine(set->width));
-  bool hasPredict = false;
-  for (const auto *e : *module.root().entry_points())
-    hasPredict |= e->name()->string_view() == "predict";
+  bool hasPredict = module.entryPoint("predict") != nullptr;
   bool usesLabels = stage == "finetune" || stage == "linear_eval";
   if (!(options.labelFraction > 0 && options.labelFraction <= 1))
     return fail("--label-fraction must be in (0, 1]");
@@ -529,9 +524,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                 " stage uses no labels");
   if (options.labelFraction < 1 && !options.labelsPath.empty())
     return fail("give --label-fraction or --labels, not both");
-  bool hasEmbed = false;
-  for (const auto *e : *module.root().entry_points())
-    hasEmbed |= e->name()->string_view() == "embed";
+  bool hasEmbed = module.entryPoint("embed") != nullptr;
   if (options.knn && !hasEmbed)
     return fail(module.path() + ": error: --knn needs an embed entry point, which only the "
                                 "pretraining stage has");
@@ -550,10 +543,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     return fail(llvm::toString(std::move(e)));
 
   // Arguments: images, labels when the stage has them (int32), step, warmup, total.
-  const format::EntryPoint *entry = nullptr;
-  for (const auto *e : *module.root().entry_points())
-    if (e->name()->string_view() == "train_step")
-      entry = e;
+  const format::EntryPoint *entry = module.entryPoint("train_step");
   size_t numArguments = entry->arguments()->size();
   bool labelled = numArguments == 5 && entry->arguments()->Get(1)->dtype() == format::DType::I32;
   if (numArguments != (labelled ? 5u : 4u) ||
@@ -606,11 +596,13 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
         llvm::SmallVector<llvm::StringRef> lines;
         (*old)->getBuffer().split(lines, '\n', -1, false);
         for (llvm::StringRef line : lines) {
-          int stepOfLine = 0;
-          llvm::StringRef rest = line;
-          if (rest.consume_front("{\"step\": ") &&
-              !rest.take_until([](char c) { return c == ','; }).getAsInteger(10, stepOfLine) &&
-              stepOfLine <= firstStep)
+          auto value = llvm::json::parse(line);
+          std::optional<int64_t> stepOfLine;
+          if (!value)
+            llvm::consumeError(value.takeError());
+          else if (const llvm::json::Object *object = value->getAsObject())
+            stepOfLine = object->getInteger("step");
+          if (stepOfLine && *stepOfLine <= firstStep)
             kept += line.str() + "\n";
         }
       }
