@@ -10,7 +10,8 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev                    # module format
   libdnnl-dev                                                # oneDNN: CPU convolutions, GEMMs
   zlib1g-dev dataset-fashion-mnist                           # IDX files, the default data
-  python3-torch python3-torchvision                          # reference for tests
+  libjpeg62-turbo-dev                                        # ImageFolder JPEGs (libjpeg-turbo)
+  python3-torch python3-torchvision python3-pil              # references for tests
 )
 
 missing=()

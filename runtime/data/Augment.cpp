@@ -191,14 +191,14 @@ void data::gaussianBlur(Image &image, double sigma, int radius) {
   }
 }
 
-Image data::augment(const Image &in, const AugmentSettings &s, Random &random,
-                    AugmentRecord *record) {
+Image data::augment(const Image &in, int outHeight, int outWidth, const AugmentSettings &s,
+                    Random &random, AugmentRecord *record) {
   AugmentRecord local;
   AugmentRecord &r = record ? *record : local;
   r = AugmentRecord();
   r.crop = sampleCrop(in.height, in.width, s.cropMinArea, s.cropMaxArea, s.minRatio,
                       s.maxRatio, random);
-  Image out = resizedCrop(in, r.crop, in.height, in.width);
+  Image out = resizedCrop(in, r.crop, outHeight, outWidth);
   if (s.flip && random.bernoulli(0.5)) {
     flipHorizontal(out);
     r.flipped = true;
@@ -232,7 +232,7 @@ Image data::augment(const Image &in, const AugmentSettings &s, Random &random,
   }
   if (s.blur && random.bernoulli(s.blurProbability)) {
     r.sigma = random.uniform(s.blurSigmaMin, s.blurSigmaMax);
-    gaussianBlur(out, r.sigma, std::max(1, std::min(in.height, in.width) / 20));
+    gaussianBlur(out, r.sigma, std::max(1, std::min(outHeight, outWidth) / 20));
     r.blurred = true;
   }
   return out;

@@ -87,9 +87,15 @@ struct AugmentRecord {
   int order[4] = {0, 1, 2, 3}; ///< the jitter's order: 0 brightness, 1 contrast, 2 saturation, 3 hue
 };
 
-/// One augmented view of `in`, the same size, as the settings say.
-Image augment(const Image &in, const AugmentSettings &settings, Random &random,
-              AugmentRecord *record = nullptr);
+/// One augmented view of `in`, `outHeight` x `outWidth` (the crop is resized to it), as
+/// the settings say.
+Image augment(const Image &in, int outHeight, int outWidth, const AugmentSettings &settings,
+              Random &random, AugmentRecord *record = nullptr);
+/// One augmented view of `in`, the same size.
+inline Image augment(const Image &in, const AugmentSettings &settings, Random &random,
+                     AugmentRecord *record = nullptr) {
+  return augment(in, in.height, in.width, settings, random, record);
+}
 
 } // namespace mlir::simclr::data
 

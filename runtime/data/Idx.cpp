@@ -2,8 +2,6 @@
 
 #include "runtime/data/Idx.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/Path.h"
 
 #include <zlib.h>
 
@@ -69,32 +67,4 @@ llvm::Expected<IdxArray> mlir::simclr::data::readIdx(llvm::StringRef path) {
                            " bytes of data but its dimensions need " + llvm::Twine(count));
   array.values.assign(b.begin() + header, b.end());
   return array;
-}
-
-llvm::Expected<ImageSet> mlir::simclr::data::readMnistStyle(llvm::StringRef directory,
-                                                           llvm::StringRef prefix) {
-  llvm::SmallString<256> imagesPath(directory), labelsPath(directory);
-  llvm::sys::path::append(imagesPath, prefix + "-images-idx3-ubyte.gz");
-  llvm::sys::path::append(labelsPath, prefix + "-labels-idx1-ubyte.gz");
-  auto images = readIdx(imagesPath);
-  if (!images)
-    return images.takeError();
-  auto labels = readIdx(labelsPath);
-  if (!labels)
-    return labels.takeError();
-  if (images->dims.size() != 3)
-    return error(imagesPath, "expected images [N, H, W], got " +
-                                 llvm::Twine(images->dims.size()) + " dimensions");
-  if (labels->dims.size() != 1 || labels->dims[0] != images->dims[0])
-    return error(labelsPath, "expected one label per image (" + llvm::Twine(images->dims[0]) +
-                                 ")");
-  ImageSet set;
-  set.count = images->dims[0];
-  set.height = images->dims[1];
-  set.width = images->dims[2];
-  set.images.resize(images->values.size());
-  for (size_t i = 0; i < images->values.size(); ++i)
-    set.images[i] = images->values[i] / 255.0f;
-  set.labels.assign(labels->values.begin(), labels->values.end());
-  return set;
 }

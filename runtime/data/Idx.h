@@ -22,17 +22,6 @@ struct IdxArray {
 /// name the file.
 llvm::Expected<IdxArray> readIdx(llvm::StringRef path);
 
-/// A labelled image set: images [N, 1, H, W] scaled to [0, 1], labels [N].
-struct ImageSet {
-  int64_t count = 0, height = 0, width = 0;
-  std::vector<float> images;
-  std::vector<int32_t> labels;
-};
-
-/// Reads `<dir>/<prefix>-images-idx3-ubyte.gz` and `<dir>/<prefix>-labels-idx1-ubyte.gz`
-/// (prefix "train" or "t10k"), checking that they agree.
-llvm::Expected<ImageSet> readMnistStyle(llvm::StringRef directory, llvm::StringRef prefix);
-
 } // namespace mlir::simclr::data
 
 #endif // SIMCLR_RUNTIME_DATA_IDX_H

@@ -30,7 +30,8 @@ std::vector<int64_t> data::classBalancedSubset(const std::vector<int32_t> &label
   return chosen;
 }
 
-llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, int64_t count) {
+llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, int64_t count,
+                                                          const std::vector<std::string> &names) {
   auto error = [&](int line, const llvm::Twine &message) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ":" + llvm::Twine(line) + ": error: " + message);
@@ -39,6 +40,17 @@ llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, 
   if (!buffer)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": error: " + buffer.getError().message());
+  // Names and bare file names (-1 where several images share one) to image numbers.
+  std::map<llvm::StringRef, int64_t> byName, byFileName;
+  for (auto [i, name] : llvm::enumerate(names)) {
+    byName[name] = int64_t(i);
+    llvm::StringRef file = llvm::StringRef(name).rsplit('/').second;
+    if (!file.empty()) {
+      auto [it, inserted] = byFileName.try_emplace(file, int64_t(i));
+      if (!inserted)
+        it->second = -1;
+    }
+  }
   std::set<int64_t> seen;
   llvm::SmallVector<llvm::StringRef> lines;
   (*buffer)->getBuffer().split(lines, '\n');
@@ -47,8 +59,18 @@ llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, 
     if (line.empty() || line.starts_with("#"))
       continue;
     int64_t image;
-    if (line.getAsInteger(10, image))
-      return error(int(i) + 1, "'" + line + "' is not an image number");
+    if (auto named = byName.find(line); named != byName.end()) {
+      image = named->second;
+    } else if (auto file = byFileName.find(line); file != byFileName.end()) {
+      if (file->second < 0)
+        return error(int(i) + 1, "several images are named '" + line +
+                                     "'; give the path under the class directory");
+      image = file->second;
+    } else if (line.getAsInteger(10, image)) {
+      if (names.empty())
+        return error(int(i) + 1, "'" + line + "' is not an image number");
+      return error(int(i) + 1, "no image is named '" + line + "'");
+    }
     if (image < 0 || image >= count)
       return error(int(i) + 1, "image " + llvm::Twine(image) + " is not in the data set (" +
                                    llvm::Twine(count) + " images, numbered from 0)");

@@ -12,6 +12,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mlir::simclr::data {
@@ -21,11 +22,13 @@ namespace mlir::simclr::data {
 std::vector<int64_t> classBalancedSubset(const std::vector<int32_t> &labels, double fraction,
                                          uint64_t seed);
 
-/// The images `path` lists: one image number (0-based, in the data set's order) per line;
-/// blank lines and lines starting with '#' are skipped. A number that is not an image of
-/// the set (`count` images), a duplicate or a malformed line is an error naming the file
-/// and line. Sorted.
-llvm::Expected<std::vector<int64_t>> subsetFromFile(llvm::StringRef path, int64_t count);
+/// The images `path` lists, one per line: an image number (0-based, in the data set's
+/// order) or, when the set has `names` (ImageFolder), an image's name or its file name
+/// alone where that is unique; blank lines and lines starting with '#' are skipped. A
+/// number that is not an image of the set (`count` images), a name of no image or of
+/// several, a duplicate or a malformed line is an error naming the file and line. Sorted.
+llvm::Expected<std::vector<int64_t>> subsetFromFile(llvm::StringRef path, int64_t count,
+                                                    const std::vector<std::string> &names = {});
 
 } // namespace mlir::simclr::data
 

@@ -4,7 +4,8 @@
 #include "runtime/Safetensors.h"
 #include "runtime/cpu/Executor.h"
 #include "runtime/data/Augment.h"
-#include "runtime/data/Idx.h"
+#include "runtime/data/Dataset.h"
+#include "runtime/data/Loader.h"
 #include "runtime/data/Sampler.h"
 #include "runtime/data/Subsets.h"
 #include "runtime/train/ExecutableMain.h"
@@ -41,7 +42,8 @@ int fail(const llvm::Twine &message) {
 /// anything do not carry them.
 struct Flags {
   cl::OptionCategory category{"training options"};
-  cl::opt<std::string> data{"data", cl::desc("Directory of an MNIST-style data set"),
+  cl::opt<std::string> data{"data", cl::desc("Directory of a data set: IDX (MNIST, Fashion-MNIST), "
+                                               "CIFAR-10 binary, or ImageFolder (train/<class>/*.jpg)"),
                             cl::init(TrainingOptions().dataDirectory), cl::cat(category)};
   cl::opt<int> steps{"steps", cl::desc("Training steps"), cl::init(100), cl::cat(category)};
   cl::opt<uint64_t> seed{"seed", cl::desc("Seed of weights and batches"), cl::init(1),
@@ -74,7 +76,7 @@ struct Flags {
                                cl::value_desc("file"), cl::cat(category)};
   cl::opt<bool> evaluate{"eval",
                          cl::desc("After training, report test top-1 (and top-5 with more "
-                                  "than 5 classes) on the data set's t10k split through the "
+                                  "than 5 classes) on the data set's test split through the "
                                   "predict entry point"),
                          cl::cat(category)};
   cl::opt<double> labelFraction{
@@ -84,7 +86,8 @@ struct Flags {
       cl::init(1.0), cl::cat(category)};
   cl::opt<std::string> labels{"labels",
                               cl::desc("Fine-tuning, linear evaluation: train on the images "
-                                       "this file lists (one 0-based image number per line)"),
+                                       "this file lists (one per line: a 0-based image number, "
+                                       "or an ImageFolder image's path or file name)"),
                               cl::value_desc("file"), cl::cat(category)};
   cl::opt<std::string> checkpoint{
       "checkpoint",
@@ -99,6 +102,14 @@ struct Flags {
                              "features (embed): 1,000 test images against 5,000 training "
                              "images, k = 20, cosine similarity"),
                     cl::cat(category)};
+  cl::opt<int> knnEvery{"knn-every",
+                        cl::desc("Pretraining: run the kNN monitor also every N steps"),
+                        cl::init(0), cl::cat(category)};
+  cl::opt<unsigned> loaderThreads{
+      "loader-threads",
+      cl::desc("Threads that decode and augment the next batches while a step runs (0: "
+               "make each batch in the training thread)"),
+      cl::init(1), cl::cat(category)};
   cl::opt<bool> profile{"profile",
                         cl::desc("Print where the steps' time goes (every step after the first)"),
                         cl::cat(category)};
@@ -241,55 +252,87 @@ evaluationExecutor(const LoadedModule &module, llvm::StringRef name,
   return created;
 }
 
-/// Runs `entry` (an image batch in, one result out) over `indices` of `set`, in batches of
-/// its batch size, the last one padded by repeating its last image; `use(position, row)`
-/// gets the result row of each image.
-llvm::Error runOverImages(cpu::Executor &executor, const format::EntryPoint &entry,
-                          const data::ImageSet &set, const std::vector<int64_t> &indices,
-                          const std::string &dataDirectory,
-                          llvm::function_ref<void(size_t, const float *)> use) {
-  auto in = entry.arguments()->Get(0)->shape(), out = entry.results()->Get(0)->shape();
-  int64_t batch = in->Get(0), pixels = in->Get(1) * in->Get(2) * in->Get(3);
-  int64_t width = out->Get(1);
-  if (pixels != set.height * set.width)
+/// The data set's `split` for a network taking `channels` x `height` x `width` images: an
+/// array format must have that size (ImageFolder images are resized).
+llvm::Expected<std::unique_ptr<data::Dataset>> openFor(const std::string &directory,
+                                                       data::Split split, int64_t channels,
+                                                       int64_t height, int64_t width,
+                                                       const std::string &network) {
+  auto set = data::openDataset(directory, split, int(channels));
+  if (set && (*set)->imageHeight() &&
+      ((*set)->imageHeight() != height || (*set)->imageWidth() != width))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        dataDirectory + ": error: the images are 1x" + llvm::Twine(set.height) + "x" +
-            llvm::Twine(set.width) + ", " + entry.name()->str() + " takes other images");
+        network + ": error: the network expects " + llvm::Twine(channels) + "x" +
+            llvm::Twine(height) + "x" + llvm::Twine(width) + " images, the data set in " +
+            directory + " has " + llvm::Twine((*set)->channels()) + "x" +
+            llvm::Twine((*set)->imageHeight()) + "x" + llvm::Twine((*set)->imageWidth()));
+  return set;
+}
+
+/// Runs `entry` (an image batch in, one result out) over `indices` of `set`, each image
+/// as evaluation sees it (data::evaluationView), in batches of the entry's batch size, the
+/// last one padded by repeating its last image; `use(position, row)` gets the result row
+/// of each image.
+llvm::Error runOverImages(cpu::Executor &executor, const format::EntryPoint &entry,
+                          const data::Dataset &set, const std::vector<int64_t> &indices,
+                          llvm::function_ref<void(size_t, const float *)> use) {
+  auto in = entry.arguments()->Get(0)->shape(), out = entry.results()->Get(0)->shape();
+  int64_t batch = in->Get(0), height = in->Get(2), width = in->Get(3);
+  int64_t pixels = in->Get(1) * height * width;
+  int64_t resultWidth = out->Get(1);
   std::vector<float> images(batch * pixels);
   for (size_t first = 0; first < indices.size(); first += size_t(batch)) {
     for (int64_t i = 0; i < batch; ++i) {
-      int64_t index = indices[std::min(first + size_t(i), indices.size() - 1)];
-      std::copy_n(set.images.data() + index * pixels, pixels, images.begin() + i * pixels);
+      auto image = set.image(indices[std::min(first + size_t(i), indices.size() - 1)]);
+      if (!image)
+        return image.takeError();
+      data::Image view = data::evaluationView(*image, int(height), int(width));
+      std::copy_n(view.pixels.data(), pixels, images.begin() + i * pixels);
     }
     auto results = executor.run({images.data()});
     if (!results)
       return results.takeError();
     for (int64_t i = 0; i < batch && first + size_t(i) < indices.size(); ++i)
-      use(first + size_t(i), (*results)[0].data() + i * width);
+      use(first + size_t(i), (*results)[0].data() + i * resultWidth);
   }
   return llvm::Error::success();
 }
 
-/// Test accuracy of `predict` (evaluation views are the images as they are).
+/// The test split for `entry`'s images.
+llvm::Expected<std::unique_ptr<data::Dataset>> testSetFor(const LoadedModule &module,
+                                                          const format::EntryPoint &entry,
+                                                          const TrainingOptions &options) {
+  auto in = entry.arguments()->Get(0)->shape();
+  return openFor(options.dataDirectory, data::Split::Test, in->Get(1), in->Get(2), in->Get(3),
+                 module.path());
+}
+
+/// Test accuracy of `predict`.
 int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
                       const cpu::Executor &trained, const TrainingOptions &options,
                       llvm::raw_ostream *log) {
-  auto test = data::readMnistStyle(options.dataDirectory, "t10k");
+  const format::EntryPoint &entry = *module.entryPoint("predict");
+  auto test = testSetFor(module, entry, options);
   if (!test)
     return fail(llvm::toString(test.takeError()));
   auto predict = evaluationExecutor(module, "predict", kernels, trained);
   if (!predict)
     return fail(llvm::toString(predict.takeError()));
-  const format::EntryPoint &entry = *module.entryPoint("predict");
   int64_t classes = entry.results()->Get(0)->shape()->Get(1);
-  std::vector<int64_t> all(test->count);
-  for (int64_t i = 0; i < test->count; ++i)
+  const std::vector<int32_t> &labels = (*test)->labels();
+  for (int32_t label : labels)
+    if (label >= classes)
+      return fail((*test)->location() + ": error: the test images have labels up to " +
+                  llvm::Twine(label) + ", the classifier has " + llvm::Twine(classes) +
+                  " classes");
+  std::vector<int64_t> all((*test)->size());
+  for (int64_t i = 0; i < (*test)->size(); ++i)
     all[i] = i;
   int64_t top1 = 0, top5 = 0;
-  if (auto e = runOverImages(**predict, entry, *test, all, options.dataDirectory,
+  if (auto e = runOverImages(**predict, entry, **test, all,
                              [&](size_t image, const float *row) {
-                               int32_t label = test->labels[image];
+                               int32_t label = labels[image];
                                int64_t above = 0; // classes scored higher than the true one
                                for (int64_t c = 0; c < classes; ++c)
                                  above += row[c] > row[label];
@@ -297,16 +340,17 @@ int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelF
                                top5 += above < 5;
                              }))
     return fail(llvm::toString(std::move(e)));
-  double accuracy = double(top1) / test->count, accuracy5 = double(top5) / test->count;
+  int64_t count = (*test)->size();
+  double accuracy = double(top1) / count, accuracy5 = double(top5) / count;
   llvm::outs() << llvm::format("test top-1 %.4f", accuracy);
   if (classes > 5)
     llvm::outs() << llvm::format("  top-5 %.4f", accuracy5);
-  llvm::outs() << " (" << test->count << " images of " << options.dataDirectory << ")\n";
+  llvm::outs() << " (" << count << " images of " << (*test)->location() << ")\n";
   if (log) {
     *log << llvm::format("{\"test_top1\": %.6f", accuracy);
     if (classes > 5)
       *log << llvm::format(", \"test_top5\": %.6f", accuracy5);
-    *log << llvm::format(", \"test_images\": %d}\n", int(test->count));
+    *log << llvm::format(", \"test_images\": %d}\n", int(count));
   }
   return 0;
 }
@@ -314,48 +358,51 @@ int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelF
 /// The features `entry` gives `indices` of `set`, each row L2-normalised.
 llvm::Expected<std::vector<float>> embedImages(cpu::Executor &embed,
                                                const format::EntryPoint &entry,
-                                               const data::ImageSet &set,
-                                               const std::vector<int64_t> &indices,
-                                               const std::string &dataDirectory) {
+                                               const data::Dataset &set,
+                                               const std::vector<int64_t> &indices) {
   int64_t dim = entry.results()->Get(0)->shape()->Get(1);
   std::vector<float> features(indices.size() * dim);
-  if (auto e = runOverImages(embed, entry, set, indices, dataDirectory,
-                             [&](size_t position, const float *row) {
-                               double norm = 0;
-                               for (int64_t d = 0; d < dim; ++d)
-                                 norm += double(row[d]) * row[d];
-                               float scale = float(1.0 / std::max(std::sqrt(norm), 1e-12));
-                               for (int64_t d = 0; d < dim; ++d)
-                                 features[position * dim + d] = row[d] * scale;
-                             }))
+  if (auto e = runOverImages(embed, entry, set, indices, [&](size_t position, const float *row) {
+        double norm = 0;
+        for (int64_t d = 0; d < dim; ++d)
+          norm += double(row[d]) * row[d];
+        float scale = float(1.0 / std::max(std::sqrt(norm), 1e-12));
+        for (int64_t d = 0; d < dim; ++d)
+          features[position * dim + d] = row[d] * scale;
+      }))
     return std::move(e);
   return features;
 }
 
 /// kNN monitor of pretraining: each of 1,000 test images takes the vote of its 20 most
 /// similar (cosine) of 5,000 training images, weighted by exp(similarity / 0.07).
+/// `step` > 0 marks a monitor during training (logged with its step).
 int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
-               const cpu::Executor &trained, const data::ImageSet &train,
-               const TrainingOptions &options, llvm::raw_ostream *log) {
-  auto test = data::readMnistStyle(options.dataDirectory, "t10k");
+               const cpu::Executor &trained, const data::Dataset &train,
+               const TrainingOptions &options, llvm::raw_ostream *log, int step = 0) {
+  const format::EntryPoint &entry = *module.entryPoint("embed");
+  auto test = testSetFor(module, entry, options);
   if (!test)
     return fail(llvm::toString(test.takeError()));
   auto embed = evaluationExecutor(module, "embed", kernels, trained);
   if (!embed)
     return fail(llvm::toString(embed.takeError()));
-  const format::EntryPoint &entry = *module.entryPoint("embed");
   int64_t dim = entry.results()->Get(0)->shape()->Get(1);
-  std::vector<int64_t> all(train.count), queries;
-  for (int64_t i = 0; i < train.count; ++i)
+  std::vector<int64_t> all(train.size()), queries;
+  for (int64_t i = 0; i < train.size(); ++i)
     all[i] = i;
   std::vector<int64_t> bank = data::EpochSampler(all, options.seed).order(0);
   bank.resize(std::min<size_t>(bank.size(), 5000));
-  for (int64_t i = 0; i < std::min<int64_t>(test->count, 1000); ++i)
-    queries.push_back(i);
-  auto bankFeatures = embedImages(**embed, entry, train, bank, options.dataDirectory);
+  std::vector<int64_t> testOrder(size_t((*test)->size()));
+  for (int64_t i = 0; i < (*test)->size(); ++i)
+    testOrder[i] = i;
+  // A spread of the test set (it may be sorted by class), the same every time.
+  queries = data::EpochSampler(testOrder, options.seed).order(0);
+  queries.resize(std::min<size_t>(queries.size(), 1000));
+  auto bankFeatures = embedImages(**embed, entry, train, bank);
   if (!bankFeatures)
     return fail(llvm::toString(bankFeatures.takeError()));
-  auto queryFeatures = embedImages(**embed, entry, *test, queries, options.dataDirectory);
+  auto queryFeatures = embedImages(**embed, entry, **test, queries);
   if (!queryFeatures)
     return fail(llvm::toString(queryFeatures.takeError()));
   const int k = std::min<int>(20, int(bank.size()));
@@ -374,17 +421,23 @@ int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &ker
                       [](const auto &x, const auto &y) { return x.first > y.first; });
     std::map<int32_t, double> votes;
     for (int j = 0; j < k; ++j)
-      votes[train.labels[bank[similar[j].second]]] += std::exp(similar[j].first / 0.07);
+      votes[train.labels()[bank[similar[j].second]]] += std::exp(similar[j].first / 0.07);
     int32_t best = std::max_element(votes.begin(), votes.end(), [](const auto &x, const auto &y) {
                      return x.second < y.second;
                    })->first;
-    correct += best == test->labels[queries[q]];
+    correct += best == (*test)->labels()[queries[q]];
   }
   double accuracy = double(correct) / double(queries.size());
+  if (step > 0)
+    llvm::outs() << "step " << step << ": ";
   llvm::outs() << llvm::format("kNN top-1 %.4f (k=%d, %d training images, %d test images)\n",
                                accuracy, k, int(bank.size()), int(queries.size()));
-  if (log)
-    *log << llvm::format("{\"knn_top1\": %.6f}\n", accuracy);
+  if (log) {
+    if (step > 0)
+      *log << llvm::format("{\"step\": %d, \"knn_top1\": %.6f}\n", step, accuracy);
+    else
+      *log << llvm::format("{\"knn_top1\": %.6f}\n", accuracy);
+  }
   return 0;
 }
 
@@ -470,6 +523,8 @@ TrainingOptions runtime::trainingOptionsFromCommandLine() {
   options.profile = f.profile;
   options.evaluate = f.evaluate;
   options.knn = f.knn;
+  options.knnEvery = f.knnEvery;
+  options.loaderThreads = f.loaderThreads;
   options.labelFraction = f.labelFraction;
   options.labelsPath = f.labels;
   options.checkpointPath = f.checkpoint;
@@ -507,14 +562,11 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   }
   std::string stage = stageOf(module);
 
-  auto set = data::readMnistStyle(options.dataDirectory, "train");
-  if (!set)
-    return fail(llvm::toString(set.takeError()));
-  if (channels != 1 || set->height != height || set->width != width)
-    return fail(module.path() + ": error: the network expects " + llvm::Twine(channels) + "x" +
-                llvm::Twine(height) + "x" + llvm::Twine(width) + " images, the data set in " +
-                options.dataDirectory + " has 1x" + llvm::Twine(set->height) + "x" +
-                llvm::Twine(set->width));
+  auto opened = openFor(options.dataDirectory, data::Split::Train, channels, height, width,
+                        module.path());
+  if (!opened)
+    return fail(llvm::toString(opened.takeError()));
+  const data::Dataset &set = **opened;
   bool hasPredict = module.entryPoint("predict") != nullptr;
   bool usesLabels = stage == "finetune" || stage == "linear_eval";
   if (!(options.labelFraction > 0 && options.labelFraction <= 1))
@@ -525,9 +577,11 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   if (options.labelFraction < 1 && !options.labelsPath.empty())
     return fail("give --label-fraction or --labels, not both");
   bool hasEmbed = module.entryPoint("embed") != nullptr;
-  if (options.knn && !hasEmbed)
+  if ((options.knn || options.knnEvery) && !hasEmbed)
     return fail(module.path() + ": error: --knn needs an embed entry point, which only the "
                                 "pretraining stage has");
+  if (options.knnEvery < 0)
+    return fail("--knn-every must be at least 0");
   if (options.evaluate && !hasPredict)
     return fail(module.path() + ": error: --eval needs a predict entry point; the " + stage +
                 " stage has none (its network ends in the projection head)");
@@ -618,32 +672,34 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   data::AugmentSettings augmentation = augmentSettingsOf(module, stage);
   std::vector<int64_t> subset;
   if (!options.labelsPath.empty()) {
-    auto listed = data::subsetFromFile(options.labelsPath, set->count);
+    auto listed = data::subsetFromFile(options.labelsPath, set.size(), set.names());
     if (!listed)
       return fail(llvm::toString(listed.takeError()));
     subset = std::move(*listed);
   } else if (options.labelFraction < 1) {
-    subset = data::classBalancedSubset(set->labels, options.labelFraction, options.seed);
+    subset = data::classBalancedSubset(set.labels(), options.labelFraction, options.seed);
   } else {
-    subset.resize(set->count);
-    for (int64_t i = 0; i < set->count; ++i)
+    subset.resize(set.size());
+    for (int64_t i = 0; i < set.size(); ++i)
       subset[i] = i;
   }
-  if (int64_t(subset.size()) != set->count)
-    llvm::outs() << "training on " << subset.size() << " labelled images of " << set->count
+  if (int64_t(subset.size()) != set.size())
+    llvm::outs() << "training on " << subset.size() << " labelled images of " << set.size()
                  << (options.labelsPath.empty() ? " (class-balanced)" : " (from the list)")
                  << "\n";
   data::EpochSampler sampler(std::move(subset), options.seed);
   if (firstStep > 0)
     sampler.seek(resumeEpoch, resumeOffset);
-  auto writeCheckpoint = [&](int stepsDone) -> llvm::Error {
+  // The sampler runs ahead with the loader: a checkpoint records the position after the
+  // batch of the step it follows.
+  auto writeCheckpoint = [&](const data::Batch &batch) -> llvm::Error {
     return writeSafetensors(options.checkpointPath, step.saveVariables(),
                             {{"stage", stage},
-                             {"step", std::to_string(stepsDone)},
+                             {"step", std::to_string(batch.step + 1)},
                              {"total_steps", std::to_string(options.steps)},
                              {"seed", std::to_string(options.seed)},
-                             {"sampler_epoch", std::to_string(sampler.epoch())},
-                             {"sampler_offset", std::to_string(sampler.offset())}});
+                             {"sampler_epoch", std::to_string(batch.samplerEpoch)},
+                             {"sampler_offset", std::to_string(batch.samplerOffset)}});
   };
   // Testing hook: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
   // step N and its checkpoint are done, as a crash or an operator would.
@@ -654,26 +710,41 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   // would, to exercise what happens when the loss stops being finite.
   if (const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP"))
     poisonStep = std::atoi(poison);
-  data::Image source{1, int(height), int(width), std::vector<float>(height * width)};
-  std::vector<float> images(batch * views * height * width);
-  std::vector<int32_t> labels(batch);
+  // Batches are made on the loader's threads: each image decoded, each view augmented.
+  int64_t viewPixels = channels * height * width;
+  data::BatchLoader loader(
+      sampler, batch, firstStep, options.steps, options.loaderThreads,
+      [&](data::Batch &made) {
+        made.images.resize(batch * views * viewPixels);
+        made.labels.resize(batch);
+        for (int64_t i = 0; i < batch; ++i) {
+          int64_t index = made.indices[i];
+          made.labels[i] = set.labels()[index];
+          auto source = set.image(index);
+          if (!source) {
+            made.error = llvm::toString(source.takeError());
+            return;
+          }
+          for (int64_t v = 0; v < views; ++v) {
+            data::Random random = data::Random::forView(options.seed, uint64_t(made.step),
+                                                        uint64_t(index), uint64_t(v));
+            data::Image view =
+                data::augment(*source, int(height), int(width), augmentation, random);
+            std::copy(view.pixels.begin(), view.pixels.end(),
+                      made.images.begin() + (v * batch + i) * viewPixels);
+          }
+        }
+      });
   double firstLosses = 0, lastLosses = 0;
   int window = std::max(1, std::min(10, options.steps / 2));
   auto start = std::chrono::steady_clock::now();
   for (int t = firstStep; t < options.steps; ++t) {
-    for (int64_t i = 0; i < batch; ++i) {
-      int64_t index = sampler.next();
-      labels[i] = set->labels[index];
-      std::copy_n(set->images.data() + index * height * width, height * width,
-                  source.pixels.begin());
-      for (int64_t v = 0; v < views; ++v) {
-        data::Random random = data::Random::forView(options.seed, uint64_t(t), uint64_t(index),
-                                                    uint64_t(v));
-        data::Image view = data::augment(source, augmentation, random);
-        std::copy(view.pixels.begin(), view.pixels.end(),
-                  images.begin() + (v * batch + i) * height * width);
-      }
-    }
+    auto next = loader.next();
+    if (!next)
+      return fail("step " + llvm::Twine(t + 1) + ": " + llvm::toString(next.takeError()));
+    data::Batch &current = *next;
+    std::vector<float> &images = current.images;
+    std::vector<int32_t> &labels = current.labels;
     if (poisonStep == t + 1)
       std::fill(images.begin(), images.end(), std::nanf(""));
     float stepNumber = float(t);
@@ -725,8 +796,11 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     bool last = t + 1 == options.steps;
     if (!options.checkpointPath.empty() &&
         (last || (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
-      if (auto e = writeCheckpoint(t + 1))
+      if (auto e = writeCheckpoint(current))
         return fail(llvm::toString(std::move(e)));
+    if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
+      if (int rc = knnMonitor(module, *kernels, step, set, options, log.get(), t + 1))
+        return rc;
     if (killAfter == t + 1)
       std::raise(SIGKILL);
   }
@@ -737,8 +811,8 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   if (options.evaluate)
     if (int rc = evaluateOnTestSet(module, *kernels, step, options, log.get()))
       return rc;
-  if (options.knn)
-    if (int rc = knnMonitor(module, *kernels, step, *set, options, log.get()))
+  if (options.knn || options.knnEvery > 0)
+    if (int rc = knnMonitor(module, *kernels, step, set, options, log.get()))
       return rc;
   if (log) { // the curves beside the log: run.jsonl -> run.svg
     log->close();

@@ -33,6 +33,8 @@ struct TrainingOptions {
   bool profile = false;    ///< print where a step's time goes (steps after the first)
   bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
   bool knn = false;        ///< after pretraining: kNN top-1 of `embed`'s features
+  int knnEvery = 0;        ///< pretraining: the kNN monitor also every this many steps
+  unsigned loaderThreads = 1; ///< threads making batches ahead (0: in the training thread)
   double labelFraction = 1; ///< labelled stages: train on this class-balanced fraction
   std::string labelsPath;   ///< labelled stages: train on the images this file lists
   /// Every variable and the position of the run (step, sampler epoch and offset, seed),
@@ -46,8 +48,8 @@ struct TrainingOptions {
 };
 
 /// Registers the training flags (--data, --steps, --seed, --log, --init, --teacher,
-/// --resume, --save, --checkpoint, --checkpoint-every, --profile, --eval, --knn, --label-fraction,
-/// --labels, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
+/// --resume, --save, --checkpoint, --checkpoint-every, --profile, --eval, --knn, --knn-every,
+/// --label-fraction, --labels, --loader-threads, --inputs, --outputs) with llvm::cl, on first call; returns their category. Call before parsing.
 llvm::cl::OptionCategory &trainingOptionCategory();
 
 /// The training flags' values, once the command line is parsed.

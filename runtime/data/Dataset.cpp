@@ -1,0 +1,354 @@
+//===- Dataset.cpp - labelled image sets on disk ---------------------------===//
+
+#include "runtime/data/Dataset.h"
+#include "runtime/data/Idx.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <csetjmp>
+#include <cstdio>
+#include <map>
+
+#include <jpeglib.h>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::data;
+
+namespace {
+
+llvm::Error error(const llvm::Twine &path, const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": error: " + message);
+}
+
+std::string joined(llvm::StringRef directory, llvm::StringRef name) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+
+/// Images held as bytes [N, C, H, W] (IDX, CIFAR-10).
+class ArrayDataset : public Dataset {
+public:
+  ArrayDataset(std::string location, int channels, int imageHeight, int imageWidth) {
+    where = std::move(location);
+    numChannels = channels;
+    height = imageHeight;
+    width = imageWidth;
+  }
+  llvm::Expected<Image> image(int64_t index) const override {
+    size_t pixels = size_t(numChannels) * height * width;
+    Image out{numChannels, height, width, std::vector<float>(pixels)};
+    const uint8_t *from = bytes.data() + size_t(index) * pixels;
+    for (size_t p = 0; p < pixels; ++p)
+      out.pixels[p] = from[p] * (1.0f / 255.0f);
+    return out;
+  }
+  void add(const uint8_t *image, int32_t label) {
+    bytes.insert(bytes.end(), image, image + size_t(numChannels) * height * width);
+    labelOf.push_back(label);
+  }
+  void setClasses(std::vector<std::string> names) { classes = std::move(names); }
+
+private:
+  std::vector<uint8_t> bytes;
+};
+
+/// `<directory>/<name>` or `<directory>/<name>.gz`, whichever exists ("" if neither).
+std::string idxFile(llvm::StringRef directory, llvm::StringRef name) {
+  for (const char *suffix : {".gz", ""})
+    if (llvm::sys::fs::exists(joined(directory, (name + suffix).str())))
+      return joined(directory, (name + suffix).str());
+  return "";
+}
+
+llvm::Expected<std::unique_ptr<Dataset>> openIdx(llvm::StringRef directory, Split split) {
+  std::string prefix = split == Split::Train ? "train" : "t10k";
+  std::string imagesPath = idxFile(directory, prefix + "-images-idx3-ubyte");
+  std::string labelsPath = idxFile(directory, prefix + "-labels-idx1-ubyte");
+  if (imagesPath.empty() || labelsPath.empty())
+    return error(joined(directory, prefix + "-" + (imagesPath.empty() ? "images-idx3" :
+                                                                        "labels-idx1") +
+                                       "-ubyte.gz"),
+                 "no such file (an IDX data set has train- and t10k- images and labels)");
+  auto images = readIdx(imagesPath);
+  if (!images)
+    return images.takeError();
+  auto labels = readIdx(labelsPath);
+  if (!labels)
+    return labels.takeError();
+  if (images->dims.size() != 3)
+    return error(imagesPath, "expected images [N, H, W], got " +
+                                 llvm::Twine(images->dims.size()) + " dimensions");
+  if (labels->dims.size() != 1 || labels->dims[0] != images->dims[0])
+    return error(labelsPath,
+                 "expected one label per image (" + llvm::Twine(images->dims[0]) + ")");
+  int height = int(images->dims[1]), width = int(images->dims[2]);
+  auto set = std::make_unique<ArrayDataset>(directory.str() + " (IDX)", 1, height, width);
+  int32_t classes = 0;
+  for (int64_t i = 0; i < images->dims[0]; ++i) {
+    set->add(images->values.data() + size_t(i) * height * width, labels->values[i]);
+    classes = std::max<int32_t>(classes, labels->values[i] + 1);
+  }
+  std::vector<std::string> names;
+  for (int32_t c = 0; c < classes; ++c)
+    names.push_back(std::to_string(c));
+  set->setClasses(std::move(names));
+  return set;
+}
+
+/// The CIFAR-10 directory under `directory` ("" if there is none).
+std::string cifarDirectory(llvm::StringRef directory) {
+  for (std::string candidate : {directory.str(), joined(directory, "cifar-10-batches-bin")})
+    if (llvm::sys::fs::exists(joined(candidate, "data_batch_1.bin")))
+      return candidate;
+  return "";
+}
+
+llvm::Expected<std::unique_ptr<Dataset>> openCifar10(llvm::StringRef directory, Split split) {
+  constexpr size_t record = 1 + 3 * 32 * 32;
+  auto set = std::make_unique<ArrayDataset>(directory.str() + " (CIFAR-10)", 3, 32, 32);
+  std::vector<std::string> files;
+  if (split == Split::Train)
+    for (int b = 1; b <= 5; ++b)
+      files.push_back(joined(directory, "data_batch_" + std::to_string(b) + ".bin"));
+  else
+    files.push_back(joined(directory, "test_batch.bin"));
+  for (const std::string &path : files) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return error(path, buffer.getError().message());
+    llvm::StringRef bytes = (*buffer)->getBuffer();
+    if (bytes.empty() || bytes.size() % record != 0)
+      return error(path, "holds " + llvm::Twine(bytes.size()) +
+                             " bytes, not a whole number of CIFAR-10 records (" +
+                             llvm::Twine(record) + " bytes each)");
+    for (size_t r = 0; r < bytes.size() / record; ++r) {
+      const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes.data()) + r * record;
+      if (p[0] > 9)
+        return error(path, "record " + llvm::Twine(r) + " has label " + llvm::Twine(int(p[0])) +
+                               ", CIFAR-10 has classes 0-9");
+      set->add(p + 1, p[0]);
+    }
+  }
+  std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                    "dog",      "frog",       "horse", "ship", "truck"};
+  if (auto meta = llvm::MemoryBuffer::getFile(joined(directory, "batches.meta.txt"))) {
+    llvm::SmallVector<llvm::StringRef> lines;
+    (*meta)->getBuffer().split(lines, '\n', -1, false);
+    if (lines.size() >= 10)
+      for (int c = 0; c < 10; ++c)
+        names[c] = lines[c].trim().str();
+  }
+  set->setClasses(std::move(names));
+  return set;
+}
+
+/// ImageFolder: `<split>/<class>/**/*.jpg`, decoded when asked for.
+class FolderDataset : public Dataset {
+public:
+  static llvm::Expected<std::unique_ptr<Dataset>> open(llvm::StringRef root, Split split,
+                                                       int channels);
+  llvm::Expected<Image> image(int64_t index) const override {
+    return decodeJpeg(joined(splitDirectory, imageNames[index]), numChannels);
+  }
+
+private:
+  std::string splitDirectory;
+};
+
+bool isJpeg(llvm::StringRef path) {
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  return extension.equals_insensitive(".jpg") || extension.equals_insensitive(".jpeg");
+}
+
+/// Sorted names of the sub-directories of `directory`.
+llvm::Expected<std::vector<std::string>> subdirectories(llvm::StringRef directory) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(directory, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (it->type() == llvm::sys::fs::file_type::directory_file &&
+        !llvm::sys::path::filename(it->path()).starts_with("."))
+      names.push_back(llvm::sys::path::filename(it->path()).str());
+  if (ec)
+    return error(directory, ec.message());
+  llvm::sort(names);
+  return names;
+}
+
+llvm::Expected<std::unique_ptr<Dataset>> FolderDataset::open(llvm::StringRef root, Split split,
+                                                             int channels) {
+  if (channels != 1 && channels != 3)
+    return error(root, "images are decoded to 1 or 3 channels, not " + llvm::Twine(channels));
+  std::string trainDirectory = joined(root, "train");
+  auto classes = subdirectories(trainDirectory);
+  if (!classes)
+    return classes.takeError();
+  if (classes->empty())
+    return error(trainDirectory, "no class directories (ImageFolder: train/<class>/*.jpg)");
+  std::string directory = trainDirectory;
+  if (split == Split::Test) {
+    directory = joined(root, "val");
+    if (!llvm::sys::fs::is_directory(directory))
+      directory = joined(root, "test");
+    if (!llvm::sys::fs::is_directory(directory))
+      return error(joined(root, "val"), "no test images (ImageFolder: val/<class>/*.jpg or "
+                                        "test/<class>/*.jpg)");
+  }
+  auto present = subdirectories(directory);
+  if (!present)
+    return present.takeError();
+  std::map<std::string, int32_t> labelOfClass;
+  for (auto [c, name] : llvm::enumerate(*classes))
+    labelOfClass[name] = int32_t(c);
+  auto set = std::unique_ptr<FolderDataset>(new FolderDataset());
+  set->where = root.str() + " (ImageFolder)";
+  set->numChannels = channels;
+  set->classes = *classes;
+  set->splitDirectory = directory;
+  int64_t skipped = 0;
+  for (const std::string &name : *present) {
+    auto label = labelOfClass.find(name);
+    if (label == labelOfClass.end())
+      return error(joined(directory, name),
+                   "class '" + name + "' is not one of the training classes in " +
+                       trainDirectory);
+    std::vector<std::string> files;
+    std::error_code ec;
+    std::string classDirectory = joined(directory, name);
+    for (llvm::sys::fs::recursive_directory_iterator it(classDirectory, ec), end;
+         it != end && !ec; it.increment(ec)) {
+      if (it->type() == llvm::sys::fs::file_type::directory_file)
+        continue;
+      llvm::StringRef path = it->path();
+      if (!isJpeg(path) || llvm::sys::path::filename(path).starts_with(".")) {
+        ++skipped;
+        continue;
+      }
+      llvm::StringRef relative = path;
+      relative.consume_front(directory);
+      relative = relative.ltrim("/");
+      files.push_back(relative.str());
+    }
+    if (ec)
+      return error(classDirectory, ec.message());
+    if (files.empty() && split == Split::Train)
+      return error(classDirectory, "no JPEG images in class '" + name + "'");
+    llvm::sort(files);
+    for (std::string &file : files) {
+      set->imageNames.push_back(std::move(file));
+      set->labelOf.push_back(label->second);
+    }
+  }
+  if (set->imageNames.empty())
+    return error(directory, "no JPEG images");
+  if (skipped)
+    set->where += ", " + std::to_string(skipped) + " files that are not JPEG skipped";
+  return std::unique_ptr<Dataset>(std::move(set));
+}
+
+/// libjpeg reports errors through a handler that must not return: it jumps back.
+struct JpegErrors {
+  jpeg_error_mgr manager;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+[[noreturn]] void jpegFailed(j_common_ptr info) {
+  auto *errors = reinterpret_cast<JpegErrors *>(info->err);
+  (*info->err->format_message)(info, errors->message);
+  std::longjmp(errors->jump, 1);
+}
+
+/// Warnings (level -1) are corrupt data that libjpeg would paper over: errors here.
+void jpegMessage(j_common_ptr info, int level) {
+  if (level < 0)
+    jpegFailed(info);
+}
+
+} // namespace
+
+llvm::Expected<Image> data::decodeJpeg(llvm::StringRef path, int channels) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error(path, buffer.getError().message());
+  // Everything the jump may cross is made before setjmp and trivially kept after it.
+  jpeg_decompress_struct info;
+  JpegErrors errors;
+  std::vector<uint8_t> row;
+  Image out;
+  info.err = jpeg_std_error(&errors.manager);
+  errors.manager.error_exit = jpegFailed;
+  errors.manager.emit_message = jpegMessage;
+  if (setjmp(errors.jump)) {
+    jpeg_destroy_decompress(&info);
+    return error(path, "not a valid JPEG: " + llvm::StringRef(errors.message));
+  }
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, reinterpret_cast<const unsigned char *>((*buffer)->getBufferStart()),
+               (*buffer)->getBufferSize());
+  jpeg_read_header(&info, TRUE);
+  info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_start_decompress(&info);
+  int height = int(info.output_height), width = int(info.output_width);
+  out.channels = channels;
+  out.height = height;
+  out.width = width;
+  out.pixels.resize(size_t(channels) * height * width);
+  row.resize(size_t(width) * channels);
+  while (info.output_scanline < info.output_height) {
+    int y = int(info.output_scanline);
+    JSAMPROW rows[1] = {row.data()};
+    jpeg_read_scanlines(&info, rows, 1);
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < channels; ++c)
+        out.at(c, y, x) = row[size_t(x) * channels + c] * (1.0f / 255.0f);
+  }
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return out;
+}
+
+Image data::evaluationView(const Image &image, int height, int width) {
+  if (image.height == height && image.width == width)
+    return image;
+  // The largest box of the network's aspect ratio, scaled by 0.875, centred.
+  double scale = 0.875 * std::min(double(image.height) / height, double(image.width) / width);
+  CropBox box;
+  box.height = std::max(1, int(std::lround(height * scale)));
+  box.width = std::max(1, int(std::lround(width * scale)));
+  box.top = (image.height - box.height) / 2;
+  box.left = (image.width - box.width) / 2;
+  return resizedCrop(image, box, height, width);
+}
+
+llvm::Expected<std::unique_ptr<Dataset>> data::openDataset(llvm::StringRef directory,
+                                                           Split split, int channels) {
+  if (!llvm::sys::fs::is_directory(directory))
+    return error(directory, "no such directory (--data names a data set's directory)");
+  llvm::Expected<std::unique_ptr<Dataset>> set = nullptr;
+  if (!idxFile(directory, "train-images-idx3-ubyte").empty())
+    set = openIdx(directory, split);
+  else if (std::string cifar = cifarDirectory(directory); !cifar.empty())
+    set = openCifar10(cifar, split);
+  else if (llvm::sys::fs::is_directory(joined(directory, "train")))
+    return FolderDataset::open(directory, split, channels);
+  else
+    return error(directory, "not a data set: expected IDX files (train-images-idx3-ubyte.gz, "
+                            "...), CIFAR-10 batches (data_batch_1.bin, ...) or an "
+                            "ImageFolder tree (train/<class>/*.jpg)");
+  if (set && (*set)->channels() != channels)
+    return error((*set)->location(), "the images have " + llvm::Twine((*set)->channels()) +
+                                         " channel(s), the network takes " +
+                                         llvm::Twine(channels));
+  return set;
+}
