@@ -186,8 +186,8 @@ void printProfile(const std::vector<cpu::Executor::ProfileEntry> &entries,
 }
 
 /// Loads the checkpoints the options name (--resume, --init, --teacher) into `step`.
-int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
-                    const std::string &stage,
+int loadCheckpoints(const LoadedModule &module, cpu::Executor &step,
+                    const TrainingOptions &options, const std::string &stage,
                     std::map<std::string, std::string> *resumeMetadata = nullptr) {
   if (!options.resumePath.empty()) {
     auto checkpoint = readSafetensors(options.resumePath, resumeMetadata);
@@ -204,6 +204,20 @@ int loadCheckpoints(cpu::Executor &step, const TrainingOptions &options,
     auto checkpoint = readSafetensors(options.initPath);
     if (!checkpoint)
       return fail(llvm::toString(checkpoint.takeError()));
+    // A classifier for other classes (torchvision's 1000-class `fc`) is replaced, as when
+    // fine-tuning a torchvision model; any other tensor of another shape is an error.
+    for (const auto *v : *module.root().variables()) {
+      llvm::StringRef name = v->name()->string_view();
+      auto it = checkpoint->find(name.str());
+      std::vector<int64_t> shape(v->shape()->begin(), v->shape()->end());
+      if ((name == "fc.weight" || name == "fc.bias") && it != checkpoint->end() &&
+          it->second.shape != shape) {
+        llvm::outs() << options.initPath << ": " << name << " is for "
+                     << it->second.shape.front() << " classes, this network has "
+                     << shape.front() << ": its classifier starts fresh\n";
+        checkpoint->erase(it);
+      }
+    }
     auto missing = step.loadVariables(*checkpoint, options.initPath);
     if (!missing)
       return fail(llvm::toString(missing.takeError()));
@@ -484,7 +498,7 @@ int runOneStep(const LoadedModule &module, const KernelProvider &provideKernels,
   cpu::Executor &step = **executor;
   if (auto e = step.initialize(options.seed))
     return fail(llvm::toString(std::move(e)));
-  if (int rc = loadCheckpoints(step, options, stageOf(module)))
+  if (int rc = loadCheckpoints(module, step, options, stageOf(module)))
     return rc;
   auto results = step.run(arguments);
   if (!results)
@@ -612,7 +626,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   if (options.checkpointEvery > 0 && options.checkpointPath.empty())
     return fail("--checkpoint-every needs --checkpoint");
   std::map<std::string, std::string> resumed;
-  if (int rc = loadCheckpoints(step, options, stage, &resumed))
+  if (int rc = loadCheckpoints(module, step, options, stage, &resumed))
     return rc;
   // A checkpoint of a run (--checkpoint) says where that run was; weights alone start at 0.
   int firstStep = 0;
