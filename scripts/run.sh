@@ -3,8 +3,9 @@
 # (runs/<name>.mlir) and print a table of their sizes and costs; then, on Debian's
 # Fashion-MNIST, with the three stages built as training executables:
 #   supervised baseline: fine-tuning from random weights on the labelled subset;
-#   pretrain (all images, no labels) -> fine-tune (--init, the same labels, steps and
-#   augmentations as the baseline) -> distill (--teacher, all images);
+#   pretrain (all images, no labels; kNN monitor of its features) -> fine-tune (--init,
+#   the same labels, steps and augmentations as the baseline) -> distill (--teacher, all
+#   images); and linear evaluation of the pretrained backbone (all labels);
 # each evaluated on the test set, then a results table and runs/summary.json.
 # Budget (steps) from SIMCLR_PRETRAIN_STEPS, SIMCLR_FINETUNE_STEPS, SIMCLR_DISTILL_STEPS;
 # labels from SIMCLR_LABEL_FRACTION (default 0.1).
@@ -30,13 +31,14 @@ for description in "$root"/examples/imagenet/*.yaml "$root"/examples/fashion_mni
 done
 echo "simclr dialect for each example written to $out/"
 
-pretrain_steps="${SIMCLR_PRETRAIN_STEPS:-100}"
+pretrain_steps="${SIMCLR_PRETRAIN_STEPS:-400}"
 finetune_steps="${SIMCLR_FINETUNE_STEPS:-150}"
 distill_steps="${SIMCLR_DISTILL_STEPS:-100}"
+linear_steps="${SIMCLR_LINEAR_EVAL_STEPS:-150}"
 fraction="${SIMCLR_LABEL_FRACTION:-0.1}"
 echo
-echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps} steps"
-for stage in pretrain finetune distill; do
+echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}, linear evaluation ${linear_steps} steps"
+for stage in pretrain finetune distill linear_eval; do
   "$build/bin/simclrc" "$root/examples/fashion_mnist/$stage.yaml" --emit=executable -o "$out/fmnist_$stage"
 done
 declare -A seconds
@@ -47,17 +49,22 @@ run_stage() { # name executable steps flags...
   "$out/fmnist_$exe" --steps="$steps" --log="$out/$name.jsonl" "$@" > "$out/$name.log"
   end=$(date +%s.%N)
   seconds[$name]=$(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-  echo "  $name: ${seconds[$name]} s; $(grep -E '^(mean loss|test top-1)' "$out/$name.log" | tr '\n' ';')"
+  echo "  $name: ${seconds[$name]} s; $(grep -E '^(mean loss|test top-1|kNN)' "$out/$name.log" | tr '\n' ';')"
 }
 run_stage baseline finetune "$finetune_steps" --label-fraction="$fraction" --eval \
   --save="$out/baseline.safetensors"
-run_stage pretrain pretrain "$pretrain_steps" --checkpoint="$out/pretrain.safetensors"
+run_stage pretrain pretrain "$pretrain_steps" --checkpoint="$out/pretrain.safetensors" \
+  --checkpoint-every=100 --knn --knn-every=$(( (pretrain_steps + 1) / 2 ))
 run_stage finetune finetune "$finetune_steps" --label-fraction="$fraction" --eval \
   --init="$out/pretrain.safetensors" --save="$out/finetune.safetensors"
 run_stage distill distill "$distill_steps" --eval --teacher="$out/finetune.safetensors" \
   --save="$out/distill.safetensors"
+run_stage linear_eval linear_eval "$linear_steps" --eval --init="$out/pretrain.safetensors" \
+  --save="$out/linear_eval.safetensors"
 
 top1() { grep -o '"test_top1": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
+top5() { grep -o '"test_top5": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
+knn=$(grep -v '"step"' "$out/pretrain.jsonl" | grep -o '"knn_top1": [0-9.]*' | tail -n 1 | cut -d' ' -f2)
 images_per_second=$(grep -o '[0-9.]* images/s' "$out/pretrain.log" | tail -n 1 | cut -d' ' -f1)
 cat > "$out/summary.json" <<JSON
 {
@@ -66,14 +73,19 @@ cat > "$out/summary.json" <<JSON
   "supervised_baseline_top1": $(top1 baseline),
   "pretrain_finetune_top1": $(top1 finetune),
   "distilled_top1": $(top1 distill),
+  "linear_eval_top1": $(top1 linear_eval),
+  "pretrain_knn_top1": $knn,
   "pretrain_images_per_second": $images_per_second,
-  "steps": {"pretrain": $pretrain_steps, "finetune": $finetune_steps, "distill": $distill_steps},
-  "wall_seconds": {"baseline": ${seconds[baseline]}, "pretrain": ${seconds[pretrain]}, "finetune": ${seconds[finetune]}, "distill": ${seconds[distill]}}
+  "steps": {"pretrain": $pretrain_steps, "finetune": $finetune_steps, "distill": $distill_steps, "linear_eval": $linear_steps},
+  "wall_seconds": {"baseline": ${seconds[baseline]}, "pretrain": ${seconds[pretrain]}, "finetune": ${seconds[finetune]}, "distill": ${seconds[distill]}, "linear_eval": ${seconds[linear_eval]}}
 }
 JSON
 echo
-printf '%-34s %10s\n' "Fashion-MNIST, test top-1" "accuracy"
-printf '%-34s %10s\n' "supervised baseline ($fraction labels)" "$(top1 baseline)"
-printf '%-34s %10s\n' "pretrain + fine-tune" "$(top1 finetune)"
-printf '%-34s %10s\n' "distilled (half-width student)" "$(top1 distill)"
+printf '%-44s %8s %8s %9s\n' "Fashion-MNIST, test set" top-1 top-5 "wall s"
+row() { printf '%-44s %8s %8s %9s\n' "$1" "$(top1 "$2")" "$(top5 "$2")" "${seconds[$2]}"; }
+row "supervised baseline ($fraction of the labels)" baseline
+printf '%-44s %8s %8s %9s\n' "pretrain $pretrain_steps steps (kNN top-1)" "$knn" - "${seconds[pretrain]}"
+row "pretrain + fine-tune (the same labels)" finetune
+row "distilled (half-width student)" distill
+row "linear evaluation (all labels)" linear_eval
 echo "pretraining: $images_per_second images/s; summary, logs (.jsonl), curves (.svg) and weights in $out/"
