@@ -596,6 +596,8 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                 "pretraining stage has");
   if (options.knnEvery < 0)
     return fail("--knn-every must be at least 0");
+  if (options.loaderThreads > 64)
+    return fail("--loader-threads must be at most 64");
   if (options.evaluate && !hasPredict)
     return fail(module.path() + ": error: --eval needs a predict entry point; the " + stage +
                 " stage has none (its network ends in the projection head)");
@@ -794,11 +796,14 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double perStep = seconds / double(t + 1 - firstStep);
     int eta = int(std::lround(perStep * double(options.steps - t - 1)));
+    int percent = int(100 * (t + 1) / options.steps);
+    std::string bar = "[" + std::string(size_t(percent / 5), '#') +
+                      std::string(size_t(20 - percent / 5), '.') + "]";
     llvm::outs() << llvm::format("step %d/%d  loss %.4f  accuracy %.3f  lr %.5f  %.1f images/s"
-                                 "  %3d%%  ETA %d:%02d\n",
+                                 "  %s %3d%%  ETA %d:%02d\n",
                                  t + 1, options.steps, loss, accuracy, lr,
-                                 (t + 1 - firstStep) * batch / seconds,
-                                 int(100 * (t + 1) / options.steps), eta / 60, eta % 60);
+                                 (t + 1 - firstStep) * batch / seconds, bar.c_str(), percent,
+                                 eta / 60, eta % 60);
     llvm::outs().flush();
     if (options.profile && t == 0)
       step.setProfiling(true); // the first step creates oneDNN primitives: left out
