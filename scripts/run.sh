@@ -18,13 +18,13 @@ bash "$root/scripts/build.sh"
 mkdir -p "$out"
 
 stat() { grep "^$2: " <<<"$1" | cut -d' ' -f2; }
-printf '%-16s %-12s %15s %18s %12s %10s\n' model stage parameters forward_MACs/image step_rows "act. GiB"
+printf '%-18s %-12s %15s %18s %12s %10s\n' model stage parameters forward_MACs/image step_rows "act. GiB"
 for description in "$root"/examples/imagenet/*.yaml "$root"/examples/fashion_mnist/*.yaml; do
   name="$(basename "$description" .yaml)"
   [ "$(basename "$(dirname "$description")")" = fashion_mnist ] && name="fmnist_$name"
   "$build/bin/simclrc" --emit=mlir "$description" -o "$out/$name.mlir"
   stats="$("$build/bin/simclrc" --stats "$description")"
-  printf '%-16s %-12s %15s %18s %12s %10.1f\n' "$name" "$(stat "$stats" stage)" \
+  printf '%-18s %-12s %15s %18s %12s %10.1f\n' "$name" "$(stat "$stats" stage)" \
     "$(stat "$stats" parameters)" "$(stat "$stats" forward_macs_per_image)" \
     "$(stat "$stats" step_batch_rows)" \
     "$(awk -v b="$(stat "$stats" activation_bytes)" 'BEGIN { print b / 2^30 }')"
