@@ -33,7 +33,7 @@ echo "simclr dialect for each example written to $out/"
 
 pretrain_steps="${SIMCLR_PRETRAIN_STEPS:-400}"
 finetune_steps="${SIMCLR_FINETUNE_STEPS:-150}"
-distill_steps="${SIMCLR_DISTILL_STEPS:-100}"
+distill_steps="${SIMCLR_DISTILL_STEPS:-200}"
 linear_steps="${SIMCLR_LINEAR_EVAL_STEPS:-300}"
 fraction="${SIMCLR_LABEL_FRACTION:-0.01}"
 echo

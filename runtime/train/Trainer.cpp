@@ -703,6 +703,19 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
     llvm::outs() << "training on " << subset.size() << " labelled images of " << set.size()
                  << (options.labelsPath.empty() ? " (class-balanced)" : " (from the list)")
                  << "\n";
+  // Labels the classifier has no output for would index past its logits.
+  if (labelled) {
+    int64_t classes = 0;
+    if (auto value = setting(module, "simclr.input.num_classes"))
+      classes = int64_t(*value);
+    else
+      return fail(llvm::toString(value.takeError()));
+    for (int64_t index : subset)
+      if (set.labels()[index] < 0 || set.labels()[index] >= classes)
+        return fail(set.location() + ": error: image " + llvm::Twine(index) + " has label " +
+                    llvm::Twine(set.labels()[index]) + ", the network's classifier has " +
+                    llvm::Twine(classes) + " classes (0-" + llvm::Twine(classes - 1) + ")");
+  }
   data::EpochSampler sampler(std::move(subset), options.seed);
   if (firstStep > 0)
     sampler.seek(resumeEpoch, resumeOffset);
