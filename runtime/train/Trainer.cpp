@@ -25,6 +25,7 @@
 #include <cstring>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <cmath>
 
 namespace cl = llvm::cl;
@@ -284,6 +285,29 @@ llvm::Expected<std::unique_ptr<data::Dataset>> openFor(const std::string &direct
   return set;
 }
 
+/// Image numbers 0 .. count - 1.
+std::vector<int64_t> everyImage(int64_t count) {
+  std::vector<int64_t> indices(size_t(std::max<int64_t>(count, 0)));
+  std::iota(indices.begin(), indices.end(), int64_t(0));
+  return indices;
+}
+
+/// An error for the first of `indices` whose label the classifier (`classes` outputs) has
+/// no output for: it would index past the logits.
+llvm::Error checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
+                        int64_t classes) {
+  for (int64_t index : indices) {
+    int32_t label = set.labels()[index];
+    if (label < 0 || label >= classes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          set.location() + ": error: image " + llvm::Twine(index) + " has label " +
+              llvm::Twine(label) + ", the network's classifier has " + llvm::Twine(classes) +
+              " classes (0-" + llvm::Twine(classes - 1) + ")");
+  }
+  return llvm::Error::success();
+}
+
 /// Runs `entry` (an image batch in, one result out) over `indices` of `set`, each image
 /// as evaluation sees it (data::evaluationView), in batches of the entry's batch size, the
 /// last one padded by repeating its last image; `use(position, row)` gets the result row
@@ -313,38 +337,21 @@ llvm::Error runOverImages(cpu::Executor &executor, const format::EntryPoint &ent
   return llvm::Error::success();
 }
 
-/// The test split for `entry`'s images.
-llvm::Expected<std::unique_ptr<data::Dataset>> testSetFor(const LoadedModule &module,
-                                                          const format::EntryPoint &entry,
-                                                          const TrainingOptions &options) {
-  auto in = entry.arguments()->Get(0)->shape();
-  return openFor(options.dataDirectory, data::Split::Test, in->Get(1), in->Get(2), in->Get(3),
-                 module.path());
-}
-
-/// Test accuracy of `predict`.
+/// Test accuracy of `predict` on `test`.
 int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
-                      const cpu::Executor &trained, const TrainingOptions &options,
+                      const cpu::Executor &trained, const data::Dataset &test,
                       llvm::raw_ostream *log) {
   const format::EntryPoint &entry = *module.entryPoint("predict");
-  auto test = testSetFor(module, entry, options);
-  if (!test)
-    return fail(llvm::toString(test.takeError()));
   auto predict = evaluationExecutor(module, "predict", kernels, trained);
   if (!predict)
     return fail(llvm::toString(predict.takeError()));
   int64_t classes = entry.results()->Get(0)->shape()->Get(1);
-  const std::vector<int32_t> &labels = (*test)->labels();
-  for (int32_t label : labels)
-    if (label >= classes)
-      return fail((*test)->location() + ": error: the test images have labels up to " +
-                  llvm::Twine(label) + ", the classifier has " + llvm::Twine(classes) +
-                  " classes");
-  std::vector<int64_t> all((*test)->size());
-  for (int64_t i = 0; i < (*test)->size(); ++i)
-    all[i] = i;
+  const std::vector<int32_t> &labels = test.labels();
+  std::vector<int64_t> all = everyImage(test.size());
+  if (auto e = checkLabels(test, all, classes))
+    return fail(llvm::toString(std::move(e)));
   int64_t top1 = 0, top5 = 0;
-  if (auto e = runOverImages(**predict, entry, **test, all,
+  if (auto e = runOverImages(**predict, entry, test, all,
                              [&](size_t image, const float *row) {
                                int32_t label = labels[image];
                                int64_t above = 0; // classes scored higher than the true one
@@ -354,12 +361,12 @@ int evaluateOnTestSet(const LoadedModule &module, const std::vector<cpu::KernelF
                                top5 += above < 5;
                              }))
     return fail(llvm::toString(std::move(e)));
-  int64_t count = (*test)->size();
+  int64_t count = test.size();
   double accuracy = double(top1) / count, accuracy5 = double(top5) / count;
   llvm::outs() << llvm::format("test top-1 %.4f", accuracy);
   if (classes > 5)
     llvm::outs() << llvm::format("  top-5 %.4f", accuracy5);
-  llvm::outs() << " (" << count << " images of " << (*test)->location() << ")\n";
+  llvm::outs() << " (" << count << " images of " << test.location() << ")\n";
   if (log) {
     *log << llvm::format("{\"test_top1\": %.6f", accuracy);
     if (classes > 5)
@@ -393,30 +400,22 @@ llvm::Expected<std::vector<float>> embedImages(cpu::Executor &embed,
 /// `step` > 0 marks a monitor during training (logged with its step).
 int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &kernels,
                const cpu::Executor &trained, const data::Dataset &train,
-               const TrainingOptions &options, llvm::raw_ostream *log, int step = 0) {
+               const data::Dataset &test, uint64_t seed, llvm::raw_ostream *log,
+               int step = 0) {
   const format::EntryPoint &entry = *module.entryPoint("embed");
-  auto test = testSetFor(module, entry, options);
-  if (!test)
-    return fail(llvm::toString(test.takeError()));
   auto embed = evaluationExecutor(module, "embed", kernels, trained);
   if (!embed)
     return fail(llvm::toString(embed.takeError()));
   int64_t dim = entry.results()->Get(0)->shape()->Get(1);
-  std::vector<int64_t> all(train.size()), queries;
-  for (int64_t i = 0; i < train.size(); ++i)
-    all[i] = i;
-  std::vector<int64_t> bank = data::EpochSampler(all, options.seed).order(0);
+  std::vector<int64_t> bank = data::EpochSampler(everyImage(train.size()), seed).order(0);
   bank.resize(std::min<size_t>(bank.size(), 5000));
-  std::vector<int64_t> testOrder(size_t((*test)->size()));
-  for (int64_t i = 0; i < (*test)->size(); ++i)
-    testOrder[i] = i;
   // A spread of the test set (it may be sorted by class), the same every time.
-  queries = data::EpochSampler(testOrder, options.seed).order(0);
+  std::vector<int64_t> queries = data::EpochSampler(everyImage(test.size()), seed).order(0);
   queries.resize(std::min<size_t>(queries.size(), 1000));
   auto bankFeatures = embedImages(**embed, entry, train, bank);
   if (!bankFeatures)
     return fail(llvm::toString(bankFeatures.takeError()));
-  auto queryFeatures = embedImages(**embed, entry, **test, queries);
+  auto queryFeatures = embedImages(**embed, entry, test, queries);
   if (!queryFeatures)
     return fail(llvm::toString(queryFeatures.takeError()));
   const int k = std::min<int>(20, int(bank.size()));
@@ -439,7 +438,7 @@ int knnMonitor(const LoadedModule &module, const std::vector<cpu::KernelFn> &ker
     int32_t best = std::max_element(votes.begin(), votes.end(), [](const auto &x, const auto &y) {
                      return x.second < y.second;
                    })->first;
-    correct += best == (*test)->labels()[queries[q]];
+    correct += best == test.labels()[queries[q]];
   }
   double accuracy = double(correct) / double(queries.size());
   if (step > 0)
@@ -695,26 +694,18 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   } else if (options.labelFraction < 1) {
     subset = data::classBalancedSubset(set.labels(), options.labelFraction, options.seed);
   } else {
-    subset.resize(set.size());
-    for (int64_t i = 0; i < set.size(); ++i)
-      subset[i] = i;
+    subset = everyImage(set.size());
   }
   if (int64_t(subset.size()) != set.size())
     llvm::outs() << "training on " << subset.size() << " labelled images of " << set.size()
                  << (options.labelsPath.empty() ? " (class-balanced)" : " (from the list)")
                  << "\n";
-  // Labels the classifier has no output for would index past its logits.
   if (labelled) {
-    int64_t classes = 0;
-    if (auto value = setting(module, "simclr.input.num_classes"))
-      classes = int64_t(*value);
-    else
-      return fail(llvm::toString(value.takeError()));
-    for (int64_t index : subset)
-      if (set.labels()[index] < 0 || set.labels()[index] >= classes)
-        return fail(set.location() + ": error: image " + llvm::Twine(index) + " has label " +
-                    llvm::Twine(set.labels()[index]) + ", the network's classifier has " +
-                    llvm::Twine(classes) + " classes (0-" + llvm::Twine(classes - 1) + ")");
+    auto classes = setting(module, "simclr.input.num_classes");
+    if (!classes)
+      return fail(llvm::toString(classes.takeError()));
+    if (auto e = checkLabels(set, subset, int64_t(*classes)))
+      return fail(llvm::toString(std::move(e)));
   }
   data::EpochSampler sampler(std::move(subset), options.seed);
   if (firstStep > 0)
@@ -739,6 +730,26 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
   // would, to exercise what happens when the loss stops being finite.
   if (const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP"))
     poisonStep = std::atoi(poison);
+  // The test split, opened when evaluation first needs it and kept for the rest of the run.
+  std::unique_ptr<data::Dataset> testSet;
+  auto testSplit = [&]() -> const data::Dataset * {
+    if (!testSet) {
+      auto opened = openFor(options.dataDirectory, data::Split::Test, channels, height, width,
+                            module.path());
+      if (!opened) {
+        fail(llvm::toString(opened.takeError()));
+        return nullptr;
+      }
+      testSet = std::move(*opened);
+    }
+    return testSet.get();
+  };
+  auto monitor = [&](int stepNumber) {
+    const data::Dataset *test = testSplit();
+    return test ? knnMonitor(module, *kernels, step, set, *test, options.seed, log.get(),
+                             stepNumber)
+                : 1;
+  };
   // Batches are made on the loader's threads: each image decoded, each view augmented.
   int64_t viewPixels = channels * height * width;
   data::BatchLoader loader(
@@ -831,7 +842,7 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
       if (auto e = writeCheckpoint(current))
         return fail(llvm::toString(std::move(e)));
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
-      if (int rc = knnMonitor(module, *kernels, step, set, options, log.get(), t + 1))
+      if (int rc = monitor(t + 1))
         return rc;
     if (killAfter == t + 1)
       std::raise(SIGKILL);
@@ -840,11 +851,15 @@ int runtime::train(const LoadedModule &module, const KernelProvider &provideKern
                                window, firstLosses, window, lastLosses);
   if (options.profile && options.steps > 1)
     printProfile(step.profile(), llvm::outs());
-  if (options.evaluate)
-    if (int rc = evaluateOnTestSet(module, *kernels, step, options, log.get()))
+  if (options.evaluate) {
+    const data::Dataset *test = testSplit();
+    if (!test)
+      return 1;
+    if (int rc = evaluateOnTestSet(module, *kernels, step, *test, log.get()))
       return rc;
+  }
   if (options.knn || options.knnEvery > 0)
-    if (int rc = knnMonitor(module, *kernels, step, set, options, log.get()))
+    if (int rc = monitor(0))
       return rc;
   if (log) { // the curves beside the log: run.jsonl -> run.svg
     log->close();
