@@ -405,11 +405,12 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
   if (desc.stage == Stage::Finetune || desc.stage == Stage::LinearEval)
     stepArgs.push_back(labels);
   func::FuncOp step = createFunction(*module, fileLoc, "train_step", stepArgs, {scalar, scalar});
-  step->setAttr("simclr.stage", attrs.getStringAttr(stageName(desc.stage)));
-  step->setAttr("simclr.input", inputAttr(attrs, desc, views));
-  step->setAttr("simclr.loss", lossAttr(attrs, desc));
-  step->setAttr("simclr.augment", augmentAttr(attrs, desc.augment));
-  step->setAttr("simclr.optimizer", optimizerAttr(attrs, desc.optimizer));
+  auto *simclr = context.getLoadedDialect<SimclrDialect>();
+  simclr->getStageAttrHelper().setAttr(step, attrs.getStringAttr(stageName(desc.stage)));
+  simclr->getInputAttrHelper().setAttr(step, inputAttr(attrs, desc, views));
+  simclr->getLossAttrHelper().setAttr(step, lossAttr(attrs, desc));
+  simclr->getAugmentAttrHelper().setAttr(step, augmentAttr(attrs, desc.augment));
+  simclr->getOptimizerAttrHelper().setAttr(step, optimizerAttr(attrs, desc.optimizer));
   {
     OpBuilder b = OpBuilder::atBlockEnd(&step.getBody().front());
     Value x = step.getArgument(0);

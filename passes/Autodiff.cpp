@@ -124,7 +124,8 @@ LogicalResult differentiate(func::FuncOp func, SymbolTable &symbols) {
       op->erase();
   func.setFunctionType(
       b.getFunctionType(func.getArgumentTypes(), ValueRange(results).getTypes()));
-  func->setAttr("simclr.gradients", b.getArrayAttr(names));
+  func->getContext()->getLoadedDialect<SimclrDialect>()->getGradientsAttrHelper().setAttr(
+      func, b.getArrayAttr(names));
   return success();
 }
 
@@ -135,7 +136,8 @@ struct AutodiffPass : public mlir::simclr::impl::AutodiffBase<AutodiffPass> {
     SymbolTable symbols(module);
     bool found = false;
     for (auto func : module.getOps<func::FuncOp>()) {
-      bool selected = functionName.empty() ? func->hasAttr("simclr.stage")
+      bool selected = functionName.empty()
+                          ? func->hasAttr(SimclrDialect::StageAttrHelper::getNameStr())
                                            : func.getSymName() == functionName;
       if (!selected)
         continue;

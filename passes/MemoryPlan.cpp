@@ -89,6 +89,7 @@ MemoryPlan mlir::simclr::planMemory(func::FuncOp func) {
 namespace {
 struct PlanMemoryPass : public mlir::simclr::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
+    auto *simclr = getContext().getLoadedDialect<SimclrDialect>();
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       MemoryPlan plan = planMemory(func);
       Builder b(func.getContext());
@@ -98,9 +99,9 @@ struct PlanMemoryPass : public mlir::simclr::impl::PlanMemoryBase<PlanMemoryPass
         SmallVector<int64_t> offsets;
         for (Value result : op.getResults())
           offsets.push_back(plan.offsets.lookup_or(result, -1));
-        op.setAttr("simclr.offsets", b.getDenseI64ArrayAttr(offsets));
+        simclr->getOffsetsAttrHelper().setAttr(&op, b.getDenseI64ArrayAttr(offsets));
       }
-      func->setAttr("simclr.arena_bytes", b.getI64IntegerAttr(plan.arenaBytes));
+      simclr->getArenaBytesAttrHelper().setAttr(func, b.getI64IntegerAttr(plan.arenaBytes));
     }
   }
 };

@@ -66,7 +66,7 @@ static StringRef parameterGroup(Value value, SymbolTable &symbols) {
 static func::FuncOp findStepFunction(ModuleOp module) {
   func::FuncOp first;
   for (auto func : module.getOps<func::FuncOp>()) {
-    if (func->hasAttr("simclr.stage"))
+    if (func->hasAttr(SimclrDialect::StageAttrHelper::getNameStr()))
       return func;
     if (!first)
       first = func;
@@ -97,7 +97,7 @@ ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
   if (!step)
     return stats;
   stats.stepFunction = step.getSymName().str();
-  if (auto stage = step->getAttrOfType<StringAttr>("simclr.stage"))
+  if (auto stage = step->getAttrOfType<StringAttr>(SimclrDialect::StageAttrHelper::getNameStr()))
     stats.stage = stage.getValue().str();
   if (step.getNumArguments() > 0)
     if (auto first = llvm::dyn_cast<RankedTensorType>(step.getArgument(0).getType()))
@@ -135,14 +135,12 @@ ModelStats mlir::simclr::computeModelStats(ModuleOp module) {
 
 void mlir::simclr::computeTrainingStepStats(ModuleOp module, ModelStats &stats) {
   func::FuncOp step = findStepFunction(module);
-  if (!step || !step->hasAttr("simclr.optimizer"))
+  if (!step || !step->hasAttr(SimclrDialect::OptimizerAttrHelper::getNameStr()))
     return;
   OwningOpRef<ModuleOp> copy = module.clone();
-  PassManager pm(module.getContext());
-  buildTrainingStepPipeline(pm);
   // A module the pipeline cannot compile simply has no training figures.
   ScopedDiagnosticHandler quiet(module.getContext(), [](Diagnostic &) { return success(); });
-  if (failed(pm.run(*copy)))
+  if (failed(compileTrainingStep(*copy)))
     return;
   func::FuncOp trained = findStepFunction(*copy);
   trained.walk([&](Operation *op) {

@@ -26,9 +26,10 @@ using namespace mlir::simclr;
 namespace {
 
 LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
-  auto gradients = func->getAttrOfType<ArrayAttr>("simclr.gradients");
-  auto settings = func->getAttrOfType<DictionaryAttr>("simclr.optimizer");
-  auto input = func->getAttrOfType<DictionaryAttr>("simclr.input");
+  auto *simclr = func->getContext()->getLoadedDialect<SimclrDialect>();
+  auto gradients = simclr->getGradientsAttrHelper().getAttr(func);
+  auto settings = simclr->getOptimizerAttrHelper().getAttr(func);
+  auto input = simclr->getInputAttrHelper().getAttr(func);
   if (!settings || !input)
     return func.emitOpError()
            << "needs 'simclr.optimizer' and 'simclr.input' to build the optimizer";
@@ -96,7 +97,7 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
   ret->setOperands(results);
   func.setFunctionType(b.getFunctionType(entry.getArgumentTypes(),
                                          ValueRange(results).getTypes()));
-  func->removeAttr("simclr.gradients");
+  simclr->getGradientsAttrHelper().removeAttr(func);
   return success();
 }
 
@@ -104,8 +105,9 @@ struct OptimizerPass : public mlir::simclr::impl::OptimizerBase<OptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> steps;
+    auto *simclr = getContext().getLoadedDialect<SimclrDialect>();
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("simclr.gradients"))
+      if (simclr->getGradientsAttrHelper().isAttrPresent(func))
         steps.push_back(func);
     if (steps.empty()) {
       module.emitError() << "simclr-optimizer found no differentiated step (run "

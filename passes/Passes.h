@@ -19,6 +19,11 @@ namespace mlir::simclr {
 void buildTrainingStepPipeline(OpPassManager &pm);
 void registerTrainingStepPipeline();
 
+/// Compiles every step of `module` with the training-step pipeline, unless it is compiled
+/// already (a function carries `simclr.arena_bytes`, as `simclrc --emit=step` writes it).
+/// The one way every tool and test compiles a step; errors are diagnostics.
+LogicalResult compileTrainingStep(ModuleOp module);
+
 } // namespace mlir::simclr
 
 #endif // SIMCLR_PASSES_PASSES_H

@@ -1,6 +1,9 @@
 //===- Pipelines.cpp - the training-step pass pipeline ---------------------===//
 
 #include "passes/Passes.h"
+#include "dialects/simclr/IR/SimclrDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -18,4 +21,13 @@ void mlir::simclr::registerTrainingStepPipeline() {
       "simclr-training-step",
       "Differentiate a step, add its optimizer, fuse it into kernels and plan its memory",
       buildTrainingStepPipeline);
+}
+
+mlir::LogicalResult mlir::simclr::compileTrainingStep(ModuleOp module) {
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(SimclrDialect::ArenaBytesAttrHelper::getNameStr()))
+      return success();
+  PassManager pm(module.getContext());
+  buildTrainingStepPipeline(pm);
+  return pm.run(module);
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Checks simclrc's parameter and state tables against torchvision's ResNets.
 
 For each depth, a fine-tuning description whose classifier sits directly on the backbone

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Writes a small MNIST-style data set (gzip IDX) of 12x12 images: 8 classes, each a
 smooth random prototype plus noise, so that two views of an image are recognisably alike; 512
 training images and 100 test images.

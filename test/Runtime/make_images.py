@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Writes small colour data sets for the readers' end-to-end tests: 4 classes, each a smooth
 random RGB prototype plus noise (as make_idx.py, in colour).
 

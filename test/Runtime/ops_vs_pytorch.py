@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Every simclr op, run by the float64 reference evaluator (simclr-run), against PyTorch.
 
 Each case is a module with one function, random float64 inputs, and an independent PyTorch

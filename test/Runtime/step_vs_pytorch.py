@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Whole training steps, differentiated by the compiler, against PyTorch's autograd.
 
 For each description: simclrc emits the step, simclr-opt --simclr-autodiff differentiates

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """torchvision ResNet weights in safetensors as a backbone.
 
 Writes a torchvision resnet18 (random weights, BN statistics and affine terms moved off

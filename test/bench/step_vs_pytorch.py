@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Times the compiled pretraining step (simclr-train, CPU executor) against PyTorch on the
 same model, batch and thread count, and prints a table with the ratio.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Minimal safetensors reading and writing for the tests (torch tensors <-> files).
 
 Kept independent of the C++ implementation on purpose: the tests check one against the other.

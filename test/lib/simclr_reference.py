@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """SimCLRv2 networks and losses in PyTorch, written from SIMCLR.md and the reference code.
 
 An independent implementation for the tests: it reads the same description files as the

@@ -10,7 +10,7 @@
 #include "TinyModels.h"
 #include "frontend/LoadModule.h"
 #include "mlir/Parser/Parser.h"
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 #include "runtime/cpu/KernelBuild.h"
 #include "targets/cpu/EmitKernels.h"
 

@@ -13,8 +13,8 @@
 #include "TinyModels.h"
 #include "runtime/cpu/Executor.h"
 #include "runtime/cpu/KernelBuild.h"
-#include "runtime/module/Writer.h"
-#include "runtime/reference/Evaluator.h"
+#include "targets/module/Writer.h"
+#include "reference/Evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -10,7 +10,7 @@
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"

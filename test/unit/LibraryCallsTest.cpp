@@ -7,7 +7,7 @@
 
 #include "frontend/LoadModule.h"
 #include "runtime/cpu/LibraryCalls.h"
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"

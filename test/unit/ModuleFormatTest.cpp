@@ -5,7 +5,7 @@
 #include "runtime/cpu/Executor.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/Reader.h"
-#include "runtime/module/Writer.h"
+#include "targets/module/Writer.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -24,9 +24,7 @@ std::vector<uint8_t> compiledExample() {
   auto module = frontend::loadModule(SIMCLR_EXAMPLES_DIR "/fashion_mnist/finetune.yaml",
                                      context, sourceMgr);
   EXPECT_TRUE(module);
-  PassManager pm(&context);
-  buildTrainingStepPipeline(pm);
-  EXPECT_TRUE(succeeded(pm.run(*module)));
+  EXPECT_TRUE(succeeded(compileTrainingStep(*module)));
   auto bytes = serializeModule(*module);
   EXPECT_TRUE(succeeded(bytes));
   return succeeded(bytes) ? *bytes : std::vector<uint8_t>();

@@ -57,9 +57,7 @@ inline OwningOpRef<ModuleOp> compileTiny(MLIRContext &context, const std::string
     ADD_FAILURE() << "the tiny model did not build";
     return nullptr;
   }
-  PassManager pm(&context);
-  buildTrainingStepPipeline(pm);
-  if (failed(pm.run(*module))) {
+  if (failed(compileTrainingStep(*module))) {
     ADD_FAILURE() << "simclr-training-step failed";
     return nullptr;
   }

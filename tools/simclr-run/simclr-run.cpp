@@ -7,15 +7,15 @@
 // Inputs are the tensors named arg0, arg1, ... of --inputs; parameters and state come
 // from --variables by their symbol names. Results are written as result0, result1, ... in
 // float64, and with --variables-out every variable after the run (stores applied). The
-// evaluation is the float64 reference (runtime/reference/), so external tools such as the
+// evaluation is the float64 reference (reference/), so external tools such as the
 // PyTorch comparisons can check the compiler op by op and step by step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/LoadModule.h"
-#include "runtime/ModelInitializers.h"
+#include "reference/ModelInitializers.h"
 #include "runtime/Safetensors.h"
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
   }
 
   if (initSeed.getNumOccurrences())
-    if (llvm::Error e = runtime::initializeVariables(
+    if (llvm::Error e = reference::initializeVariables(
             *module, initSeed,
             [&](llvm::StringRef name) { return !evaluator.variables.count(name.str()); },
             [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape, std::vector<double> values) {

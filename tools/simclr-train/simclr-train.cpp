@@ -17,7 +17,7 @@
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
 #include "runtime/cpu/KernelBuild.h"
-#include "runtime/module/Writer.h"
+#include "targets/module/Writer.h"
 #include "runtime/train/Trainer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -54,13 +54,7 @@ static llvm::Expected<runtime::LoadedModule> compile(llvm::StringRef path) {
   auto module = frontend::loadModule(path, context, sourceMgr);
   if (!module)
     return failed();
-  // Compile the step unless the input already is a compiled one (simclrc --emit=step).
-  bool compiled = false;
-  for (auto func : module->getOps<func::FuncOp>())
-    compiled |= func->hasAttr("simclr.arena_bytes");
-  PassManager pm(&context);
-  buildTrainingStepPipeline(pm);
-  if (!compiled && mlir::failed(pm.run(*module)))
+  if (mlir::failed(compileTrainingStep(*module)))
     return failed();
   auto bytes = serializeModule(*module);
   if (mlir::failed(bytes))

@@ -15,7 +15,7 @@
 #include "passes/ModelStats.h"
 #include "passes/Passes.h"
 #include "runtime/FileUtils.h"
-#include "runtime/module/Writer.h"
+#include "targets/module/Writer.h"
 #include "runtime/cpu/KernelBuild.h"
 #include "targets/cpu/EmitExecutable.h"
 #include "targets/cpu/EmitKernels.h"
@@ -100,16 +100,8 @@ int main(int argc, char **argv) {
   }
   if (emit == Emit::Step || emit == Emit::Module || emit == Emit::CpuKernels ||
       emit == Emit::Executable) {
-    // Compile the step unless the input already is a compiled one.
-    bool compiled = false;
-    for (auto func : module->getOps<mlir::func::FuncOp>())
-      compiled |= func->hasAttr("simclr.arena_bytes");
-    if (!compiled) {
-      mlir::PassManager pm(&context);
-      mlir::simclr::buildTrainingStepPipeline(pm);
-      if (mlir::failed(pm.run(*module)))
-        return 1;
-    }
+    if (mlir::failed(mlir::simclr::compileTrainingStep(*module)))
+      return 1;
   }
   if (emit == Emit::Executable) {
     auto bytes = mlir::simclr::serializeModule(*module);

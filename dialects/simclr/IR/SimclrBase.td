@@ -41,9 +41,26 @@ def Simclr_Dialect : Dialect {
     * `simclr.loss`: a dictionary of loss settings (`temperature`, ...).
     * `simclr.input`: a dictionary describing the input batch (`batch_size`, `channels`,
       `height`, `width`, `views`).
+    * `simclr.augment`: a dictionary of the stage's augmentations (`crop_min_area`,
+      `color_strength`, `flip`, `blur`).
     * `simclr.gradients`: the parameters whose gradients `simclr-autodiff` appended to a
       function's results, in order.
+    * `simclr.offsets`: on an op of a planned function, the byte offset of each result in
+      the arena (`simclr-plan-memory`; -1 for results that need no buffer).
+    * `simclr.arena_bytes`: on a planned function, the size of its arena. A function that
+      carries it is compiled.
   }];
+  // Declared once here: code reads and writes them through the generated helpers
+  // (SimclrDialect::getStageAttrHelper(), ...), never by spelling the names.
+  let discardableAttrs = (ins
+    "::mlir::StringAttr":$stage,
+    "::mlir::DictionaryAttr":$input,
+    "::mlir::DictionaryAttr":$loss,
+    "::mlir::DictionaryAttr":$optimizer,
+    "::mlir::DictionaryAttr":$augment,
+    "::mlir::ArrayAttr":$gradients,
+    "::mlir::DenseI64ArrayAttr":$offsets,
+    "::mlir::IntegerAttr":$arena_bytes);
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
   let dependentDialects = ["::mlir::arith::ArithDialect"];

@@ -1,8 +1,8 @@
 //===- SimclrDialect.cpp - simclr dialect registration and attributes -----===//
 //
-// Registers the ops and checks the dialect's discardable attributes (`simclr.stage`,
-// `simclr.optimizer`, `simclr.loss`, `simclr.input`), which carry the training-step settings
-// of a description on the step function.
+// Registers the ops and checks the values of the dialect's discardable attributes
+// (declared in SimclrBase.td): the training-step settings of a description on the step
+// function, and the compiler's own gradients list and memory plan.
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,7 +121,7 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                                                       NamedAttribute attribute) {
   StringRef name = attribute.getName().getValue();
   Attribute value = attribute.getValue();
-  if (name == "simclr.stage") {
+  if (name == StageAttrHelper::getNameStr()) {
     auto stage = llvm::dyn_cast<StringAttr>(value);
     if (!stage || !llvm::is_contained(kStages, stage.getValue()))
       return op->emitOpError() << "expects 'simclr.stage' to be one of \"pretrain\", "
@@ -129,7 +129,7 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                                << value;
     return success();
   }
-  if (name == "simclr.optimizer")
+  if (name == OptimizerAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"kind", FieldKind::String, kOptimizers},
                              {"learning_rate", FieldKind::PositiveNumber},
@@ -141,13 +141,13 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                              {"warmup_epochs", FieldKind::Number},
                              {"epochs", FieldKind::PositiveNumber}},
                             {"kind", "learning_rate"});
-  if (name == "simclr.loss")
+  if (name == LossAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"kind", FieldKind::String, kLosses},
                              {"temperature", FieldKind::PositiveNumber},
                              {"scale_by_temperature_squared", FieldKind::Bool}},
                             {"kind"});
-  if (name == "simclr.input")
+  if (name == InputAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"batch_size", FieldKind::PositiveInteger},
                              {"views", FieldKind::PositiveInteger},
@@ -156,22 +156,22 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                              {"width", FieldKind::PositiveInteger},
                              {"num_classes", FieldKind::PositiveInteger}},
                             {"batch_size", "channels", "height", "width"});
-  if (name == "simclr.augment")
+  if (name == AugmentAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"crop_min_area", FieldKind::PositiveNumber},
                              {"color_strength", FieldKind::Number},
                              {"flip", FieldKind::Bool},
                              {"blur", FieldKind::Bool}},
                             {});
-  if (name == "simclr.gradients")
+  if (name == GradientsAttrHelper::getNameStr())
     return verifyGradientList(op, value);
-  if (name == "simclr.offsets") {
+  if (name == OffsetsAttrHelper::getNameStr()) {
     auto offsets = llvm::dyn_cast<DenseI64ArrayAttr>(value);
     if (!offsets || offsets.size() != static_cast<int64_t>(op->getNumResults()))
       return op->emitOpError() << "expects 'simclr.offsets' to hold one offset per result";
     return success();
   }
-  if (name == "simclr.arena_bytes") {
+  if (name == ArenaBytesAttrHelper::getNameStr()) {
     auto bytes = llvm::dyn_cast<IntegerAttr>(value);
     if (!bytes || bytes.getInt() < 0)
       return op->emitOpError() << "expects 'simclr.arena_bytes' to be a non-negative integer";

@@ -3,13 +3,13 @@
 // Lowers each function to a flat schedule: every top-level op other than loads, constants
 // and the return becomes an instruction whose operands are references to an argument, a
 // variable (parameters and state are used in place), a constant, or a buffer at the
-// offset the memory plan gave it. Kernels are stored once each as kernel IR.
+// arena offset simclr-plan-memory recorded on its defining op. Kernels are stored once
+// each as kernel IR and as the code of each target.
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/module/Writer.h"
+#include "targets/module/Writer.h"
 #include "dialects/simclr/IR/SimclrOps.h"
-#include "passes/MemoryPlan.h"
 #include "runtime/module/Format.h"
 #include "targets/cpu/EmitKernels.h"
 #include "runtime/module/Module_generated.h"
@@ -50,7 +50,8 @@ std::string printed(Attribute attr) {
 
 class Serializer {
 public:
-  explicit Serializer(ModuleOp module) : module(module) {}
+  explicit Serializer(ModuleOp module)
+      : module(module), simclr(module.getContext()->getLoadedDialect<SimclrDialect>()) {}
 
   FailureOr<std::vector<uint8_t>> run() {
     for (Operation &op : module.getBody()->getOperations()) {
@@ -102,8 +103,7 @@ private:
   }
 
   FailureOr<flatbuffers::Offset<format::ValueRef>>
-  ref(Operation *user, Value value, const MemoryPlan &plan,
-      const llvm::DenseMap<Value, int> &arguments) {
+  ref(Operation *user, Value value, const llvm::DenseMap<Value, int> &arguments) {
     auto dtype = dtypeOf(user, value.getType());
     if (failed(dtype))
       return failure();
@@ -125,11 +125,14 @@ private:
       return format::CreateValueRefDirect(fbb, format::ValueKind::Constant, index, 0, *dtype,
                                           &shape);
     }
-    auto offset = plan.offsets.find(value);
-    if (offset == plan.offsets.end())
+    // Anything else lives in the arena, where simclr-plan-memory put it.
+    auto result = llvm::dyn_cast<OpResult>(value);
+    DenseI64ArrayAttr offsets =
+        result ? simclr->getOffsetsAttrHelper().getAttr(result.getOwner()) : nullptr;
+    if (!offsets || offsets[result.getResultNumber()] < 0)
       return user->emitError() << "operand has no buffer in the memory plan";
-    return format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0, offset->second,
-                                        *dtype, &shape);
+    return format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0,
+                                        offsets[result.getResultNumber()], *dtype, &shape);
   }
 
   /// Loads are used in place; that is only right if no store to the same variable comes
@@ -161,17 +164,20 @@ private:
   FailureOr<flatbuffers::Offset<format::EntryPoint>> addEntryPoint(func::FuncOp func) {
     if (failed(checkLoadsInPlace(func)))
       return failure();
+    IntegerAttr arenaBytes = simclr->getArenaBytesAttrHelper().getAttr(func);
+    if (!arenaBytes)
+      return func.emitError() << "has no memory plan: compile it with simclr-training-step "
+                                 "(simclr-plan-memory) first";
     for (NamedAttribute attr : func->getDiscardableAttrs())
       if (attr.getName().getValue().starts_with("simclr.") &&
-          attr.getName() != "simclr.arena_bytes")
+          attr.getName() != simclr->getArenaBytesAttrHelper().getName())
         addMetadata((func.getSymName() + ":" + attr.getName().getValue()).str(),
                     attr.getValue());
-    MemoryPlan plan = planMemory(func);
     llvm::DenseMap<Value, int> arguments;
     std::vector<flatbuffers::Offset<format::ValueRef>> args, results;
     for (BlockArgument arg : func.getArguments()) {
       arguments[arg] = static_cast<int>(arg.getArgNumber());
-      auto r = ref(func, arg, plan, arguments);
+      auto r = ref(func, arg, arguments);
       if (failed(r))
         return failure();
       args.push_back(*r);
@@ -182,7 +188,7 @@ private:
         continue;
       if (auto ret = llvm::dyn_cast<func::ReturnOp>(op)) {
         for (Value v : ret.getOperands()) {
-          auto r = ref(&op, v, plan, arguments);
+          auto r = ref(&op, v, arguments);
           if (failed(r))
             return failure();
           results.push_back(*r);
@@ -191,7 +197,7 @@ private:
       }
       std::vector<flatbuffers::Offset<format::ValueRef>> inputs, outputs;
       for (Value v : op.getOperands()) {
-        auto r = ref(&op, v, plan, arguments);
+        auto r = ref(&op, v, arguments);
         if (failed(r))
           return failure();
         inputs.push_back(*r);
@@ -206,7 +212,7 @@ private:
             *dtype, &shape));
       }
       for (Value v : op.getResults()) {
-        auto r = ref(&op, v, plan, arguments);
+        auto r = ref(&op, v, arguments);
         if (failed(r))
           return failure();
         outputs.push_back(*r);
@@ -225,7 +231,7 @@ private:
             format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), source->c_str()));
       }
       NamedAttrList attrs(op.getAttrDictionary());
-      attrs.erase("simclr.offsets");
+      attrs.erase(simclr->getOffsetsAttrHelper().getName());
       std::string attributes = printed(attrs.getDictionary(op.getContext()));
       flatbuffers::Offset<format::Convolution> convolution;
       auto geometry = [&](ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
@@ -249,7 +255,7 @@ private:
           &outputs, convolution, transposeA, transposeB));
     }
     return format::CreateEntryPointDirect(fbb, func.getSymName().str().c_str(), &args,
-                                          &results, plan.arenaBytes, &instructions);
+                                          &results, arenaBytes.getInt(), &instructions);
   }
 
   /// Settings become plain text a runtime reads without MLIR: a dictionary one key per
@@ -275,6 +281,7 @@ private:
   }
 
   ModuleOp module;
+  SimclrDialect *simclr;
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<flatbuffers::Offset<format::Variable>> variables;
   std::vector<flatbuffers::Offset<format::Constant>> constants;

@@ -1,8 +1,8 @@
 //===- KernelHelpers.h - index arithmetic shared by the reference kernels -*- C++ -*-===//
-#ifndef SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
-#define SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
+#ifndef SIMCLR_REFERENCE_KERNELHELPERS_H
+#define SIMCLR_REFERENCE_KERNELHELPERS_H
 
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
@@ -117,4 +117,4 @@ void forEachSliceElement(const std::vector<int64_t> &input, const std::vector<in
 
 } // namespace mlir::simclr::reference
 
-#endif // SIMCLR_RUNTIME_REFERENCE_KERNELHELPERS_H
+#endif // SIMCLR_REFERENCE_KERNELHELPERS_H

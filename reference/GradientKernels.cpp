@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/reference/KernelHelpers.h"
-#include "runtime/reference/Kernels.h"
+#include "reference/KernelHelpers.h"
+#include "reference/Kernels.h"
 
 using namespace mlir;
 using namespace mlir::simclr;

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/reference/KernelHelpers.h"
-#include "runtime/reference/Kernels.h"
+#include "reference/KernelHelpers.h"
+#include "reference/Kernels.h"
 
 #include <cmath>
 

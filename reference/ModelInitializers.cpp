@@ -1,20 +1,20 @@
 //===- ModelInitializers.cpp - initial values of a module's variables -----===//
 
-#include "runtime/ModelInitializers.h"
+#include "reference/ModelInitializers.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/Initializers.h"
 
 using namespace mlir;
 using namespace mlir::simclr;
 
-llvm::Error runtime::initializeVariables(
+llvm::Error reference::initializeVariables(
     ModuleOp module, uint64_t seed, llvm::function_ref<bool(StringRef)> wanted,
     llvm::function_ref<void(StringRef, ArrayRef<int64_t>, std::vector<double>)> set) {
   auto initialize = [&](StringRef name, Type type, StringRef init, double std) -> llvm::Error {
     if (!wanted(name))
       return llvm::Error::success();
     ArrayRef<int64_t> shape = llvm::cast<RankedTensorType>(type).getShape();
-    auto values = initialValues(name, init, shape, std, seed);
+    auto values = runtime::initialValues(name, init, shape, std, seed);
     if (!values)
       return values.takeError();
     set(name, shape, std::move(*values));

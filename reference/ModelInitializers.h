@@ -1,6 +1,6 @@
 //===- ModelInitializers.h - initial values of a module's variables -*- C++ -*-===//
-#ifndef SIMCLR_RUNTIME_MODELINITIALIZERS_H
-#define SIMCLR_RUNTIME_MODELINITIALIZERS_H
+#ifndef SIMCLR_REFERENCE_MODELINITIALIZERS_H
+#define SIMCLR_REFERENCE_MODELINITIALIZERS_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -8,7 +8,7 @@
 
 #include <vector>
 
-namespace mlir::simclr::runtime {
+namespace mlir::simclr::reference {
 
 /// For every simclr.parameter and simclr.state of `module` whose name `wanted` accepts,
 /// computes its initial values as its declaration says (runtime/Initializers.h) and hands
@@ -19,6 +19,6 @@ llvm::Error initializeVariables(
                             std::vector<double> values)>
         set);
 
-} // namespace mlir::simclr::runtime
+} // namespace mlir::simclr::reference
 
-#endif // SIMCLR_RUNTIME_MODELINITIALIZERS_H
+#endif // SIMCLR_REFERENCE_MODELINITIALIZERS_H

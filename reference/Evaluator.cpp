@@ -5,9 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/reference/Evaluator.h"
-#include "runtime/reference/KernelHelpers.h"
-#include "runtime/reference/Kernels.h"
+#include "reference/Evaluator.h"
+#include "reference/KernelHelpers.h"
+#include "reference/Kernels.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -5,11 +5,11 @@
 // result shapes from its result types.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SIMCLR_RUNTIME_REFERENCE_KERNELS_H
-#define SIMCLR_RUNTIME_REFERENCE_KERNELS_H
+#ifndef SIMCLR_REFERENCE_KERNELS_H
+#define SIMCLR_REFERENCE_KERNELS_H
 
 #include "dialects/simclr/IR/SimclrOps.h"
-#include "runtime/reference/Evaluator.h"
+#include "reference/Evaluator.h"
 
 namespace mlir::simclr::reference {
 
@@ -72,4 +72,4 @@ Arrays momentumUpdate(const Array &w, const Array &g, const Array &v, double lr,
 
 } // namespace mlir::simclr::reference
 
-#endif // SIMCLR_RUNTIME_REFERENCE_KERNELS_H
+#endif // SIMCLR_REFERENCE_KERNELS_H

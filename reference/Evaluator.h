@@ -5,8 +5,8 @@
 // finite-difference gradient checks run on, and that fast kernels are compared with.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
-#define SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
+#ifndef SIMCLR_REFERENCE_EVALUATOR_H
+#define SIMCLR_REFERENCE_EVALUATOR_H
 
 #include "mlir/IR/Block.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -54,4 +54,4 @@ private:
 
 } // namespace mlir::simclr::reference
 
-#endif // SIMCLR_RUNTIME_REFERENCE_EVALUATOR_H
+#endif // SIMCLR_REFERENCE_EVALUATOR_H

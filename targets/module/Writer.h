@@ -1,0 +1,21 @@
+//===- Writer.h - compiled simclr modules -> module files -------*- C++ -*-===//
+#ifndef SIMCLR_TARGETS_MODULE_WRITER_H
+#define SIMCLR_TARGETS_MODULE_WRITER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mlir::simclr {
+
+/// Serialises `module`, compiled by simclr-training-step (compileTrainingStep), into the
+/// module file format of runtime/module/Format.h. Every function becomes an entry point;
+/// its buffers sit at the arena offsets simclr-plan-memory recorded (`simclr.offsets`,
+/// `simclr.arena_bytes`), which the writer reads and never recomputes. Problems are
+/// reported as diagnostics on the offending op.
+FailureOr<std::vector<uint8_t>> serializeModule(ModuleOp module);
+
+} // namespace mlir::simclr
+
+#endif // SIMCLR_TARGETS_MODULE_WRITER_H
