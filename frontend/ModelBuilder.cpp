@@ -50,11 +50,11 @@ public:
   }
 
   RankedTensorType declareState(Location loc, StringRef name, ArrayRef<int64_t> shape,
-                                StringRef init) {
+                                StringRef init, StringRef group) {
     auto type = RankedTensorType::get(shape, declBuilder.getF32Type());
     if (declared.insert(name).second)
       StateOp::create(declBuilder, loc, declBuilder.getStringAttr(name), TypeAttr::get(type),
-                      declBuilder.getStringAttr(init));
+                      declBuilder.getStringAttr(init), declBuilder.getStringAttr(group));
     return type;
   }
 
@@ -117,10 +117,10 @@ private:
                                        mode.frozen);
     return LoadOp::create(b, loc, type, full);
   }
-  Value stateTensor(StringRef name, int64_t size, StringRef init) {
+  Value stateTensor(StringRef name, int64_t size, StringRef init, StringRef part) {
     std::string full = mode.prefix + name.str();
     Location loc = at(name);
-    auto type = state.declareState(loc, full, {size}, init);
+    auto type = state.declareState(loc, full, {size}, init, (mode.prefix + part).str());
     return LoadOp::create(b, loc, type, full);
   }
 
@@ -158,8 +158,8 @@ Value NetworkEmitter::batchNorm(Value x, StringRef name, bool relu, bool zeroIni
   Value gamma = parameter((name + ".weight").str(), {c}, part, zeroInit ? "zeros" : "ones");
   Value beta = center ? parameter((name + ".bias").str(), {c}, part, "zeros") : Value();
   std::string meanName = (name + ".running_mean").str(), varName = (name + ".running_var").str();
-  Value mean = stateTensor(meanName, c, "zeros");
-  Value var = stateTensor(varName, c, "ones");
+  Value mean = stateTensor(meanName, c, "zeros", part);
+  Value var = stateTensor(varName, c, "ones", part);
   FloatAttr epsilon = b.getF32FloatAttr(spec.batchNorm.epsilon);
   Value y;
   if (mode.training) {

@@ -72,7 +72,8 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
     if (!symbols.lookup(velocityName)) {
       declare.setInsertionPointAfter(param);
       auto velocity = StateOp::create(declare, param.getLoc(), declare.getStringAttr(velocityName),
-                                      TypeAttr::get(type), declare.getStringAttr("zeros"));
+                                      TypeAttr::get(type), declare.getStringAttr("zeros"),
+                                      declare.getStringAttr("optimizer"));
       symbols.insert(velocity);
     }
     Value grad = ret.getOperand(metrics + i);

@@ -14,9 +14,9 @@ llvm::Error reference::initializeVariables(
     if (!wanted(name))
       return llvm::Error::success();
     ArrayRef<int64_t> shape = llvm::cast<RankedTensorType>(type).getShape();
-    auto values = runtime::initialValues(name, init, shape, std, seed);
+    auto values = runtime::initialValues(name, init, shape.vec(), std, seed);
     if (!values)
-      return values.takeError();
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), values.errorMessage());
     set(name, shape, std::move(*values));
     return llvm::Error::success();
   };

@@ -10,23 +10,27 @@
 #ifndef SIMCLR_RUNTIME_INITIALIZERS_H
 #define SIMCLR_RUNTIME_INITIALIZERS_H
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace mlir::simclr::runtime {
 
 /// Fan-in of a weight: in_features for [out, in], in_channels * kh * kw for OIHW.
-int64_t fanIn(llvm::ArrayRef<int64_t> shape);
+int64_t fanIn(const std::vector<int64_t> &shape);
+
+/// The seed of the draws of the variable `name` in a run seeded with `seed`. It is the
+/// number LLVM's `hash_combine(seed, name)` gives (the runtime used that function when it
+/// linked LLVM), so that a seed draws the same weights as it always has.
+uint64_t variableSeed(uint64_t seed, std::string_view name);
 
 /// Initial values of the variable `name` of `shape` for `init` (zeros, ones, normal with
 /// `std`, variance_scaling).
-llvm::Expected<std::vector<double>> initialValues(llvm::StringRef name, llvm::StringRef init,
-                                                  llvm::ArrayRef<int64_t> shape, double std,
-                                                  uint64_t seed);
+Expected<std::vector<double>> initialValues(std::string_view name, std::string_view init,
+                                            const std::vector<int64_t> &shape, double std,
+                                            uint64_t seed);
 
 } // namespace mlir::simclr::runtime
 

@@ -1,83 +1,78 @@
 //===- Safetensors.cpp - reading and writing safetensors files -------------===//
 
 #include "runtime/Safetensors.h"
-#include "runtime/FileUtils.h"
-
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/raw_ostream.h"
+#include "runtime/support/Files.h"
+#include "runtime/support/Json.h"
 
 #include <algorithm>
 
+using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
-using llvm::StringRef;
 
 namespace {
 
 /// The largest header accepted (the reference implementation's limit).
 constexpr uint64_t kMaxHeaderBytes = 100 * 1000 * 1000;
 
-llvm::Error error(StringRef path, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": error: " + message);
+Error error(const std::string &path, const std::string &message) {
+  return makeError(path + ": error: " + message);
 }
 
 } // namespace
 
-llvm::Expected<TensorMap>
-mlir::simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
-                                  std::map<std::string, std::string> *metadata) {
+Expected<TensorMap> runtime::parseSafetensors(std::string_view bytes, const std::string &path,
+                                             std::map<std::string, std::string> *metadata) {
   if (bytes.size() < 8)
-    return error(path, "not a safetensors file: " + llvm::Twine(bytes.size()) +
+    return error(path, "not a safetensors file: " + std::to_string(bytes.size()) +
                            " bytes, shorter than the 8-byte header length");
   uint64_t headerBytes = 0;
   for (int i = 7; i >= 0; --i)
     headerBytes = headerBytes << 8 | static_cast<uint8_t>(bytes[i]);
   if (headerBytes > kMaxHeaderBytes || headerBytes > bytes.size() - 8)
-    return error(path, "header length " + llvm::Twine(headerBytes) +
-                           " exceeds the file (" + llvm::Twine(bytes.size()) +
+    return error(path, "header length " + std::to_string(headerBytes) +
+                           " exceeds the file (" + std::to_string(bytes.size()) +
                            " bytes): truncated or not a safetensors file");
-  StringRef headerText = bytes.substr(8, headerBytes);
-  StringRef dataBytes = bytes.substr(8 + headerBytes);
+  std::string_view headerText = bytes.substr(8, headerBytes);
+  std::string_view dataBytes = bytes.substr(8 + headerBytes);
 
-  auto json = llvm::json::parse(headerText);
+  auto json = parseJson(headerText);
   if (!json)
-    return error(path, "header is not valid JSON: " + llvm::toString(json.takeError()));
-  const llvm::json::Object *header = json->getAsObject();
+    return error(path, "header is not valid JSON: " + json.errorMessage());
+  const std::map<std::string, JsonValue> *header = json->asObject();
   if (!header)
     return error(path, "header is not a JSON object");
 
   TensorMap tensors;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto &[key, value] : *header) {
-    std::string name = key.str();
+    std::string name = key;
     if (name == "__metadata__") {
-      const llvm::json::Object *entries = value.getAsObject();
+      const std::map<std::string, JsonValue> *entries = value.asObject();
       if (!entries)
         return error(path, "'__metadata__' is not an object of strings");
       for (const auto &[metaKey, metaValue] : *entries) {
-        auto text = metaValue.getAsString();
+        const std::string *text = metaValue.asString();
         if (!text)
-          return error(path, "'__metadata__." + metaKey.str() + "' is not a string");
+          return error(path, "'__metadata__." + metaKey + "' is not a string");
         if (metadata)
-          (*metadata)[metaKey.str()] = text->str();
+          (*metadata)[metaKey] = *text;
       }
       continue;
     }
-    auto bad = [&](const llvm::Twine &what) {
+    auto bad = [&](const std::string &what) {
       return error(path, "tensor '" + name + "': " + what);
     };
-    const llvm::json::Object *entry = value.getAsObject();
-    if (!entry)
+    if (!value.isObject())
       return bad("entry is not an object");
-    auto dtypeText = entry->getString("dtype");
+    const std::string *dtypeText = value.get("dtype") ? value.get("dtype")->asString() : nullptr;
     if (!dtypeText)
       return bad("missing 'dtype'");
     auto dtype = parseDType(*dtypeText);
     if (!dtype)
       return bad("unsupported dtype '" + *dtypeText + "'");
-    const llvm::json::Array *shape = entry->getArray("shape");
-    const llvm::json::Array *offsets = entry->getArray("data_offsets");
+    const std::vector<JsonValue> *shape = value.get("shape") ? value.get("shape")->asArray() : nullptr;
+    const std::vector<JsonValue> *offsets =
+        value.get("data_offsets") ? value.get("data_offsets")->asArray() : nullptr;
     if (!shape)
       return bad("missing 'shape'");
     if (!offsets || offsets->size() != 2)
@@ -85,8 +80,8 @@ mlir::simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
     Tensor tensor;
     tensor.dtype = *dtype;
     uint64_t elements = 1;
-    for (const llvm::json::Value &dim : *shape) {
-      auto d = dim.getAsInteger();
+    for (const JsonValue &dim : *shape) {
+      auto d = dim.asInteger();
       if (!d || *d < 0)
         return bad("shape entries must be non-negative integers");
       if (*d > 0 && elements > (uint64_t(1) << 62) / uint64_t(*d))
@@ -94,17 +89,17 @@ mlir::simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
       elements *= uint64_t(*d);
       tensor.shape.push_back(*d);
     }
-    auto begin = (*offsets)[0].getAsInteger(), end = (*offsets)[1].getAsInteger();
+    auto begin = (*offsets)[0].asInteger(), end = (*offsets)[1].asInteger();
     if (!begin || !end || *begin < 0 || *end < *begin)
       return bad("'data_offsets' must be non-negative with begin <= end");
     if (uint64_t(*end) > dataBytes.size())
-      return bad("data [" + llvm::Twine(*begin) + ", " + llvm::Twine(*end) +
-                 ") lies beyond the " + llvm::Twine(dataBytes.size()) +
+      return bad("data [" + std::to_string(*begin) + ", " + std::to_string(*end) +
+                 ") lies beyond the " + std::to_string(dataBytes.size()) +
                  " data bytes: the file is truncated");
     uint64_t expected = elements * dtypeSize(*dtype);
     if (uint64_t(*end - *begin) != expected)
-      return bad("holds " + llvm::Twine(*end - *begin) + " bytes but its dtype and shape need " +
-                 llvm::Twine(expected));
+      return bad("holds " + std::to_string(*end - *begin) +
+                 " bytes but its dtype and shape need " + std::to_string(expected));
     tensor.data.assign(dataBytes.begin() + *begin, dataBytes.begin() + *end);
     ranges.push_back({uint64_t(*begin), uint64_t(*end)});
     tensors.emplace(std::move(name), std::move(tensor));
@@ -118,43 +113,45 @@ mlir::simclr::runtime::parseSafetensors(StringRef bytes, StringRef path,
     covered = end;
   }
   if (covered != dataBytes.size())
-    return error(path, llvm::Twine(dataBytes.size() - covered) +
+    return error(path, std::to_string(dataBytes.size() - covered) +
                            " bytes after the last tensor's data");
   return tensors;
 }
 
-llvm::Expected<TensorMap>
-mlir::simclr::runtime::readSafetensors(StringRef path,
-                                 std::map<std::string, std::string> *metadata) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return error(path, "cannot read file: " + buffer.getError().message());
-  return parseSafetensors((*buffer)->getBuffer(), path, metadata);
+Expected<TensorMap> runtime::readSafetensors(const std::string &path,
+                                            std::map<std::string, std::string> *metadata) {
+  auto bytes = readFile(path);
+  if (!bytes)
+    return bytes.takeError();
+  return parseSafetensors(*bytes, path, metadata);
 }
 
-std::string mlir::simclr::runtime::serializeSafetensors(
-    const TensorMap &tensors, const std::map<std::string, std::string> &metadata) {
-  llvm::json::Object header;
+std::string runtime::serializeSafetensors(const TensorMap &tensors,
+                                          const std::map<std::string, std::string> &metadata) {
+  // The header's entries in key order, as std::map holds them ("__metadata__" sorts with
+  // the tensor names), with no white space.
+  std::map<std::string, std::string> entries;
   if (!metadata.empty()) {
-    llvm::json::Object meta;
+    std::string meta;
     for (const auto &[key, value] : metadata)
-      meta[key] = value;
-    header["__metadata__"] = std::move(meta);
+      meta += (meta.empty() ? "" : ",") + quoteJson(key) + ":" + quoteJson(value);
+    entries["__metadata__"] = "{" + meta + "}";
   }
   uint64_t offset = 0;
   for (const auto &[name, tensor] : tensors) {
-    llvm::json::Array shape;
+    std::string shape;
     for (int64_t d : tensor.shape)
-      shape.push_back(d);
+      shape += (shape.empty() ? "" : ",") + std::to_string(d);
     uint64_t end = offset + tensor.data.size();
-    header[name] = llvm::json::Object{{"dtype", dtypeName(tensor.dtype)},
-                                      {"shape", std::move(shape)},
-                                      {"data_offsets", llvm::json::Array{offset, end}}};
+    entries[name] = "{\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(end) +
+                    "],\"dtype\":" + quoteJson(dtypeName(tensor.dtype)) + ",\"shape\":[" +
+                    shape + "]}";
     offset = end;
   }
   std::string text;
-  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
+  for (const auto &[key, entry] : entries)
+    text += (text.empty() ? "{" : ",") + quoteJson(key) + ":" + entry;
+  text += text.empty() ? "{}" : "}";
   text.append((8 - text.size() % 8) % 8, ' '); // keep the data 8-byte aligned
   std::string out;
   uint64_t length = text.size();
@@ -166,7 +163,7 @@ std::string mlir::simclr::runtime::serializeSafetensors(
   return out;
 }
 
-llvm::Error mlir::simclr::runtime::writeSafetensors(
-    StringRef path, const TensorMap &tensors, const std::map<std::string, std::string> &metadata) {
+Error runtime::writeSafetensors(const std::string &path, const TensorMap &tensors,
+                                const std::map<std::string, std::string> &metadata) {
   return writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }

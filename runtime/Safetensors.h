@@ -9,31 +9,31 @@
 #define SIMCLR_RUNTIME_SAFETENSORS_H
 
 #include "runtime/Tensor.h"
+#include "runtime/support/Error.h"
 
-#include "llvm/Support/Error.h"
+#include <string_view>
 
 namespace mlir::simclr::runtime {
 
 /// Parses a safetensors image held in memory; `path` names it in errors. Every field is
 /// validated: header length, JSON shape, known dtypes, non-negative shapes, offsets that lie
 /// inside the data, match the tensor's size, and tile the data without gaps or overlaps.
-llvm::Expected<TensorMap> parseSafetensors(llvm::StringRef bytes, llvm::StringRef path,
-                                           std::map<std::string, std::string> *metadata =
-                                               nullptr);
+Expected<TensorMap> parseSafetensors(std::string_view bytes, const std::string &path,
+                                     std::map<std::string, std::string> *metadata = nullptr);
 
 /// Reads a safetensors file.
-llvm::Expected<TensorMap> readSafetensors(llvm::StringRef path,
-                                          std::map<std::string, std::string> *metadata =
-                                              nullptr);
+Expected<TensorMap> readSafetensors(const std::string &path,
+                                    std::map<std::string, std::string> *metadata = nullptr);
 
-/// Serialises tensors (in name order) to a safetensors image.
+/// Serialises tensors (in name order) to a safetensors image: a compact header with its
+/// keys sorted, padded with spaces so that the data starts 8-byte aligned.
 std::string serializeSafetensors(const TensorMap &tensors,
                                  const std::map<std::string, std::string> &metadata = {});
 
 /// Writes a safetensors file atomically: to a temporary file beside `path`, then renamed
 /// over it, so that an interrupted write never leaves a torn file.
-llvm::Error writeSafetensors(llvm::StringRef path, const TensorMap &tensors,
-                             const std::map<std::string, std::string> &metadata = {});
+Error writeSafetensors(const std::string &path, const TensorMap &tensors,
+                       const std::map<std::string, std::string> &metadata = {});
 
 } // namespace mlir::simclr::runtime
 

@@ -26,7 +26,7 @@ size_t mlir::simclr::runtime::dtypeSize(DType dtype) {
   return 0;
 }
 
-llvm::StringRef mlir::simclr::runtime::dtypeName(DType dtype) {
+const char *mlir::simclr::runtime::dtypeName(DType dtype) {
   switch (dtype) {
   case DType::F64: return "F64";
   case DType::F32: return "F32";
@@ -41,7 +41,7 @@ llvm::StringRef mlir::simclr::runtime::dtypeName(DType dtype) {
   return "";
 }
 
-std::optional<DType> mlir::simclr::runtime::parseDType(llvm::StringRef name) {
+std::optional<DType> mlir::simclr::runtime::parseDType(std::string_view name) {
   for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64, DType::I32,
                   DType::I8, DType::U8, DType::Bool})
     if (dtypeName(d) == name)

@@ -7,12 +7,11 @@
 #ifndef SIMCLR_RUNTIME_TENSOR_H
 #define SIMCLR_RUNTIME_TENSOR_H
 
-#include "llvm/ADT/StringRef.h"
-
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlir::simclr::runtime {
@@ -23,8 +22,8 @@ enum class DType { F64, F32, F16, BF16, I64, I32, I8, U8, Bool };
 /// Bytes per element.
 size_t dtypeSize(DType dtype);
 /// The safetensors spelling ("F32", "I64", ...).
-llvm::StringRef dtypeName(DType dtype);
-std::optional<DType> parseDType(llvm::StringRef name);
+const char *dtypeName(DType dtype);
+std::optional<DType> parseDType(std::string_view name);
 
 struct Tensor {
   DType dtype = DType::F32;

@@ -11,21 +11,14 @@
 #ifndef SIMCLR_RUNTIME_CPU_LIBRARYCALLS_H
 #define SIMCLR_RUNTIME_CPU_LIBRARYCALLS_H
 
-#include <array>
+#include "runtime/exec/Device.h"
+
 #include <cstdint>
 #include <memory>
 
 namespace mlir::simclr::cpu {
 
-/// A 2-D convolution as simclr.conv2d defines it.
-struct Convolution {
-  int64_t batch, inChannels, inHeight, inWidth;
-  int64_t outChannels, kernelHeight, kernelWidth, outHeight, outWidth;
-  std::array<int64_t, 2> stride{1, 1};
-  std::array<int64_t, 4> padding{0, 0, 0, 0}; ///< top, left, bottom, right
-  std::array<int64_t, 2> dilation{1, 1};
-  int64_t groups = 1;
-};
+using runtime::Convolution;
 
 class LibraryCalls {
 public:

@@ -2,35 +2,29 @@
 
 #include "runtime/data/Dataset.h"
 #include "runtime/data/Idx.h"
-
-#include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
+#include "runtime/support/Files.h"
+#include "runtime/support/Strings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include <jpeglib.h>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::data;
+using runtime::Error;
+using runtime::Expected;
+using runtime::joinPath;
+namespace fs = std::filesystem;
 
 namespace {
 
-llvm::Error error(const llvm::Twine &path, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": error: " + message);
-}
-
-std::string joined(llvm::StringRef directory, llvm::StringRef name) {
-  llvm::SmallString<256> path(directory);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
+Error error(const std::string &path, const std::string &message) {
+  return runtime::makeError(path + ": error: " + message);
 }
 
 /// Images held as bytes [N, C, H, W] (IDX, CIFAR-10).
@@ -42,7 +36,7 @@ public:
     height = imageHeight;
     width = imageWidth;
   }
-  llvm::Expected<Image> image(int64_t index) const override {
+  Expected<Image> image(int64_t index) const override {
     size_t pixels = size_t(numChannels) * height * width;
     Image out{numChannels, height, width, std::vector<float>(pixels)};
     const uint8_t *from = bytes.data() + size_t(index) * pixels;
@@ -61,21 +55,21 @@ private:
 };
 
 /// `<directory>/<name>` or `<directory>/<name>.gz`, whichever exists ("" if neither).
-std::string idxFile(llvm::StringRef directory, llvm::StringRef name) {
+std::string idxFile(const std::string &directory, const std::string &name) {
   for (const char *suffix : {".gz", ""})
-    if (llvm::sys::fs::exists(joined(directory, (name + suffix).str())))
-      return joined(directory, (name + suffix).str());
+    if (runtime::fileExists(joinPath(directory, name + suffix)))
+      return joinPath(directory, name + suffix);
   return "";
 }
 
-llvm::Expected<std::unique_ptr<Dataset>> openIdx(llvm::StringRef directory, Split split) {
+Expected<std::unique_ptr<Dataset>> openIdx(const std::string &directory, Split split) {
   std::string prefix = split == Split::Train ? "train" : "t10k";
   std::string imagesPath = idxFile(directory, prefix + "-images-idx3-ubyte");
   std::string labelsPath = idxFile(directory, prefix + "-labels-idx1-ubyte");
   if (imagesPath.empty() || labelsPath.empty())
-    return error(joined(directory, prefix + "-" + (imagesPath.empty() ? "images-idx3" :
-                                                                        "labels-idx1") +
-                                       "-ubyte.gz"),
+    return error(joinPath(directory, prefix + "-" +
+                                         (imagesPath.empty() ? "images-idx3" : "labels-idx1") +
+                                         "-ubyte.gz"),
                  "no such file (an IDX data set has train- and t10k- images and labels)");
   auto images = readIdx(imagesPath);
   if (!images)
@@ -85,12 +79,12 @@ llvm::Expected<std::unique_ptr<Dataset>> openIdx(llvm::StringRef directory, Spli
     return labels.takeError();
   if (images->dims.size() != 3)
     return error(imagesPath, "expected images [N, H, W], got " +
-                                 llvm::Twine(images->dims.size()) + " dimensions");
+                                 std::to_string(images->dims.size()) + " dimensions");
   if (labels->dims.size() != 1 || labels->dims[0] != images->dims[0])
     return error(labelsPath,
-                 "expected one label per image (" + llvm::Twine(images->dims[0]) + ")");
+                 "expected one label per image (" + std::to_string(images->dims[0]) + ")");
   int height = int(images->dims[1]), width = int(images->dims[2]);
-  auto set = std::make_unique<ArrayDataset>(directory.str() + " (IDX)", 1, height, width);
+  auto set = std::make_unique<ArrayDataset>(directory + " (IDX)", 1, height, width);
   int32_t classes = 0;
   for (int64_t i = 0; i < images->dims[0]; ++i) {
     set->add(images->values.data() + size_t(i) * height * width, labels->values[i]);
@@ -104,49 +98,51 @@ llvm::Expected<std::unique_ptr<Dataset>> openIdx(llvm::StringRef directory, Spli
 }
 
 /// The CIFAR-10 directory under `directory` ("" if there is none).
-std::string cifarDirectory(llvm::StringRef directory) {
-  for (std::string candidate : {directory.str(), joined(directory, "cifar-10-batches-bin")})
-    if (llvm::sys::fs::exists(joined(candidate, "data_batch_1.bin")))
+std::string cifarDirectory(const std::string &directory) {
+  for (std::string candidate : {directory, joinPath(directory, "cifar-10-batches-bin")})
+    if (runtime::fileExists(joinPath(candidate, "data_batch_1.bin")))
       return candidate;
   return "";
 }
 
-llvm::Expected<std::unique_ptr<Dataset>> openCifar10(llvm::StringRef directory, Split split) {
+Expected<std::unique_ptr<Dataset>> openCifar10(const std::string &directory, Split split) {
   constexpr size_t record = 1 + 3 * 32 * 32;
-  auto set = std::make_unique<ArrayDataset>(directory.str() + " (CIFAR-10)", 3, 32, 32);
+  auto set = std::make_unique<ArrayDataset>(directory + " (CIFAR-10)", 3, 32, 32);
   std::vector<std::string> files;
   if (split == Split::Train)
     for (int b = 1; b <= 5; ++b)
-      files.push_back(joined(directory, "data_batch_" + std::to_string(b) + ".bin"));
+      files.push_back(joinPath(directory, "data_batch_" + std::to_string(b) + ".bin"));
   else
-    files.push_back(joined(directory, "test_batch.bin"));
+    files.push_back(joinPath(directory, "test_batch.bin"));
   for (const std::string &path : files) {
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer)
-      return error(path, buffer.getError().message());
-    llvm::StringRef bytes = (*buffer)->getBuffer();
-    if (bytes.empty() || bytes.size() % record != 0)
-      return error(path, "holds " + llvm::Twine(bytes.size()) +
+    auto bytes = runtime::readFile(path);
+    if (!bytes)
+      return bytes.takeError();
+    if (bytes->empty() || bytes->size() % record != 0)
+      return error(path, "holds " + std::to_string(bytes->size()) +
                              " bytes, not a whole number of CIFAR-10 records (" +
-                             llvm::Twine(record) + " bytes each)");
-    for (size_t r = 0; r < bytes.size() / record; ++r) {
-      const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes.data()) + r * record;
+                             std::to_string(record) + " bytes each)");
+    for (size_t r = 0; r < bytes->size() / record; ++r) {
+      const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes->data()) + r * record;
       if (p[0] > 9)
-        return error(path, "record " + llvm::Twine(r) + " has label " + llvm::Twine(int(p[0])) +
-                               ", CIFAR-10 has classes 0-9");
+        return error(path, "record " + std::to_string(r) + " has label " +
+                               std::to_string(int(p[0])) + ", CIFAR-10 has classes 0-9");
       set->add(p + 1, p[0]);
     }
   }
   std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",  "deer",
                                     "dog",      "frog",       "horse", "ship", "truck"};
-  if (auto meta = llvm::MemoryBuffer::getFile(joined(directory, "batches.meta.txt"))) {
-    llvm::SmallVector<llvm::StringRef> lines;
-    (*meta)->getBuffer().split(lines, '\n', -1, false);
-    if (lines.size() >= 10)
-      for (int c = 0; c < 10; ++c)
-        names[c] = lines[c].trim().str();
-  }
+  std::string metaPath = joinPath(directory, "batches.meta.txt");
+  if (runtime::fileExists(metaPath))
+    if (auto meta = runtime::readFile(metaPath)) {
+      std::vector<std::string_view> lines;
+      for (std::string_view line : runtime::split(*meta, '\n'))
+        if (!line.empty())
+          lines.push_back(line);
+      if (lines.size() >= 10)
+        for (int c = 0; c < 10; ++c)
+          names[c] = std::string(runtime::trim(lines[c]));
+    }
   set->setClasses(std::move(names));
   return set;
 }
@@ -154,41 +150,44 @@ llvm::Expected<std::unique_ptr<Dataset>> openCifar10(llvm::StringRef directory, 
 /// ImageFolder: `<split>/<class>/**/*.jpg`, decoded when asked for.
 class FolderDataset : public Dataset {
 public:
-  static llvm::Expected<std::unique_ptr<Dataset>> open(llvm::StringRef root, Split split,
-                                                       int channels);
-  llvm::Expected<Image> image(int64_t index) const override {
-    return decodeJpeg(joined(splitDirectory, imageNames[index]), numChannels);
+  static Expected<std::unique_ptr<Dataset>> open(const std::string &root, Split split,
+                                                 int channels);
+  Expected<Image> image(int64_t index) const override {
+    return decodeJpeg(joinPath(splitDirectory, imageNames[index]), numChannels);
   }
 
 private:
   std::string splitDirectory;
 };
 
-bool isJpeg(llvm::StringRef path) {
-  llvm::StringRef extension = llvm::sys::path::extension(path);
-  return extension.equals_insensitive(".jpg") || extension.equals_insensitive(".jpeg");
+bool isJpeg(const std::string &name) {
+  std::string extension = fs::path(name).extension().string();
+  for (char &c : extension)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+  return extension == ".jpg" || extension == ".jpeg";
 }
 
 /// Sorted names of the sub-directories of `directory`.
-llvm::Expected<std::vector<std::string>> subdirectories(llvm::StringRef directory) {
+Expected<std::vector<std::string>> subdirectories(const std::string &directory) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(directory, ec), end; it != end && !ec;
-       it.increment(ec))
-    if (it->type() == llvm::sys::fs::file_type::directory_file &&
-        !llvm::sys::path::filename(it->path()).starts_with("."))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code typeError;
+    if (it->is_directory(typeError) && !runtime::startsWith(name, "."))
+      names.push_back(name);
+  }
   if (ec)
     return error(directory, ec.message());
-  llvm::sort(names);
+  std::sort(names.begin(), names.end());
   return names;
 }
 
-llvm::Expected<std::unique_ptr<Dataset>> FolderDataset::open(llvm::StringRef root, Split split,
-                                                             int channels) {
+Expected<std::unique_ptr<Dataset>> FolderDataset::open(const std::string &root, Split split,
+                                                       int channels) {
   if (channels != 1 && channels != 3)
-    return error(root, "images are decoded to 1 or 3 channels, not " + llvm::Twine(channels));
-  std::string trainDirectory = joined(root, "train");
+    return error(root, "images are decoded to 1 or 3 channels, not " + std::to_string(channels));
+  std::string trainDirectory = joinPath(root, "train");
   auto classes = subdirectories(trainDirectory);
   if (!classes)
     return classes.takeError();
@@ -196,21 +195,21 @@ llvm::Expected<std::unique_ptr<Dataset>> FolderDataset::open(llvm::StringRef roo
     return error(trainDirectory, "no class directories (ImageFolder: train/<class>/*.jpg)");
   std::string directory = trainDirectory;
   if (split == Split::Test) {
-    directory = joined(root, "val");
-    if (!llvm::sys::fs::is_directory(directory))
-      directory = joined(root, "test");
-    if (!llvm::sys::fs::is_directory(directory))
-      return error(joined(root, "val"), "no test images (ImageFolder: val/<class>/*.jpg or "
-                                        "test/<class>/*.jpg)");
+    directory = joinPath(root, "val");
+    if (!runtime::isDirectory(directory))
+      directory = joinPath(root, "test");
+    if (!runtime::isDirectory(directory))
+      return error(joinPath(root, "val"), "no test images (ImageFolder: val/<class>/*.jpg or "
+                                          "test/<class>/*.jpg)");
   }
   auto present = subdirectories(directory);
   if (!present)
     return present.takeError();
   std::map<std::string, int32_t> labelOfClass;
-  for (auto [c, name] : llvm::enumerate(*classes))
-    labelOfClass[name] = int32_t(c);
+  for (size_t c = 0; c < classes->size(); ++c)
+    labelOfClass[(*classes)[c]] = int32_t(c);
   auto set = std::unique_ptr<FolderDataset>(new FolderDataset());
-  set->where = root.str() + " (ImageFolder)";
+  set->where = root + " (ImageFolder)";
   set->numChannels = channels;
   set->classes = *classes;
   set->splitDirectory = directory;
@@ -218,31 +217,36 @@ llvm::Expected<std::unique_ptr<Dataset>> FolderDataset::open(llvm::StringRef roo
   for (const std::string &name : *present) {
     auto label = labelOfClass.find(name);
     if (label == labelOfClass.end())
-      return error(joined(directory, name),
+      return error(joinPath(directory, name),
                    "class '" + name + "' is not one of the training classes in " +
                        trainDirectory);
     std::vector<std::string> files;
     std::error_code ec;
-    std::string classDirectory = joined(directory, name);
-    for (llvm::sys::fs::recursive_directory_iterator it(classDirectory, ec), end;
-         it != end && !ec; it.increment(ec)) {
-      if (it->type() == llvm::sys::fs::file_type::directory_file)
+    std::string classDirectory = joinPath(directory, name);
+    for (fs::recursive_directory_iterator
+             it(classDirectory, fs::directory_options::follow_directory_symlink, ec),
+         end;
+         !ec && it != end; it.increment(ec)) {
+      std::error_code typeError;
+      if (it->is_directory(typeError))
         continue;
-      llvm::StringRef path = it->path();
-      if (!isJpeg(path) || llvm::sys::path::filename(path).starts_with(".")) {
+      std::string path = it->path().string();
+      if (!isJpeg(path) || runtime::startsWith(it->path().filename().string(), ".")) {
         ++skipped;
         continue;
       }
-      llvm::StringRef relative = path;
-      relative.consume_front(directory);
-      relative = relative.ltrim("/");
-      files.push_back(relative.str());
+      std::string_view relative = path;
+      if (runtime::startsWith(relative, directory))
+        relative.remove_prefix(directory.size());
+      while (!relative.empty() && relative.front() == '/')
+        relative.remove_prefix(1);
+      files.emplace_back(relative);
     }
     if (ec)
       return error(classDirectory, ec.message());
     if (files.empty() && split == Split::Train)
       return error(classDirectory, "no JPEG images in class '" + name + "'");
-    llvm::sort(files);
+    std::sort(files.begin(), files.end());
     for (std::string &file : files) {
       set->imageNames.push_back(std::move(file));
       set->labelOf.push_back(label->second);
@@ -276,11 +280,10 @@ void jpegMessage(j_common_ptr info, int level) {
 
 } // namespace
 
-llvm::Expected<Image> data::decodeJpeg(llvm::StringRef path, int channels) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+Expected<Image> data::decodeJpeg(const std::string &path, int channels) {
+  auto buffer = runtime::readFile(path);
   if (!buffer)
-    return error(path, buffer.getError().message());
+    return buffer.takeError();
   // Everything the jump may cross is made before setjmp and trivially kept after it.
   jpeg_decompress_struct info;
   JpegErrors errors;
@@ -291,11 +294,11 @@ llvm::Expected<Image> data::decodeJpeg(llvm::StringRef path, int channels) {
   errors.manager.emit_message = jpegMessage;
   if (setjmp(errors.jump)) {
     jpeg_destroy_decompress(&info);
-    return error(path, "not a valid JPEG: " + llvm::StringRef(errors.message));
+    return error(path, std::string("not a valid JPEG: ") + errors.message);
   }
   jpeg_create_decompress(&info);
-  jpeg_mem_src(&info, reinterpret_cast<const unsigned char *>((*buffer)->getBufferStart()),
-               (*buffer)->getBufferSize());
+  jpeg_mem_src(&info, reinterpret_cast<const unsigned char *>(buffer->data()),
+               buffer->size());
   jpeg_read_header(&info, TRUE);
   info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
@@ -331,24 +334,24 @@ Image data::evaluationView(const Image &image, int height, int width) {
   return resizedCrop(image, box, height, width);
 }
 
-llvm::Expected<std::unique_ptr<Dataset>> data::openDataset(llvm::StringRef directory,
-                                                           Split split, int channels) {
-  if (!llvm::sys::fs::is_directory(directory))
+Expected<std::unique_ptr<Dataset>> data::openDataset(const std::string &directory, Split split,
+                                                     int channels) {
+  if (!runtime::isDirectory(directory))
     return error(directory, "no such directory (--data names a data set's directory)");
-  llvm::Expected<std::unique_ptr<Dataset>> set = nullptr;
+  Expected<std::unique_ptr<Dataset>> set = std::unique_ptr<Dataset>();
   if (!idxFile(directory, "train-images-idx3-ubyte").empty())
     set = openIdx(directory, split);
   else if (std::string cifar = cifarDirectory(directory); !cifar.empty())
     set = openCifar10(cifar, split);
-  else if (llvm::sys::fs::is_directory(joined(directory, "train")))
+  else if (runtime::isDirectory(joinPath(directory, "train")))
     return FolderDataset::open(directory, split, channels);
   else
     return error(directory, "not a data set: expected IDX files (train-images-idx3-ubyte.gz, "
                             "...), CIFAR-10 batches (data_batch_1.bin, ...) or an "
                             "ImageFolder tree (train/<class>/*.jpg)");
   if (set && (*set)->channels() != channels)
-    return error((*set)->location(), "the images have " + llvm::Twine((*set)->channels()) +
+    return error((*set)->location(), "the images have " + std::to_string((*set)->channels()) +
                                          " channel(s), the network takes " +
-                                         llvm::Twine(channels));
+                                         std::to_string(channels));
   return set;
 }

@@ -10,9 +10,7 @@
 #define SIMCLR_RUNTIME_DATA_DATASET_H
 
 #include "runtime/data/Augment.h"
-
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <cstdint>
 #include <memory>
@@ -42,7 +40,7 @@ public:
   /// empty for the array formats, whose images are known by number only.
   const std::vector<std::string> &names() const { return imageNames; }
   /// Image `index` as C x H x W floats in [0, 1], at its own size.
-  virtual llvm::Expected<Image> image(int64_t index) const = 0;
+  virtual runtime::Expected<Image> image(int64_t index) const = 0;
 
 protected:
   std::string where;
@@ -56,12 +54,12 @@ protected:
 /// `test_batch.bin`, directly or under `cifar-10-batches-bin/`) or ImageFolder
 /// (`train/<class>/*.jpg`, test split `val/` or `test/`). ImageFolder images are decoded
 /// to `channels` (1 or 3); array formats must have that many. Errors name the file.
-llvm::Expected<std::unique_ptr<Dataset>> openDataset(llvm::StringRef directory, Split split,
-                                                     int channels);
+runtime::Expected<std::unique_ptr<Dataset>> openDataset(const std::string &directory,
+                                                       Split split, int channels);
 
 /// Decodes a JPEG file to `channels` (1: gray, 3: RGB) floats in [0, 1]. A file that is
 /// not a complete, valid JPEG is an error naming it (libjpeg's warnings count too).
-llvm::Expected<Image> decodeJpeg(llvm::StringRef path, int channels);
+runtime::Expected<Image> decodeJpeg(const std::string &path, int channels);
 
 /// How an image is seen in evaluation at a network's `height` x `width`: as it is when it
 /// has that size, else its centre crop (the network's aspect ratio, 0.875 of the

@@ -1,22 +1,24 @@
 //===- Idx.cpp - MNIST / Fashion-MNIST IDX files ---------------------------===//
 
 #include "runtime/data/Idx.h"
-
+#include "runtime/support/Strings.h"
 
 #include <zlib.h>
 
+using namespace mlir::simclr;
 using namespace mlir::simclr::data;
+using runtime::Error;
+using runtime::Expected;
 
 namespace {
 
-llvm::Error error(llvm::StringRef path, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": error: " + message);
+Error error(const std::string &path, const std::string &message) {
+  return runtime::makeError(path + ": error: " + message);
 }
 
 /// The whole file, decompressed when it is gzip (zlib reads plain files as they are).
-llvm::Expected<std::vector<uint8_t>> readAll(llvm::StringRef path) {
-  gzFile file = gzopen(path.str().c_str(), "rb");
+Expected<std::vector<uint8_t>> readAll(const std::string &path) {
+  gzFile file = gzopen(path.c_str(), "rb");
   if (!file)
     return error(path, "cannot open file");
   std::vector<uint8_t> bytes;
@@ -29,9 +31,8 @@ llvm::Expected<std::vector<uint8_t>> readAll(llvm::StringRef path) {
   bool failed = n < 0 || (status != Z_OK && status != Z_STREAM_END);
   std::string reason = failed ? message : "";
   // zlib's messages may start with the file name; ours already do.
-  llvm::StringRef trimmed(reason);
-  if (trimmed.consume_front(path) && trimmed.consume_front(": "))
-    reason = trimmed.str();
+  if (runtime::startsWith(reason, path + ": "))
+    reason = reason.substr(path.size() + 2);
   gzclose(file);
   if (failed)
     return error(path, "corrupt compressed data: " + reason);
@@ -40,7 +41,7 @@ llvm::Expected<std::vector<uint8_t>> readAll(llvm::StringRef path) {
 
 } // namespace
 
-llvm::Expected<IdxArray> mlir::simclr::data::readIdx(llvm::StringRef path) {
+Expected<IdxArray> mlir::simclr::data::readIdx(const std::string &path) {
   auto bytes = readAll(path);
   if (!bytes)
     return bytes.takeError();
@@ -48,11 +49,11 @@ llvm::Expected<IdxArray> mlir::simclr::data::readIdx(llvm::StringRef path) {
   if (b.size() < 4 || b[0] != 0 || b[1] != 0)
     return error(path, "not an IDX file (bad magic)");
   if (b[2] != 0x08)
-    return error(path, "IDX element type " + llvm::Twine(int(b[2])) +
+    return error(path, "IDX element type " + std::to_string(int(b[2])) +
                            " is not supported (only unsigned bytes, 0x08)");
   int rank = b[3];
   if (rank < 1 || rank > 4 || b.size() < 4 + 4 * size_t(rank))
-    return error(path, "IDX header is truncated or has " + llvm::Twine(rank) + " dimensions");
+    return error(path, "IDX header is truncated or has " + std::to_string(rank) + " dimensions");
   IdxArray array;
   uint64_t count = 1;
   for (int d = 0; d < rank; ++d) {
@@ -63,8 +64,8 @@ llvm::Expected<IdxArray> mlir::simclr::data::readIdx(llvm::StringRef path) {
   }
   size_t header = 4 + 4 * size_t(rank);
   if (b.size() - header != count)
-    return error(path, "holds " + llvm::Twine(b.size() - header) +
-                           " bytes of data but its dimensions need " + llvm::Twine(count));
+    return error(path, "holds " + std::to_string(b.size() - header) +
+                           " bytes of data but its dimensions need " + std::to_string(count));
   array.values.assign(b.begin() + header, b.end());
   return array;
 }

@@ -2,10 +2,10 @@
 #ifndef SIMCLR_RUNTIME_DATA_IDX_H
 #define SIMCLR_RUNTIME_DATA_IDX_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mlir::simclr::data {
@@ -20,7 +20,7 @@ struct IdxArray {
 /// Reads an IDX file, gzip-compressed (.gz) or not. Checks the magic (unsigned bytes,
 /// 1 to 4 dimensions) and that the data is exactly as long as the dimensions say; errors
 /// name the file.
-llvm::Expected<IdxArray> readIdx(llvm::StringRef path);
+runtime::Expected<IdxArray> readIdx(const std::string &path);
 
 } // namespace mlir::simclr::data
 

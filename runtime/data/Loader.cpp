@@ -2,6 +2,7 @@
 
 #include "runtime/data/Loader.h"
 
+using namespace mlir::simclr;
 using namespace mlir::simclr::data;
 
 BatchLoader::BatchLoader(EpochSampler &sampler, int64_t batchSize, int64_t first, int64_t end,
@@ -52,17 +53,17 @@ void BatchLoader::work() {
   }
 }
 
-llvm::Expected<Batch> BatchLoader::next() {
+runtime::Expected<Batch> BatchLoader::next() {
   Batch batch;
   if (threads.empty()) {
     if (nextToTake >= end)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "no more batches");
+      return runtime::makeError("no more batches");
     batch = claim();
     make(batch);
   } else {
     std::unique_lock<std::mutex> lock(mutex);
     if (nextToTake >= end)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "no more batches");
+      return runtime::makeError("no more batches");
     changed.wait(lock, [&] { return ready.count(nextToTake) != 0; });
     auto it = ready.find(nextToTake);
     batch = std::move(it->second);
@@ -71,6 +72,6 @@ llvm::Expected<Batch> BatchLoader::next() {
   ++nextToTake;
   changed.notify_all();
   if (!batch.error.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), batch.error);
+    return runtime::makeError(batch.error);
   return batch;
 }

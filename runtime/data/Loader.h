@@ -11,7 +11,7 @@
 
 #include "runtime/data/Sampler.h"
 
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -49,7 +49,7 @@ public:
   BatchLoader &operator=(const BatchLoader &) = delete;
 
   /// The next step's batch, waiting for it; an error if making it failed.
-  llvm::Expected<Batch> next();
+  runtime::Expected<Batch> next();
 
 private:
   void work();

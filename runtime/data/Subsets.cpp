@@ -3,8 +3,8 @@
 #include "runtime/data/Subsets.h"
 #include "runtime/data/Sampler.h"
 
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "runtime/support/Files.h"
+#include "runtime/support/Strings.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,21 +30,22 @@ std::vector<int64_t> data::classBalancedSubset(const std::vector<int32_t> &label
   return chosen;
 }
 
-llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, int64_t count,
-                                                          const std::vector<std::string> &names) {
-  auto error = [&](int line, const llvm::Twine &message) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ":" + llvm::Twine(line) + ": error: " + message);
+runtime::Expected<std::vector<int64_t>>
+data::subsetFromFile(const std::string &path, int64_t count,
+                     const std::vector<std::string> &names) {
+  auto error = [&](size_t line, const std::string &message) {
+    return runtime::makeError(path + ":" + std::to_string(line) + ": error: " + message);
   };
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": error: " + buffer.getError().message());
+  auto text = runtime::readFile(path);
+  if (!text)
+    return text.takeError();
   // Names and bare file names (-1 where several images share one) to image numbers.
-  std::map<llvm::StringRef, int64_t> byName, byFileName;
-  for (auto [i, name] : llvm::enumerate(names)) {
-    byName[name] = int64_t(i);
-    llvm::StringRef file = llvm::StringRef(name).rsplit('/').second;
+  std::map<std::string_view, int64_t> byName, byFileName;
+  for (size_t i = 0; i < names.size(); ++i) {
+    byName[names[i]] = int64_t(i);
+    size_t slash = names[i].rfind('/');
+    std::string_view file =
+        slash == std::string::npos ? std::string_view() : std::string_view(names[i]).substr(slash + 1);
     if (!file.empty()) {
       auto [it, inserted] = byFileName.try_emplace(file, int64_t(i));
       if (!inserted)
@@ -52,33 +53,34 @@ llvm::Expected<std::vector<int64_t>> data::subsetFromFile(llvm::StringRef path, 
     }
   }
   std::set<int64_t> seen;
-  llvm::SmallVector<llvm::StringRef> lines;
-  (*buffer)->getBuffer().split(lines, '\n');
-  for (auto [i, raw] : llvm::enumerate(lines)) {
-    llvm::StringRef line = raw.trim();
-    if (line.empty() || line.starts_with("#"))
+  std::vector<std::string_view> lines = runtime::split(*text, '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = runtime::trim(lines[i]);
+    if (line.empty() || line.front() == '#')
       continue;
+    std::string quoted = "'" + std::string(line) + "'";
     int64_t image;
     if (auto named = byName.find(line); named != byName.end()) {
       image = named->second;
     } else if (auto file = byFileName.find(line); file != byFileName.end()) {
       if (file->second < 0)
-        return error(int(i) + 1, "several images are named '" + line +
-                                     "'; give the path under the class directory");
+        return error(i + 1, "several images are named " + quoted +
+                                "; give the path under the class directory");
       image = file->second;
-    } else if (line.getAsInteger(10, image)) {
+    } else if (auto number = runtime::parseInteger(line)) {
+      image = *number;
+    } else {
       if (names.empty())
-        return error(int(i) + 1, "'" + line + "' is not an image number");
-      return error(int(i) + 1, "no image is named '" + line + "'");
+        return error(i + 1, quoted + " is not an image number");
+      return error(i + 1, "no image is named " + quoted);
     }
     if (image < 0 || image >= count)
-      return error(int(i) + 1, "image " + llvm::Twine(image) + " is not in the data set (" +
-                                   llvm::Twine(count) + " images, numbered from 0)");
+      return error(i + 1, "image " + std::to_string(image) + " is not in the data set (" +
+                              std::to_string(count) + " images, numbered from 0)");
     if (!seen.insert(image).second)
-      return error(int(i) + 1, "image " + llvm::Twine(image) + " is listed twice");
+      return error(i + 1, "image " + std::to_string(image) + " is listed twice");
   }
   if (seen.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": error: lists no images");
+    return runtime::makeError(path + ": error: lists no images");
   return std::vector<int64_t>(seen.begin(), seen.end());
 }

@@ -8,8 +8,7 @@
 #ifndef SIMCLR_RUNTIME_DATA_SUBSETS_H
 #define SIMCLR_RUNTIME_DATA_SUBSETS_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -27,8 +26,9 @@ std::vector<int64_t> classBalancedSubset(const std::vector<int32_t> &labels, dou
 /// alone where that is unique; blank lines and lines starting with '#' are skipped. A
 /// number that is not an image of the set (`count` images), a name of no image or of
 /// several, a duplicate or a malformed line is an error naming the file and line. Sorted.
-llvm::Expected<std::vector<int64_t>> subsetFromFile(llvm::StringRef path, int64_t count,
-                                                    const std::vector<std::string> &names = {});
+runtime::Expected<std::vector<int64_t>>
+subsetFromFile(const std::string &path, int64_t count,
+               const std::vector<std::string> &names = {});
 
 } // namespace mlir::simclr::data
 

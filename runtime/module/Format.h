@@ -4,7 +4,7 @@
 //
 //   0  magic     "SCLMOD\0\0"
 //   8  u32       format version (kModuleVersion)
-//   12 u32       CRC-32 of the payload
+//   12 u32       CRC-32 of the payload (zlib's)
 //   16 u64       payload length in bytes
 //   24 payload   the FlatBuffer, file identifier "SCLM"
 //
@@ -15,30 +15,41 @@
 #ifndef SIMCLR_RUNTIME_MODULE_FORMAT_H
 #define SIMCLR_RUNTIME_MODULE_FORMAT_H
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/Support/CRC.h"
-
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#include <zlib.h>
 
 namespace mlir::simclr::runtime {
 
 inline constexpr char kModuleMagic[8] = {'S', 'C', 'L', 'M', 'O', 'D', '\0', '\0'};
-inline constexpr uint32_t kModuleVersion = 2;
+/// Version 3: instructions name their op with an enum, kernels carry code per target,
+/// variables their role.
+inline constexpr uint32_t kModuleVersion = 3;
 inline constexpr uint64_t kModuleHeaderBytes = 24;
 
+/// CRC-32 of a payload, as the header holds it.
+inline uint32_t moduleChecksum(const uint8_t *payload, uint64_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (size > 0) { // zlib takes at most 4 GiB at a time
+    uInt chunk = size > (1u << 30) ? (1u << 30) : uInt(size);
+    crc = crc32(crc, payload, chunk);
+    payload += chunk;
+    size -= chunk;
+  }
+  return uint32_t(crc);
+}
+
 /// The file for a FlatBuffer payload: header (magic, version, checksum, length) + payload.
-inline std::vector<uint8_t> wrapModulePayload(llvm::ArrayRef<uint8_t> payload,
+inline std::vector<uint8_t> wrapModulePayload(const uint8_t *payload, uint64_t size,
                                               uint32_t version = kModuleVersion) {
   std::vector<uint8_t> file(kModuleHeaderBytes);
   std::memcpy(file.data(), kModuleMagic, sizeof(kModuleMagic));
-  uint32_t crc = llvm::crc32(payload);
-  uint64_t length = payload.size();
+  uint32_t crc = moduleChecksum(payload, size);
   std::memcpy(file.data() + 8, &version, 4);
   std::memcpy(file.data() + 12, &crc, 4);
-  std::memcpy(file.data() + 16, &length, 8);
-  file.insert(file.end(), payload.begin(), payload.end());
+  std::memcpy(file.data() + 16, &size, 8);
+  file.insert(file.end(), payload, payload + size);
   return file;
 }
 

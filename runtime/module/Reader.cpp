@@ -3,28 +3,25 @@
 // Three layers of checks, so that a corrupt, truncated or hand-edited module is rejected
 // with a message instead of being run: the header (magic, version, exact length, CRC-32),
 // the FlatBuffers verifier (every offset of the buffer in bounds), and the meaning (every
-// argument, variable, constant and kernel index in range, every buffer inside the arena,
-// names unique).
+// enum, argument, variable, constant and kernel index in range, every buffer inside the
+// arena, names unique).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/module/Reader.h"
 #include "runtime/module/Format.h"
-
-#include "llvm/ADT/StringSet.h"
-#include "llvm/Support/CRC.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "runtime/support/Files.h"
 
 #include <cstring>
+#include <set>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
 namespace {
 
-llvm::Error error(llvm::StringRef path, const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": error: " + message);
+Error error(const std::string &path, const std::string &message) {
+  return makeError(path + ": error: " + message);
 }
 
 template <typename T> T read(const std::vector<uint8_t> &bytes, size_t at) {
@@ -33,6 +30,10 @@ template <typename T> T read(const std::vector<uint8_t> &bytes, size_t at) {
   return value;
 }
 
+/// Whether a FlatBuffers enum holds one of its values (the verifier does not check).
+template <typename E> bool known(E value) { return value >= E::MIN && value <= E::MAX; }
+
+/// Bytes per element; 0 for a value outside the enum.
 size_t elementBytes(format::DType dtype) {
   switch (dtype) {
   case format::DType::F32:
@@ -49,24 +50,41 @@ size_t elementBytes(format::DType dtype) {
 
 class Checker {
 public:
-  Checker(const format::Module &module, llvm::StringRef path) : module(module), path(path) {}
+  Checker(const format::Module &module, const std::string &path) : module(module), path(path) {}
 
-  llvm::Error run() {
+  Error run() {
     if (module.version() != kModuleVersion)
-      return error(path, "module table says version " + llvm::Twine(module.version()) +
-                             ", the header " + llvm::Twine(kModuleVersion));
-    llvm::StringSet<> names;
+      return error(path, "module table says version " + std::to_string(module.version()) +
+                             ", the header " + std::to_string(kModuleVersion));
+    std::set<std::string> names;
     for (const format::Variable *v : *module.variables()) {
+      std::string what = "variable '" + v->name()->str() + "'";
       if (!names.insert(v->name()->str()).second)
-        return error(path, "variable '" + v->name()->str() + "' is declared twice");
-      if (auto e = shape(v->shape(), "variable '" + v->name()->str() + "'"))
+        return error(path, what + " is declared twice");
+      if (!known(v->kind()) || !known(v->role()) ||
+          elementBytes(v->dtype()) == 0)
+        return error(path, what + " has an unknown kind, role or element type");
+      if (Error e = shape(v->shape(), what))
         return e;
     }
     if (module.constants())
-      for (const format::Constant *c : *module.constants())
-        if (auto e = shape(c->shape(), "a constant"))
+      for (const format::Constant *c : *module.constants()) {
+        if (elementBytes(c->dtype()) == 0)
+          return error(path, "a constant has an unknown element type");
+        if (Error e = shape(c->shape(), "a constant"))
           return e;
-    llvm::StringSet<> entries;
+      }
+    if (module.kernels())
+      for (const format::Kernel *k : *module.kernels())
+        if (k->sources())
+          for (const format::KernelSource *source : *k->sources())
+            if (!known(source->target()))
+              return error(path, "kernel '" + k->name()->str() + "' has code for an unknown target");
+    if (module.kernel_binaries())
+      for (const format::KernelBinary *binary : *module.kernel_binaries())
+        if (!known(binary->target()))
+          return error(path, "kernel machine code for an unknown target");
+    std::set<std::string> entries;
     for (const format::EntryPoint *entry : *module.entry_points()) {
       std::string where = "entry point '" + entry->name()->str() + "'";
       if (!entries.insert(entry->name()->str()).second)
@@ -76,69 +94,78 @@ public:
       for (const format::ValueRef *arg : *entry->arguments())
         if (arg->kind() != format::ValueKind::Argument)
           return error(path, where + ": an argument that is not an Argument reference");
-      for (auto [i, inst] : llvm::enumerate(*entry->instructions())) {
-        std::string at = where + ", instruction " + std::to_string(i) + " (" +
-                         inst->op()->str() + ")";
-        if (inst->op()->str() == "simclr.kernel" &&
+      size_t i = 0;
+      for (const format::Instruction *inst : *entry->instructions()) {
+        if (!known(inst->op()))
+          return error(path, where + ", instruction " + std::to_string(i) +
+                                 ": unknown op " + std::to_string(int(inst->op())));
+        std::string at = where + ", instruction " + std::to_string(i++) + " (" +
+                         opName(inst->op()) + ")";
+        if (inst->op() == format::Op::Kernel &&
             (!module.kernels() || inst->kernel() < 0 ||
              inst->kernel() >= static_cast<int>(module.kernels()->size())))
-          return error(path, at + ": kernel index " + llvm::Twine(inst->kernel()) +
+          return error(path, at + ": kernel index " + std::to_string(inst->kernel()) +
                                  " out of range");
         for (auto *refs : {inst->inputs(), inst->outputs()})
           for (const format::ValueRef *ref : *refs)
-            if (auto e = value(ref, entry, at))
+            if (Error e = value(ref, entry, at))
               return e;
       }
       for (const format::ValueRef *ref : *entry->results())
-        if (auto e = value(ref, entry, where + " results"))
+        if (Error e = value(ref, entry, where + " results"))
           return e;
     }
-    return llvm::Error::success();
+    return Error::success();
   }
 
 private:
-  llvm::Error shape(const flatbuffers::Vector<int64_t> *dims, const std::string &what) {
+  Error shape(const flatbuffers::Vector<int64_t> *dims, const std::string &what) {
     for (int64_t d : *dims)
       if (d < 0 || d > (int64_t(1) << 40))
-        return error(path, what + " has an invalid extent " + llvm::Twine(d));
-    return llvm::Error::success();
+        return error(path, what + " has an invalid extent " + std::to_string(d));
+    return Error::success();
   }
 
-  llvm::Error value(const format::ValueRef *ref, const format::EntryPoint *entry,
-                    const std::string &at) {
-    if (auto e = shape(ref->shape(), at + ": a value"))
+  Error value(const format::ValueRef *ref, const format::EntryPoint *entry,
+              const std::string &at) {
+    if (Error e = shape(ref->shape(), at + ": a value"))
       return e;
-    auto inRange = [&](int64_t index, size_t size, const char *what) -> llvm::Error {
+    if (elementBytes(ref->dtype()) == 0)
+      return error(path, at + ": a value of an unknown element type");
+    auto inRange = [&](int64_t index, size_t size, const char *what) -> Error {
       if (index < 0 || static_cast<size_t>(index) >= size)
-        return error(path, at + ": " + what + " index " + llvm::Twine(index) +
+        return error(path, at + ": " + what + " index " + std::to_string(index) +
                                " out of range");
-      return llvm::Error::success();
+      return Error::success();
     };
     // A reference must have the shape and type of what it names.
     auto same = [&](const flatbuffers::Vector<int64_t> *declared, format::DType dtype,
-                    const char *what) -> llvm::Error {
+                    const char *what) -> Error {
       bool equal = declared->size() == ref->shape()->size() && dtype == ref->dtype();
       for (size_t i = 0; equal && i < declared->size(); ++i)
         equal = declared->Get(i) == ref->shape()->Get(i);
       if (!equal)
-        return error(path, at + ": a reference to " + what + " " + llvm::Twine(ref->index()) +
+        return error(path, at + ": a reference to " + what + " " +
+                               std::to_string(ref->index()) +
                                " with another shape or type than its declaration");
-      return llvm::Error::success();
+      return Error::success();
     };
+    if (!known(ref->kind()))
+      return error(path, at + ": unknown value kind");
     switch (ref->kind()) {
     case format::ValueKind::Argument:
-      if (auto e = inRange(ref->index(), entry->arguments()->size(), "argument"))
+      if (Error e = inRange(ref->index(), entry->arguments()->size(), "argument"))
         return e;
       return same(entry->arguments()->Get(ref->index())->shape(),
                   entry->arguments()->Get(ref->index())->dtype(), "argument");
     case format::ValueKind::Variable:
-      if (auto e = inRange(ref->index(), module.variables()->size(), "variable"))
+      if (Error e = inRange(ref->index(), module.variables()->size(), "variable"))
         return e;
       return same(module.variables()->Get(ref->index())->shape(),
                   module.variables()->Get(ref->index())->dtype(), "variable");
     case format::ValueKind::Constant:
-      if (auto e = inRange(ref->index(), module.constants() ? module.constants()->size() : 0,
-                           "constant"))
+      if (Error e = inRange(ref->index(), module.constants() ? module.constants()->size() : 0,
+                            "constant"))
         return e;
       return same(module.constants()->Get(ref->index())->shape(),
                   module.constants()->Get(ref->index())->dtype(), "constant");
@@ -147,11 +174,11 @@ private:
       for (int64_t d : *ref->shape())
         bytes = d != 0 && bytes > (int64_t(1) << 50) / d ? (int64_t(1) << 50) : bytes * d;
       if (ref->offset() < 0 || ref->offset() + bytes > entry->arena_bytes())
-        return error(path, at + ": buffer [" + llvm::Twine(ref->offset()) + ", " +
-                               llvm::Twine(ref->offset() + bytes) +
+        return error(path, at + ": buffer [" + std::to_string(ref->offset()) + ", " +
+                               std::to_string(ref->offset() + bytes) +
                                ") lies outside the arena of " +
-                               llvm::Twine(entry->arena_bytes()) + " bytes");
-      return llvm::Error::success();
+                               std::to_string(entry->arena_bytes()) + " bytes");
+      return Error::success();
     }
     }
     return error(path, at + ": unknown value kind");
@@ -163,59 +190,70 @@ private:
 
 } // namespace
 
-const format::EntryPoint *LoadedModule::entryPoint(llvm::StringRef name) const {
+const char *runtime::opName(format::Op op) {
+  switch (op) {
+  case format::Op::Conv2D: return "simclr.conv2d";
+  case format::Op::Conv2DBackwardInput: return "simclr.conv2d_backward_input";
+  case format::Op::Conv2DBackwardFilter: return "simclr.conv2d_backward_filter";
+  case format::Op::Dense: return "simclr.dense";
+  case format::Op::Matmul: return "simclr.matmul";
+  case format::Op::Kernel: return "simclr.kernel";
+  case format::Op::Store: return "simclr.store";
+  }
+  return "an unknown op";
+}
+
+const format::EntryPoint *LoadedModule::entryPoint(std::string_view name) const {
   for (const format::EntryPoint *entry : *module->entry_points())
-    if (entry->name()->string_view() == std::string_view(name))
+    if (entry->name()->string_view() == name)
       return entry;
   return nullptr;
 }
 
-std::optional<std::string> LoadedModule::metadata(llvm::StringRef key) const {
+std::optional<std::string> LoadedModule::metadata(const std::string &key) const {
   const format::KeyValue *entry =
-      module->metadata() ? module->metadata()->LookupByKey(key.str().c_str()) : nullptr;
+      module->metadata() ? module->metadata()->LookupByKey(key.c_str()) : nullptr;
   if (!entry)
     return std::nullopt;
   return entry->value()->str();
 }
 
-llvm::Expected<LoadedModule> mlir::simclr::runtime::parseModule(std::vector<uint8_t> bytes,
-                                                                llvm::StringRef path) {
+Expected<LoadedModule> runtime::parseModule(std::vector<uint8_t> bytes, const std::string &path) {
   if (bytes.size() < kModuleHeaderBytes)
-    return error(path, "not a simclr module: " + llvm::Twine(bytes.size()) +
+    return error(path, "not a simclr module: " + std::to_string(bytes.size()) +
                            " bytes, shorter than the header");
   if (std::memcmp(bytes.data(), kModuleMagic, sizeof(kModuleMagic)) != 0)
     return error(path, "not a simclr module (bad magic)");
   uint32_t version = read<uint32_t>(bytes, 8);
   if (version != kModuleVersion)
-    return error(path, "module format version " + llvm::Twine(version) +
+    return error(path, "module format version " + std::to_string(version) +
                            " is not supported (this runtime reads version " +
-                           llvm::Twine(kModuleVersion) + ")");
+                           std::to_string(kModuleVersion) +
+                           "); compile the description again with this simclrc");
   uint64_t length = read<uint64_t>(bytes, 16);
   if (length != bytes.size() - kModuleHeaderBytes)
-    return error(path, "payload is " + llvm::Twine(bytes.size() - kModuleHeaderBytes) +
-                           " bytes but the header says " + llvm::Twine(length) +
+    return error(path, "payload is " + std::to_string(bytes.size() - kModuleHeaderBytes) +
+                           " bytes but the header says " + std::to_string(length) +
                            ": the file is truncated or has trailing data");
-  llvm::ArrayRef<uint8_t> payload(bytes.data() + kModuleHeaderBytes, length);
-  if (llvm::crc32(payload) != read<uint32_t>(bytes, 12))
+  const uint8_t *payload = bytes.data() + kModuleHeaderBytes;
+  if (moduleChecksum(payload, length) != read<uint32_t>(bytes, 12))
     return error(path, "checksum mismatch: the module is corrupt");
-  flatbuffers::Verifier verifier(payload.data(), payload.size());
+  flatbuffers::Verifier verifier(payload, length);
   if (!format::VerifyModuleBuffer(verifier))
     return error(path, "the module's FlatBuffer does not verify");
 
   LoadedModule loaded;
   loaded.bytes = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
   loaded.module = format::GetModule(loaded.bytes->data() + kModuleHeaderBytes);
-  loaded.source = path.str();
-  if (llvm::Error e = Checker(*loaded.module, path).run())
-    return std::move(e);
+  loaded.source = path;
+  if (Error e = Checker(*loaded.module, path).run())
+    return e;
   return loaded;
 }
 
-llvm::Expected<LoadedModule> mlir::simclr::runtime::readModule(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return error(path, "cannot read file: " + buffer.getError().message());
-  llvm::StringRef data = (*buffer)->getBuffer();
-  return parseModule(std::vector<uint8_t>(data.begin(), data.end()), path);
+Expected<LoadedModule> runtime::readModule(const std::string &path) {
+  auto data = readFile(path);
+  if (!data)
+    return data.takeError();
+  return parseModule(std::vector<uint8_t>(data->begin(), data->end()), path);
 }

@@ -3,42 +3,44 @@
 #define SIMCLR_RUNTIME_MODULE_READER_H
 
 #include "runtime/module/Module_generated.h"
-
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlir::simclr::runtime {
 
-/// A module file in memory, verified. `root()` stays valid as long as the object lives.
+/// A module file in memory, verified. `root()` stays valid as long as any copy lives.
 class LoadedModule {
 public:
   const format::Module &root() const { return *module; }
   const std::string &path() const { return source; }
   /// The entry point called `name`, or null.
-  const format::EntryPoint *entryPoint(llvm::StringRef name) const;
+  const format::EntryPoint *entryPoint(std::string_view name) const;
   /// The metadata value of `key` (`<entry>:<setting>`, docs/MODULE.md), or none.
-  std::optional<std::string> metadata(llvm::StringRef key) const;
+  std::optional<std::string> metadata(const std::string &key) const;
 
 private:
-  friend llvm::Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes,
-                                                  llvm::StringRef path);
+  friend Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes,
+                                            const std::string &path);
   std::shared_ptr<std::vector<uint8_t>> bytes;
   const format::Module *module = nullptr;
   std::string source;
 };
 
 /// Verifies a module image: header (magic, version, length, checksum), the FlatBuffer
-/// (identifier and structure) and its meaning (every index and buffer in range, names
-/// unique). Errors read "path: error: ...".
-llvm::Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes, llvm::StringRef path);
+/// (identifier and structure) and its meaning (every index, enum and buffer in range,
+/// names unique). Errors read "path: error: ...".
+Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes, const std::string &path);
 
 /// Reads and verifies a module file.
-llvm::Expected<LoadedModule> readModule(llvm::StringRef path);
+Expected<LoadedModule> readModule(const std::string &path);
+
+/// The op's name in the dialect ("simclr.conv2d", ...), for messages and tools.
+const char *opName(format::Op op);
 
 } // namespace mlir::simclr::runtime
 

@@ -1,25 +1,24 @@
-//===- ExecutableMain.h - main() of a compiled training executable -*- C++ -*-===//
+//===- ExecutableMain.h - what a training executable's main does -*- C++ -*-===//
 //
-// What the `main` simclrc generates for `--emit=executable` calls: the module file and
-// the kernels are linked into the executable, everything else is libsimclr_runtime.
-// Kept free of other headers so that the generated code compiles with the source tree on
-// its include path and nothing else.
+// The target-independent part of a compiled training executable's `main`: parse the
+// training flags, verify the embedded module like any module file, and train on the
+// device the target's part makes (runtime/cpu/CpuExecutable.h for the CPU).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_TRAIN_EXECUTABLEMAIN_H
 #define SIMCLR_RUNTIME_TRAIN_EXECUTABLEMAIN_H
 
-#include "runtime/cpu/KernelAbi.h"
+#include "runtime/exec/Device.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace mlir::simclr::runtime {
 
-/// Verifies the embedded module (`size` bytes at `module`), checks that `kernelCount`
-/// kernels were linked for it, parses the training flags and trains.
-int executableMain(int argc, char **argv, const uint8_t *module, size_t size,
-                   const cpu::KernelFn *kernels, size_t kernelCount);
+/// `where` completes the --help overview ("on the CPU").
+int runTrainingExecutable(int argc, char **argv, const uint8_t *module, size_t size,
+                          const std::string &where, const DeviceFactory &makeDevice);
 
 } // namespace mlir::simclr::runtime
 

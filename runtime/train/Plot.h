@@ -2,8 +2,7 @@
 #ifndef SIMCLR_RUNTIME_TRAIN_PLOT_H
 #define SIMCLR_RUNTIME_TRAIN_PLOT_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <string>
 #include <vector>
@@ -16,11 +15,11 @@ struct CurvePoint {
 
 /// An SVG image of the loss (left axis) and the accuracy (right axis, 0 to 1) against the
 /// step, titled `title`.
-std::string plotCurves(const std::vector<CurvePoint> &points, llvm::StringRef title);
+std::string plotCurves(const std::vector<CurvePoint> &points, const std::string &title);
 
 /// Reads the step lines of a JSONL log (runtime/train/Trainer.h) and writes their curves
 /// to `svgPath`, atomically.
-llvm::Error plotLog(llvm::StringRef logPath, llvm::StringRef svgPath, llvm::StringRef title);
+Error plotLog(const std::string &logPath, const std::string &svgPath, const std::string &title);
 
 } // namespace mlir::simclr::runtime
 

@@ -2,7 +2,7 @@
 #ifndef SIMCLR_TARGETS_CPU_EMITEXECUTABLE_H
 #define SIMCLR_TARGETS_CPU_EMITEXECUTABLE_H
 
-#include "llvm/Support/Error.h"
+#include "runtime/support/Error.h"
 
 #include <cstdint>
 #include <string>
@@ -10,16 +10,17 @@
 
 namespace mlir::simclr {
 
-/// The C++ `main` of a training executable for a module: the module's kernels (their
-/// cpu_source), a table of them in the module's order, the module file embedded with
-/// `.incbin` from `modulePath`, and a call to runtime::executableMain.
-llvm::Expected<std::string> trainingExecutableSource(const std::vector<uint8_t> &module,
-                                                     llvm::StringRef modulePath);
+/// The C++ `main` of a training executable for a module: the module's kernels (their CPU
+/// source), a table of them in the module's order, the module file embedded with
+/// `.incbin` from `modulePath`, and a call to cpu::executableMain.
+runtime::Expected<std::string> trainingExecutableSource(const std::vector<uint8_t> &module,
+                                                       const std::string &modulePath);
 
 /// Builds a training executable for `module` (a module image, as serializeModule writes
-/// it) at `output` with the host compiler, linked against libsimclr_runtime. The file
-/// appears only when the build succeeded.
-llvm::Error writeTrainingExecutable(const std::vector<uint8_t> &module, llvm::StringRef output);
+/// it) at `output` with the host compiler, linked against the installed runtime
+/// (libsimclr_cpu, libsimclr_runtime). The file appears only when the build succeeded.
+runtime::Error writeTrainingExecutable(const std::vector<uint8_t> &module,
+                                       const std::string &output);
 
 } // namespace mlir::simclr
 

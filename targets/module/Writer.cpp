@@ -41,6 +41,26 @@ FailureOr<format::DType> dtypeOf(Operation *op, Type type) {
   return op->emitError() << "the module format has no element type " << element;
 }
 
+/// The instruction an op of a compiled function becomes.
+FailureOr<format::Op> instructionOp(Operation &op) {
+  if (llvm::isa<Conv2DOp>(op))
+    return format::Op::Conv2D;
+  if (llvm::isa<Conv2DBackwardInputOp>(op))
+    return format::Op::Conv2DBackwardInput;
+  if (llvm::isa<Conv2DBackwardFilterOp>(op))
+    return format::Op::Conv2DBackwardFilter;
+  if (llvm::isa<DenseOp>(op))
+    return format::Op::Dense;
+  if (llvm::isa<MatmulOp>(op))
+    return format::Op::Matmul;
+  if (llvm::isa<KernelOp>(op))
+    return format::Op::Kernel;
+  if (llvm::isa<StoreOp>(op))
+    return format::Op::Store;
+  return op.emitOpError() << "is outside any kernel and is no library call: the module "
+                             "format has no instruction for it (run simclr-fuse-kernels)";
+}
+
 std::string printed(Attribute attr) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -63,7 +83,7 @@ public:
           return failure();
       } else if (auto state = llvm::dyn_cast<StateOp>(op)) {
         if (failed(addVariable(state, state.getSymName(), format::VariableKind::State,
-                               state.getType(), "", state.getInit(), 0.0, false)))
+                               state.getType(), state.getGroup(), state.getInit(), 0.0, false)))
           return failure();
       }
     }
@@ -81,10 +101,11 @@ public:
         fbb, kModuleVersion,
         fbb.CreateString(module.getSymName() ? module.getSymName()->str() : ""),
         fbb.CreateVectorOfSortedTables(&metadata), fbb.CreateVector(variables),
-        fbb.CreateVector(constants), fbb.CreateVector(kernels), fbb.CreateVector(entries));
+        fbb.CreateVector(constants), fbb.CreateVector(kernels), /*kernel_binaries=*/0,
+        fbb.CreateVector(entries));
     format::FinishModuleBuffer(fbb, root);
 
-    return wrapModulePayload(llvm::ArrayRef<uint8_t>(fbb.GetBufferPointer(), fbb.GetSize()));
+    return wrapModulePayload(fbb.GetBufferPointer(), fbb.GetSize());
   }
 
 private:
@@ -95,9 +116,16 @@ private:
     if (failed(dtype))
       return failure();
     std::vector<int64_t> shape = llvm::cast<RankedTensorType>(type).getShape().vec();
+    // The role follows from the group: an optimizer's state, a teacher's variable (its
+    // group names the teacher's part), or the model's own.
+    format::VariableRole role = format::VariableRole::Model;
+    if (kind == format::VariableKind::State && group == "optimizer")
+      role = format::VariableRole::Optimizer;
+    else if (group.starts_with("teacher."))
+      role = format::VariableRole::Teacher;
     variableIndex[name] = static_cast<int>(variables.size());
     variables.push_back(format::CreateVariableDirect(
-        fbb, name.str().c_str(), kind, *dtype, &shape, group.str().c_str(),
+        fbb, name.str().c_str(), kind, role, *dtype, &shape, group.str().c_str(),
         init.str().c_str(), initStd, frozen));
     return success();
   }
@@ -227,9 +255,14 @@ private:
         auto source = emitCpuKernel(k, name);
         if (failed(source))
           return failure();
+        std::vector<flatbuffers::Offset<format::KernelSource>> sources = {
+            format::CreateKernelSourceDirect(fbb, format::Target::Cpu, source->c_str())};
         kernels.push_back(
-            format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), source->c_str()));
+            format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), &sources));
       }
+      auto code = instructionOp(op);
+      if (failed(code))
+        return failure();
       NamedAttrList attrs(op.getAttrDictionary());
       attrs.erase(simclr->getOffsetsAttrHelper().getName());
       std::string attributes = printed(attrs.getDictionary(op.getContext()));
@@ -251,8 +284,8 @@ private:
         transposeB = m.getTransposeB();
       }
       instructions.push_back(format::CreateInstructionDirect(
-          fbb, op.getName().getStringRef().str().c_str(), kernel, attributes.c_str(), &inputs,
-          &outputs, convolution, transposeA, transposeB));
+          fbb, *code, kernel, attributes.c_str(), &inputs, &outputs, convolution, transposeA,
+          transposeB));
     }
     return format::CreateEntryPointDirect(fbb, func.getSymName().str().c_str(), &args,
                                           &results, arenaBytes.getInt(), &instructions);

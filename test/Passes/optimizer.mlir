@@ -2,9 +2,9 @@
 // RUN: simclr-opt %s -split-input-file --simclr-autodiff --simclr-optimizer -verify-diagnostics | FileCheck %s
 
 // CHECK: simclr.parameter @w : tensor<4x8xf32>
-// CHECK-NEXT: simclr.state @velocity.w : tensor<4x8xf32> {init = "zeros"}
+// CHECK-NEXT: simclr.state @velocity.w : tensor<4x8xf32> {group = "optimizer", init = "zeros"}
 // CHECK: simclr.parameter @b : tensor<4xf32>
-// CHECK-NEXT: simclr.state @velocity.b : tensor<4xf32> {init = "zeros"}
+// CHECK-NEXT: simclr.state @velocity.b : tensor<4xf32> {group = "optimizer", init = "zeros"}
 simclr.parameter @w : tensor<4x8xf32> {group = "head", init = "zeros"}
 simclr.parameter @b : tensor<4xf32> {group = "classifier", init = "zeros"}
 

@@ -309,14 +309,14 @@ TEST(Subsets, ListedImagesAreCheckedLineByLine) {
   ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("labels", "txt", path));
   auto write = [&](const char *text) {
     std::ofstream(path.c_str()) << text;
-    return subsetFromFile(path, 50);
+    return subsetFromFile(path.str().str(), 50);
   };
   auto good = write("# labelled images\n7\n3\n\n42\n");
-  ASSERT_TRUE(static_cast<bool>(good)) << llvm::toString(good.takeError());
+  ASSERT_TRUE(static_cast<bool>(good)) << good.errorMessage();
   EXPECT_EQ(*good, (std::vector<int64_t>{3, 7, 42}));
   auto message = [&](const char *text) {
     auto result = write(text);
-    return result ? std::string("accepted") : llvm::toString(result.takeError());
+    return result ? std::string("accepted") : result.errorMessage();
   };
   EXPECT_EQ(message("1\n50\n"),
             (path + ":2: error: image 50 is not in the data set (50 images, numbered from 0)").str());
@@ -326,7 +326,7 @@ TEST(Subsets, ListedImagesAreCheckedLineByLine) {
   llvm::sys::fs::remove(path);
   auto missing = subsetFromFile("/nonexistent/labels.txt", 50);
   ASSERT_FALSE(static_cast<bool>(missing));
-  EXPECT_EQ(llvm::toString(missing.takeError()).rfind("/nonexistent/labels.txt: error: ", 0), 0u);
+  EXPECT_EQ(missing.errorMessage().rfind("/nonexistent/labels.txt: error: ", 0), 0u);
 }
 
 } // namespace

@@ -16,7 +16,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -63,8 +62,8 @@ void checkModule(MLIRContext &context, ModuleOp module) {
       out << *code << "\n";
     }
   }
-  if (llvm::Error e = cpu::buildCpuKernels(source, library))
-    FAIL() << llvm::toString(std::move(e));
+  if (runtime::Error e = cpu::buildCpuKernels(source, library))
+    FAIL() << e.message();
   void *handle = dlopen(library.c_str(), RTLD_NOW);
   ASSERT_TRUE(handle) << dlerror();
 

@@ -2,13 +2,13 @@
 
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
-#include "runtime/cpu/Executor.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/exec/Schedule.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/Reader.h"
 #include "targets/module/Writer.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
@@ -34,14 +34,14 @@ std::string rejection(std::vector<uint8_t> bytes) {
   auto loaded = runtime::parseModule(std::move(bytes), "m.sclm");
   if (loaded)
     return "";
-  return llvm::toString(loaded.takeError());
+  return loaded.errorMessage();
 }
 
 TEST(ModuleFormat, CompiledStepRoundTrips) {
   std::vector<uint8_t> bytes = compiledExample();
   ASSERT_GT(bytes.size(), runtime::kModuleHeaderBytes);
   auto loaded = runtime::parseModule(bytes, "m.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded)) << llvm::toString(loaded.takeError());
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
   const format::Module &m = loaded->root();
   EXPECT_EQ(m.version(), runtime::kModuleVersion);
   EXPECT_EQ(m.name()->str(), "fmnist_finetune");
@@ -56,24 +56,59 @@ TEST(ModuleFormat, CompiledStepRoundTrips) {
   int kernels = 0;
   for (const format::EntryPoint *entry : *m.entry_points())
     for (const format::Instruction *inst : *entry->instructions())
-      if (inst->op()->str() == "simclr.kernel") {
+      if (inst->op() == format::Op::Kernel) {
         ASSERT_GE(inst->kernel(), 0);
-        EXPECT_NE(m.kernels()->Get(inst->kernel())->ir()->str().find("\"simclr.kernel\""),
+        const format::Kernel *kernel = m.kernels()->Get(inst->kernel());
+        EXPECT_NE(kernel->ir()->str().find("\"simclr.kernel\""), std::string::npos);
+        // The CPU target's code, a function named like the kernel.
+        ASSERT_TRUE(kernel->sources() && kernel->sources()->size() == 1);
+        EXPECT_EQ(kernel->sources()->Get(0)->target(), format::Target::Cpu);
+        EXPECT_NE(kernel->sources()->Get(0)->code()->str().find(
+                      "extern \"C\" void " + kernel->name()->str() + "("),
                   std::string::npos);
-        EXPECT_TRUE(m.kernels()->Get(inst->kernel())->cpu_source());
         ++kernels;
       }
   EXPECT_EQ(kernels, static_cast<int>(m.kernels()->size()));
-  bool found = false;
+  EXPECT_FALSE(m.kernel_binaries()); // machine code: none for the CPU target
+  // Roles follow the groups: the model's own, the optimizer's velocities.
+  std::map<std::string, const format::Variable *> byName;
   for (const format::Variable *v : *m.variables())
-    if (v->name()->str() == "conv1.weight") {
-      found = true;
-      EXPECT_EQ(v->kind(), format::VariableKind::Parameter);
-      EXPECT_EQ(std::vector<int64_t>(v->shape()->begin(), v->shape()->end()),
-                (std::vector<int64_t>{32, 1, 3, 3}));
-      EXPECT_EQ(v->init()->str(), "variance_scaling");
-    }
-  EXPECT_TRUE(found);
+    byName[v->name()->str()] = v;
+  ASSERT_TRUE(byName.count("conv1.weight") && byName.count("velocity.conv1.weight") &&
+              byName.count("bn1.running_mean") && byName.count("fc.weight"));
+  const format::Variable *w = byName["conv1.weight"];
+  EXPECT_EQ(w->kind(), format::VariableKind::Parameter);
+  EXPECT_EQ(w->role(), format::VariableRole::Model);
+  EXPECT_EQ(std::vector<int64_t>(w->shape()->begin(), w->shape()->end()),
+            (std::vector<int64_t>{32, 1, 3, 3}));
+  EXPECT_EQ(w->init()->str(), "variance_scaling");
+  EXPECT_EQ(byName["velocity.conv1.weight"]->role(), format::VariableRole::Optimizer);
+  EXPECT_EQ(byName["velocity.conv1.weight"]->group()->str(), "optimizer");
+  EXPECT_EQ(byName["bn1.running_mean"]->kind(), format::VariableKind::State);
+  EXPECT_EQ(byName["bn1.running_mean"]->role(), format::VariableRole::Model);
+  EXPECT_EQ(byName["bn1.running_mean"]->group()->str(), "backbone");
+  EXPECT_EQ(byName["fc.weight"]->group()->str(), "classifier");
+}
+
+// A distillation module marks the teacher's variables, parameters and statistics alike.
+TEST(ModuleFormat, TeacherVariablesHaveTheirRole) {
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  auto module = frontend::loadModule(SIMCLR_EXAMPLES_DIR "/fashion_mnist/distill.yaml", context,
+                                     sourceMgr);
+  ASSERT_TRUE(module);
+  ASSERT_TRUE(succeeded(compileTrainingStep(*module)));
+  auto bytes = serializeModule(*module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(*bytes, "d.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
+  int teacher = 0;
+  for (const format::Variable *v : *loaded->root().variables()) {
+    bool named = llvm::StringRef(v->name()->str()).starts_with("teacher.");
+    EXPECT_EQ(v->role() == format::VariableRole::Teacher, named) << v->name()->str();
+    teacher += named;
+  }
+  EXPECT_GT(teacher, 20);
 }
 
 TEST(ModuleFormat, TruncationsAreRejected) {
@@ -116,6 +151,13 @@ TEST(ModuleFormat, HeaderErrorsSayWhatIsWrong) {
   version[8] = 7;
   EXPECT_NE(rejection(version).find("module format version 7 is not supported"),
             std::string::npos);
+  // A module of the previous format (string ops, one CPU source per kernel) is refused
+  // with what to do about it.
+  std::vector<uint8_t> old = bytes;
+  old[8] = 2;
+  EXPECT_EQ(rejection(old), "m.sclm: error: module format version 2 is not supported (this "
+                            "runtime reads version 3); compile the description again with "
+                            "this simclrc");
   std::vector<uint8_t> payload = bytes;
   payload.back() ^= 1;
   EXPECT_NE(rejection(payload).find("checksum mismatch"), std::string::npos);
@@ -130,18 +172,21 @@ struct Handmade {
   bool duplicateVariable = false;
   uint32_t tableVersion = runtime::kModuleVersion;
   int variableIndex = 0;
-  std::string op = "simclr.kernel";
+  format::Op op = format::Op::Kernel;
+  format::VariableRole role = format::VariableRole::Model;
   int numInputs = 1;
   std::vector<int64_t> referenceShape = {4, 4};
 
   std::vector<uint8_t> bytes() const {
     flatbuffers::FlatBufferBuilder fbb;
     std::vector<int64_t> shape = {4, 4};
-    std::vector<flatbuffers::Offset<format::Variable>> variables = {format::CreateVariableDirect(
-        fbb, "w", format::VariableKind::Parameter, format::DType::F32, &shape, "head", "zeros")};
+    std::vector<flatbuffers::Offset<format::Variable>> variables = {
+        format::CreateVariableDirect(fbb, "w", format::VariableKind::Parameter, role,
+                                     format::DType::F32, &shape, "head", "zeros")};
     if (duplicateVariable)
-      variables.push_back(format::CreateVariableDirect(
-          fbb, "w", format::VariableKind::State, format::DType::F32, &shape, "", "zeros"));
+      variables.push_back(format::CreateVariableDirect(fbb, "w", format::VariableKind::State,
+                                                       format::VariableRole::Model,
+                                                       format::DType::F32, &shape, "", "zeros"));
     std::vector<flatbuffers::Offset<format::Kernel>> kernels = {
         format::CreateKernelDirect(fbb, "k0", "\"simclr.kernel\"() ({}) : () -> ()")};
     std::vector<flatbuffers::Offset<format::ValueRef>> inputs;
@@ -152,8 +197,7 @@ struct Handmade {
     std::vector<flatbuffers::Offset<format::ValueRef>> outputs = {format::CreateValueRefDirect(
         fbb, format::ValueKind::Buffer, 0, bufferOffset, format::DType::F32, &shape)};
     std::vector<flatbuffers::Offset<format::Instruction>> instructions = {
-        format::CreateInstructionDirect(fbb, op.c_str(), kernelIndex, "{}", &inputs,
-                                        &outputs)};
+        format::CreateInstructionDirect(fbb, op, kernelIndex, "{}", &inputs, &outputs)};
     std::vector<flatbuffers::Offset<format::ValueRef>> none, results = {
         format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0, bufferOffset,
                                      format::DType::F32, &shape)};
@@ -161,9 +205,9 @@ struct Handmade {
         format::CreateEntryPointDirect(fbb, "f", &none, &results, arena, &instructions)};
     auto root = format::CreateModule(fbb, tableVersion, fbb.CreateString("m"), 0,
                                      fbb.CreateVector(variables), 0, fbb.CreateVector(kernels),
-                                     fbb.CreateVector(entries));
+                                     0, fbb.CreateVector(entries));
     format::FinishModuleBuffer(fbb, root);
-    return runtime::wrapModulePayload({fbb.GetBufferPointer(), fbb.GetSize()});
+    return runtime::wrapModulePayload(fbb.GetBufferPointer(), fbb.GetSize());
   }
 };
 
@@ -186,16 +230,25 @@ TEST(ModuleFormat, MeaningIsChecked) {
   Handmade version;
   version.tableVersion = 9;
   EXPECT_NE(rejection(version.bytes()).find("module table says version 9"), std::string::npos);
+  // Enums the FlatBuffers verifier lets through.
+  Handmade op;
+  op.op = static_cast<format::Op>(42);
+  EXPECT_NE(rejection(op.bytes()).find("entry point 'f', instruction 0: unknown op 42"),
+            std::string::npos);
+  Handmade role;
+  role.role = static_cast<format::VariableRole>(9);
+  EXPECT_NE(rejection(role.bytes()).find("variable 'w' has an unknown kind, role or element type"),
+            std::string::npos);
 }
 
-/// What the CPU executor says about a module the reader accepts, or "" when it accepts it.
-std::string executorRejection(const Handmade &m, size_t kernels = 1) {
+/// What the schedule's checks say about a module the reader accepts, or "" when they
+/// accept it.
+std::string scheduleRejection(const Handmade &m) {
   auto loaded = runtime::parseModule(m.bytes(), "m.sclm");
   if (!loaded)
-    return "reader: " + llvm::toString(loaded.takeError());
-  auto executor = cpu::Executor::create(
-      *loaded, "f", std::vector<cpu::KernelFn>(kernels, [](const void *const *, void *const *) {}));
-  return executor ? "" : llvm::toString(executor.takeError());
+    return "reader: " + loaded.errorMessage();
+  auto schedule = runtime::Schedule::create(*loaded, "f");
+  return schedule ? "" : schedule.errorMessage();
 }
 
 TEST(ModuleFormat, ReferencesMatchTheirDeclarations) {
@@ -207,31 +260,45 @@ TEST(ModuleFormat, ReferencesMatchTheirDeclarations) {
             std::string::npos);
 }
 
-TEST(ModuleFormat, ExecutorChecksInstructions) {
-  EXPECT_EQ(executorRejection(Handmade{}), "");
-  EXPECT_EQ(executorRejection(Handmade{}, 0),
-            "m.sclm: error: entry point 'f', instruction 0 (simclr.kernel): kernel 0 is not built");
-  Handmade relu;
-  relu.op = "simclr.relu";
-  EXPECT_EQ(executorRejection(relu), "m.sclm: error: entry point 'f', instruction 0 "
-                                     "(simclr.relu): 'simclr.relu' is not an instruction the CPU "
-                                     "runtime runs");
+TEST(ModuleFormat, ScheduleChecksInstructions) {
+  EXPECT_EQ(scheduleRejection(Handmade{}), "");
   Handmade conv;
-  conv.op = "simclr.conv2d";
-  EXPECT_EQ(executorRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
+  conv.op = format::Op::Conv2D;
+  EXPECT_EQ(scheduleRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
                                      "(simclr.conv2d): has 1 inputs and 1 outputs");
   conv.numInputs = 2;
-  EXPECT_EQ(executorRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
+  EXPECT_EQ(scheduleRejection(conv), "m.sclm: error: entry point 'f', instruction 0 "
                                      "(simclr.conv2d): has no valid convolution geometry");
   Handmade matmul;
-  matmul.op = "simclr.matmul";
+  matmul.op = format::Op::Matmul;
   matmul.numInputs = 2; // [4, 4] x [4, 4] -> [4, 4]: fits
-  EXPECT_EQ(executorRejection(matmul), "");
+  EXPECT_EQ(scheduleRejection(matmul), "");
+  Handmade dense;
+  dense.op = format::Op::Dense;
+  dense.numInputs = 2;
+  dense.referenceShape = {4, 4};
+  EXPECT_EQ(scheduleRejection(dense), ""); // [4, 4] x [4, 4]^T -> [4, 4]
   Handmade store;
-  store.op = "simclr.store"; // a store to a buffer, not a variable
-  EXPECT_EQ(executorRejection(store), "m.sclm: error: entry point 'f', instruction 0 "
+  store.op = format::Op::Store; // a store to a buffer, not a variable
+  EXPECT_EQ(scheduleRejection(store), "m.sclm: error: entry point 'f', instruction 0 "
                                       "(simclr.store): a store must write a variable of its "
                                       "value's size");
+  auto loaded = runtime::parseModule(Handmade{}.bytes(), "m.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  EXPECT_EQ(runtime::Schedule::create(*loaded, "g").errorMessage(),
+            "m.sclm: error: no entry point 'g'");
+}
+
+// The CPU device runs the module's kernels: as many as the module has, every one there.
+TEST(ModuleFormat, CpuDeviceNeedsEveryKernel) {
+  auto loaded = runtime::parseModule(Handmade{}.bytes(), "m.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  cpu::KernelFn noop = [](const void *const *, void *const *) {};
+  EXPECT_TRUE(static_cast<bool>(cpu::CpuDevice::create(*loaded, {noop})));
+  EXPECT_EQ(cpu::CpuDevice::create(*loaded, {}).errorMessage(),
+            "m.sclm: error: 0 kernels are linked, the module has 1");
+  EXPECT_EQ(cpu::CpuDevice::create(*loaded, {nullptr}).errorMessage(),
+            "m.sclm: error: kernel 0 is not built");
 }
 
 } // namespace

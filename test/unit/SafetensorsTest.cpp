@@ -28,7 +28,7 @@ std::string errorOf(const std::string &bytes) {
   auto parsed = parseSafetensors(bytes, "x.safetensors");
   if (parsed)
     return "";
-  return llvm::toString(parsed.takeError());
+  return parsed.errorMessage();
 }
 
 /// A file with one F32 tensor "t" of shape [2] and the given header text.
@@ -46,7 +46,7 @@ TEST(Safetensors, RoundTripsEveryDTypeAndMetadata) {
   EXPECT_EQ((8 + headerBytes) % 8, 0u) << "data is 8-byte aligned";
   std::map<std::string, std::string> metadata;
   auto parsed = parseSafetensors(bytes, "mem", &metadata);
-  ASSERT_TRUE(static_cast<bool>(parsed)) << llvm::toString(parsed.takeError());
+  ASSERT_TRUE(static_cast<bool>(parsed)) << parsed.errorMessage();
   EXPECT_EQ(metadata["format"], "pt");
   TensorMap expected = sample();
   ASSERT_EQ(parsed->size(), expected.size());
@@ -66,12 +66,12 @@ TEST(Safetensors, WritesAtomicallyAndLeavesNoTemporaryFiles) {
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("safetensors-test", dir));
   llvm::SmallString<128> path(dir);
   llvm::sys::path::append(path, "model.safetensors");
-  ASSERT_FALSE(static_cast<bool>(writeSafetensors(path, sample())));
+  ASSERT_FALSE(static_cast<bool>(writeSafetensors(path.str().str(), sample())));
   TensorMap smaller;
   smaller["x"] = Tensor::fromDoubles(DType::F64, {1}, {42});
-  ASSERT_FALSE(static_cast<bool>(writeSafetensors(path, smaller))); // replaces the file
-  auto read = readSafetensors(path);
-  ASSERT_TRUE(static_cast<bool>(read)) << llvm::toString(read.takeError());
+  ASSERT_FALSE(static_cast<bool>(writeSafetensors(path.str().str(), smaller))); // replaces the file
+  auto read = readSafetensors(path.str().str());
+  ASSERT_TRUE(static_cast<bool>(read)) << read.errorMessage();
   EXPECT_EQ(read->size(), 1u);
   EXPECT_EQ(read->at("x").toDoubles(), std::vector<double>{42});
   int files = 0;
@@ -85,7 +85,7 @@ TEST(Safetensors, WritesAtomicallyAndLeavesNoTemporaryFiles) {
 TEST(Safetensors, WriteIntoMissingDirectoryFailsCleanly) {
   auto error = writeSafetensors("/nonexistent-dir/model.safetensors", sample());
   ASSERT_TRUE(static_cast<bool>(error));
-  EXPECT_NE(llvm::toString(std::move(error)).find("/nonexistent-dir/model.safetensors: error:"),
+  EXPECT_NE(error.message().find("/nonexistent-dir/model.safetensors: error:"),
             std::string::npos);
 }
 
@@ -152,7 +152,6 @@ TEST(Safetensors, BitFlipsInTheHeaderAreRejectedOrHarmless) {
       flipped[byte] ^= static_cast<char>(1 << bit);
       auto parsed = parseSafetensors(flipped, "x");
       if (!parsed) {
-        llvm::consumeError(parsed.takeError());
         ++rejected;
         continue;
       }
@@ -166,7 +165,7 @@ TEST(Safetensors, BitFlipsInTheHeaderAreRejectedOrHarmless) {
 TEST(Safetensors, MissingFileNamesThePath) {
   auto read = readSafetensors("/nonexistent/weights.safetensors");
   ASSERT_FALSE(static_cast<bool>(read));
-  EXPECT_NE(llvm::toString(read.takeError())
+  EXPECT_NE(read.errorMessage()
                 .find("/nonexistent/weights.safetensors: error: cannot read file"),
             std::string::npos);
 }

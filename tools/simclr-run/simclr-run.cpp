@@ -53,6 +53,11 @@ static int fail(llvm::Error error) {
   return 1;
 }
 
+static int fail(const runtime::Error &error) {
+  llvm::errs() << error.message() << "\n";
+  return 1;
+}
+
 static reference::Array toArray(const runtime::Tensor &tensor) {
   return reference::Array(tensor.shape, tensor.toDoubles());
 }
@@ -77,21 +82,20 @@ int main(int argc, char **argv) {
     return 1;
 
   reference::Evaluator evaluator(*module);
-  auto inputs = runtime::readSafetensors(inputsPath);
+  auto inputs = runtime::readSafetensors(inputsPath.getValue());
   if (!inputs)
     return fail(inputs.takeError());
   std::vector<reference::Array> args;
   for (size_t i = 0; i < inputs->size(); ++i) {
     auto it = inputs->find("arg" + std::to_string(i));
     if (it == inputs->end())
-      return fail(llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          inputsPath + ": error: arguments must be named arg0, arg1, ...; 'arg" +
-              std::to_string(i) + "' is missing"));
+      return fail(runtime::makeError(inputsPath + ": error: arguments must be named arg0, "
+                                                  "arg1, ...; 'arg" +
+                                     std::to_string(i) + "' is missing"));
     args.push_back(toArray(it->second));
   }
   if (!variablesPath.empty()) {
-    auto variables = runtime::readSafetensors(variablesPath);
+    auto variables = runtime::readSafetensors(variablesPath.getValue());
     if (!variables)
       return fail(variables.takeError());
     for (const auto &[name, tensor] : *variables)
@@ -113,11 +117,11 @@ int main(int argc, char **argv) {
   std::map<std::string, reference::Array> named;
   for (size_t i = 0; i < results->size(); ++i)
     named["result" + std::to_string(i)] = (*results)[i];
-  if (llvm::Error error = runtime::writeSafetensors(outputsPath, toTensors(named)))
-    return fail(std::move(error));
+  if (auto error = runtime::writeSafetensors(outputsPath.getValue(), toTensors(named)))
+    return fail(error);
   if (!variablesOutPath.empty())
-    if (llvm::Error error =
-            runtime::writeSafetensors(variablesOutPath, toTensors(evaluator.variables)))
-      return fail(std::move(error));
+    if (auto error =
+            runtime::writeSafetensors(variablesOutPath.getValue(), toTensors(evaluator.variables)))
+      return fail(error);
   return 0;
 }

@@ -5,56 +5,37 @@
 //   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors
 //                            --outputs=results.safetensors --save=updated.safetensors
 //
-// A description (or .mlir) is compiled (simclr-training-step) and written to a module in
+// A description (or .mlir) is compiled (compileTrainingStep) and written to a module in
 // memory; a module file (simclrc --emit=module) is loaded and verified. Either way the
-// module's CPU kernels are built with the host compiler and its train_step runs in
-// float32 from freshly initialised (or --init) weights on batches drawn from an
-// MNIST-style data set (runtime/train/Trainer.h), every view augmented as SimCLR's
-// recipe says for the stage (runtime/data/Augment.h).
+// module's CPU kernels are built with the host compiler and the runtime trains it
+// (runtime/train/Trainer.h) with the training flags (runtime/train/Options.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
-#include "runtime/cpu/KernelBuild.h"
-#include "targets/module/Writer.h"
+#include "runtime/cpu/CpuDevice.h"
+#include "runtime/support/Strings.h"
 #include "runtime/train/Trainer.h"
+#include "targets/module/Writer.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/CommandLine.h"
-#include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/SourceMgr.h"
 
-namespace cl = llvm::cl;
+#include <cstdio>
+
 using namespace mlir;
 using namespace mlir::simclr;
 
-static cl::OptionCategory category("simclr-train options");
-static cl::opt<std::string> inputPath(cl::Positional,
-                                      cl::desc("<description.yaml | model.mlir | model.sclm>"),
-                                      cl::Required, cl::cat(category));
-
-static int fail(const llvm::Twine &message) {
-  llvm::errs() << message << "\n";
-  return 1;
-}
-
 /// Compiles a description or a .mlir module into a module image.
-static llvm::Expected<runtime::LoadedModule> compile(llvm::StringRef path) {
+static runtime::Expected<runtime::LoadedModule> compile(const std::string &path) {
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  auto failed = [&] {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "compiling " + path + " failed");
-  };
+  auto failed = [&] { return runtime::makeError("compiling " + path + " failed"); };
   auto module = frontend::loadModule(path, context, sourceMgr);
-  if (!module)
-    return failed();
-  if (mlir::failed(compileTrainingStep(*module)))
+  if (!module || mlir::failed(compileTrainingStep(*module)))
     return failed();
   auto bytes = serializeModule(*module);
   if (mlir::failed(bytes))
@@ -63,26 +44,23 @@ static llvm::Expected<runtime::LoadedModule> compile(llvm::StringRef path) {
 }
 
 int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions({&category, &runtime::trainingOptionCategory()});
-  cl::ParseCommandLineOptions(argc, argv, "Trains a description or a module on the CPU\n");
-  runtime::TrainingOptions options = runtime::trainingOptionsFromCommandLine();
-  if (options.steps < 1)
-    return fail("--steps must be at least 1");
-
-  auto module = llvm::StringRef(inputPath).ends_with(".sclm") ? runtime::readModule(inputPath)
-                                                              : compile(inputPath);
-  if (!module)
-    return fail(llvm::toString(module.takeError()));
-  std::unique_ptr<cpu::LoadedKernels> kernels;
-  return runtime::train(
-      *module,
-      [&]() -> llvm::Expected<std::vector<cpu::KernelFn>> {
-        auto built = cpu::buildModuleKernels(*module);
-        if (!built)
-          return built.takeError();
-        kernels = std::move(*built);
-        return kernels->functions;
-      },
-      options);
+  runtime::TrainingOptions options;
+  runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file on the CPU");
+  flags.positionalHelp = "<description.yaml | model.mlir | model.sclm>";
+  runtime::addTrainingFlags(flags, options);
+  std::vector<std::string> positional;
+  if (std::optional<int> exit = flags.parse(argc, argv, positional))
+    return *exit;
+  if (positional.size() != 1) {
+    std::fprintf(stderr, "%s: error: give one description, .mlir or .sclm file (see --help)\n",
+                 argv[0]);
+    return 1;
+  }
+  const std::string &input = positional.front();
+  auto module = runtime::endsWith(input, ".sclm") ? runtime::readModule(input) : compile(input);
+  if (!module) {
+    std::fprintf(stderr, "%s\n", module.errorMessage().c_str());
+    return 1;
+  }
+  return runtime::train(*module, cpu::cpuDeviceBuildingKernels(), options);
 }

@@ -14,14 +14,13 @@
 #include "frontend/LoadModule.h"
 #include "passes/ModelStats.h"
 #include "passes/Passes.h"
-#include "runtime/FileUtils.h"
-#include "targets/module/Writer.h"
 #include "runtime/cpu/KernelBuild.h"
+#include "runtime/support/Files.h"
 #include "targets/cpu/EmitExecutable.h"
 #include "targets/cpu/EmitKernels.h"
+#include "targets/module/Writer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -107,18 +106,18 @@ int main(int argc, char **argv) {
     auto bytes = mlir::simclr::serializeModule(*module);
     if (mlir::failed(bytes))
       return 1;
-    if (llvm::Error error = mlir::simclr::writeTrainingExecutable(*bytes, outputPath)) {
-      llvm::errs() << inputPath << ": error: " << llvm::toString(std::move(error)) << "\n";
+    if (auto error = mlir::simclr::writeTrainingExecutable(*bytes, outputPath)) {
+      llvm::errs() << inputPath << ": error: " << error.message() << "\n";
       return 1;
     }
   } else if (emit == Emit::Module) {
     auto bytes = mlir::simclr::serializeModule(*module);
     if (mlir::failed(bytes))
       return 1;
-    if (llvm::Error error = mlir::simclr::runtime::writeFileAtomically(
-            outputPath, llvm::StringRef(reinterpret_cast<const char *>(bytes->data()),
-                                        bytes->size()))) {
-      llvm::errs() << llvm::toString(std::move(error)) << "\n";
+    if (auto error = mlir::simclr::runtime::writeFileAtomically(
+            outputPath, std::string_view(reinterpret_cast<const char *>(bytes->data()),
+                                         bytes->size()))) {
+      llvm::errs() << error.message() << "\n";
       return 1;
     }
   } else if (emit == Emit::CpuKernels) {

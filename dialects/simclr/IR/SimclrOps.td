@@ -48,16 +48,20 @@ def Simclr_StateOp : Simclr_Op<"state", [Symbol]> {
   let summary = "declares non-trainable model state";
   let description = [{
     A module-level declaration of a tensor that the model carries between steps but does not
-    train, such as batch-norm running statistics (`bn1.running_mean`, `bn1.running_var`).
-    `init` is `zeros` or `ones`.
+    train, such as batch-norm running statistics (`bn1.running_mean`, `bn1.running_var`) or
+    an optimizer's velocities (`velocity.conv1.weight`). `init` is `zeros` or `ones`.
+    `group` says whose state it is: the part of the model its layer belongs to (`backbone`,
+    `head`, `classifier`, `teacher.backbone`, ...), `optimizer` for an optimizer's, or
+    nothing.
 
     ```mlir
-    simclr.state @"bn1.running_var" : tensor<64xf32> {init = "ones"}
+    simclr.state @"bn1.running_var" : tensor<64xf32> {group = "backbone", init = "ones"}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Simclr_FloatTensor>:$type,
-                       StrAttr:$init);
+                       StrAttr:$init,
+                       DefaultValuedStrAttr<StrAttr, "">:$group);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
 }

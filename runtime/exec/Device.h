@@ -1,0 +1,100 @@
+//===- Device.h - what a target implements to run a schedule ----*- C++ -*-===//
+//
+// The executor core (Schedule, VariableTable, Executor) is the same for every target; a
+// target is a Device: memory, copies, the library calls (convolutions and their
+// gradients, matrix products), the module's fused kernels, and the slots where collectives
+// go. Device memory is opaque outside the device: the core only passes its addresses back.
+// The CPU device (runtime/cpu/CpuDevice.h) implements it today; a CUDA device and the
+// communicators of multi-replica training are additions behind the same interface.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_EXEC_DEVICE_H
+#define SIMCLR_RUNTIME_EXEC_DEVICE_H
+
+#include "runtime/support/Error.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace mlir::simclr::runtime {
+
+class LoadedModule;
+
+/// A 2-D convolution as simclr.conv2d defines it: x [batch, inChannels, inHeight, inWidth]
+/// (NCHW), filters [outChannels, inChannels / groups, kernelHeight, kernelWidth] (OIHW),
+/// y [batch, outChannels, outHeight, outWidth].
+struct Convolution {
+  int64_t batch, inChannels, inHeight, inWidth;
+  int64_t outChannels, kernelHeight, kernelWidth, outHeight, outWidth;
+  std::array<int64_t, 2> stride{1, 1};
+  std::array<int64_t, 4> padding{0, 0, 0, 0}; ///< top, left, bottom, right
+  std::array<int64_t, 2> dilation{1, 1};
+  int64_t groups = 1;
+};
+
+/// c[m, n] = op(a) op(b) (+ bias[n]), op transposing when asked; a is m x k after op, b is
+/// k x n after op, all row-major. simclr.dense is (x, w transposed) + bias.
+struct MatrixProduct {
+  int64_t m = 0, n = 0, k = 0;
+  bool transposeA = false, transposeB = false;
+};
+
+class Device {
+public:
+  virtual ~Device();
+
+  /// "cpu", "cuda".
+  virtual const char *name() const = 0;
+
+  // --- Memory --------------------------------------------------------------------------
+  /// `bytes` of device memory, zeroed; an error naming the size when there is not enough.
+  virtual Expected<void *> allocate(size_t bytes) = 0;
+  virtual void release(void *memory) = 0;
+  /// Host -> device and device -> host; both have finished when they return.
+  virtual void upload(void *device, const void *host, size_t bytes) = 0;
+  virtual void download(void *host, const void *device, size_t bytes) = 0;
+  /// Device -> device, in order with the instructions around it.
+  virtual void copy(void *to, const void *from, size_t bytes) = 0;
+  /// Where argument `index` of a run, `bytes` at `host`, is read from: the CPU reads the
+  /// host memory in place; a GPU copies it into a staging buffer of its own.
+  virtual Expected<const void *> stageArgument(size_t index, const void *host,
+                                               size_t bytes) = 0;
+
+  // --- Instructions ----------------------------------------------------------------------
+  /// y = conv(x, w).
+  virtual void convolution(const Convolution &conv, const float *x, const float *w,
+                           float *y) = 0;
+  /// dx = the gradient of conv with respect to its input, from dy.
+  virtual void convolutionBackwardInput(const Convolution &conv, const float *dy,
+                                        const float *w, float *dx) = 0;
+  /// dw = the gradient of conv with respect to its filter, from x and dy.
+  virtual void convolutionBackwardFilter(const Convolution &conv, const float *x,
+                                         const float *dy, float *dw) = 0;
+  virtual void matmul(const MatrixProduct &product, const float *a, const float *b,
+                      const float *bias, float *c) = 0;
+  /// Runs the module's kernel `kernel` on operands in the kernel's order.
+  virtual void launch(int kernel, const void *const *inputs, void *const *outputs) = 0;
+
+  // --- Collectives: the slots a communicator fills (multi-replica training) -------------
+  /// How many replicas train together; the defaults below are those of one.
+  virtual int replicas() const { return 1; }
+  /// Sums `count` floats at `data` over every replica, in place.
+  virtual Error allReduceSum(float *data, size_t count) { return Error::success(); }
+  /// Concatenates every replica's `count` floats at `local`, in replica order, into
+  /// `gathered` (replicas() * count floats).
+  virtual Error allGather(const float *local, float *gathered, size_t count);
+
+  /// Waits for everything issued so far; reports a failure that happened on the way (a
+  /// GPU's errors arrive late).
+  virtual Error synchronize() { return Error::success(); }
+};
+
+/// Makes the device that runs `module` (its kernels built or linked for that device).
+using DeviceFactory = std::function<Expected<std::unique_ptr<Device>>(const LoadedModule &)>;
+
+} // namespace mlir::simclr::runtime
+
+#endif // SIMCLR_RUNTIME_EXEC_DEVICE_H

@@ -1,0 +1,216 @@
+//===- Schedule.cpp - an entry point's instructions, checked once ----------===//
+
+#include "runtime/exec/Schedule.h"
+#include "runtime/support/Strings.h"
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+namespace {
+
+std::vector<int64_t> shapeOf(const format::ValueRef *ref) {
+  return std::vector<int64_t>(ref->shape()->begin(), ref->shape()->end());
+}
+
+int64_t countOf(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+class Decoder {
+public:
+  Decoder(const LoadedModule &module) : module(module) {}
+
+  Error fail(const std::string &at, const std::string &message) {
+    return makeError(module.path() + ": error: " + at + ": " + message);
+  }
+
+  Expected<Operand> operand(const format::ValueRef *ref, const std::string &at) {
+    Operand o;
+    o.shape = shapeOf(ref);
+    o.count = countOf(o.shape);
+    o.dtype = ref->dtype();
+    bool isInt = ref->dtype() == format::DType::I32;
+    if (ref->dtype() != format::DType::F32 &&
+        !(isInt && ref->kind() == format::ValueKind::Argument))
+      return fail(at, "the runtime runs float32 (and int32 labels) only");
+    switch (ref->kind()) {
+    case format::ValueKind::Argument:
+      o.kind = Operand::Kind::Argument;
+      o.index = ref->index();
+      break;
+    case format::ValueKind::Variable:
+      o.kind = Operand::Kind::Variable;
+      o.index = ref->index();
+      break;
+    case format::ValueKind::Constant:
+      o.kind = Operand::Kind::Constant;
+      o.index = ref->index();
+      break;
+    case format::ValueKind::Buffer:
+      if (ref->offset() % 4 != 0)
+        return fail(at, "a buffer at an unaligned offset");
+      o.kind = Operand::Kind::Arena;
+      o.offset = ref->offset();
+      break;
+    }
+    return o;
+  }
+
+  Expected<Instruction> decode(const format::Instruction &inst, const std::string &at) {
+    Instruction step;
+    step.op = inst.op();
+    for (const auto *ref : *inst.inputs()) {
+      auto o = operand(ref, at);
+      if (!o)
+        return o.takeError();
+      step.inputs.push_back(std::move(*o));
+    }
+    for (const auto *ref : *inst.outputs()) {
+      auto o = operand(ref, at);
+      if (!o)
+        return o.takeError();
+      if (o->kind == Operand::Kind::Argument || o->kind == Operand::Kind::Constant)
+        return fail(at, "writes to an argument or a constant");
+      step.outputs.push_back(std::move(*o));
+    }
+    const std::vector<Operand> &in = step.inputs, &out = step.outputs;
+    auto arity = [&](size_t minInputs, size_t maxInputs, size_t outputs) -> Error {
+      if (in.size() < minInputs || in.size() > maxInputs || out.size() != outputs)
+        return fail(at, "has " + std::to_string(in.size()) + " inputs and " +
+                            std::to_string(out.size()) + " outputs");
+      return Error::success();
+    };
+    switch (inst.op()) {
+    case format::Op::Conv2D:
+    case format::Op::Conv2DBackwardInput:
+    case format::Op::Conv2DBackwardFilter: {
+      if (Error e = arity(2, 2, 1))
+        return e;
+      // x, w, y in conv2d's terms, whichever of them this instruction computes.
+      const std::vector<int64_t> *x, *w, *y;
+      if (inst.op() == format::Op::Conv2D)
+        x = &in[0].shape, w = &in[1].shape, y = &out[0].shape;
+      else if (inst.op() == format::Op::Conv2DBackwardInput)
+        y = &in[0].shape, w = &in[1].shape, x = &out[0].shape;
+      else
+        x = &in[0].shape, y = &in[1].shape, w = &out[0].shape;
+      if (Error e = convolution(inst, *x, *w, *y, at, step.convolution))
+        return e;
+      break;
+    }
+    case format::Op::Dense: {
+      if (Error e = arity(2, 3, 1))
+        return e;
+      const auto &a = in[0].shape, &b = in[1].shape, &c = out[0].shape;
+      bool ok = a.size() == 2 && b.size() == 2 && c.size() == 2 && a[1] == b[1] &&
+                c[0] == a[0] && c[1] == b[0] &&
+                (in.size() == 2 || in[2].shape == std::vector<int64_t>{b[0]});
+      if (!ok)
+        return fail(at, "operand shapes do not make a dense layer");
+      step.product = {a[0], b[0], a[1], false, true};
+      break;
+    }
+    case format::Op::Matmul: {
+      if (Error e = arity(2, 2, 1))
+        return e;
+      const auto &a = in[0].shape, &b = in[1].shape, &c = out[0].shape;
+      bool ta = inst.transpose_a(), tb = inst.transpose_b();
+      bool ok = a.size() == 2 && b.size() == 2 && c.size() == 2;
+      if (ok) {
+        int64_t m = ta ? a[1] : a[0], k = ta ? a[0] : a[1];
+        int64_t kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+        ok = k == kb && c[0] == m && c[1] == n;
+        step.product = {m, n, k, ta, tb};
+      }
+      if (!ok)
+        return fail(at, "operand shapes do not make a matrix product");
+      break;
+    }
+    case format::Op::Kernel:
+      step.kernel = inst.kernel(); // in range: the reader checked
+      break;
+    case format::Op::Store:
+      if (Error e = arity(1, 1, 1))
+        return e;
+      if (out[0].kind != Operand::Kind::Variable || in[0].count != out[0].count)
+        return fail(at, "a store must write a variable of its value's size");
+      break;
+    }
+    return step;
+  }
+
+private:
+  Error convolution(const format::Instruction &inst, const std::vector<int64_t> &x,
+                    const std::vector<int64_t> &w, const std::vector<int64_t> &y,
+                    const std::string &at, Convolution &c) {
+    const format::Convolution *g = inst.convolution();
+    if (!g || g->stride()->size() != 2 || g->padding()->size() != 4 ||
+        g->dilation()->size() != 2)
+      return fail(at, "has no valid convolution geometry");
+    if (x.size() != 4 || w.size() != 4 || y.size() != 4)
+      return fail(at, "convolution operands must be 4-D");
+    c = Convolution{x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
+    for (int i = 0; i < 2; ++i)
+      c.stride[i] = g->stride()->Get(i), c.dilation[i] = g->dilation()->Get(i);
+    for (int i = 0; i < 4; ++i)
+      c.padding[i] = g->padding()->Get(i);
+    c.groups = g->groups();
+    bool ok = c.stride[0] > 0 && c.stride[1] > 0 && c.dilation[0] > 0 && c.dilation[1] > 0 &&
+              c.groups > 0 && c.padding[0] >= 0 && c.padding[1] >= 0 && c.padding[2] >= 0 &&
+              c.padding[3] >= 0 && c.inChannels % c.groups == 0 &&
+              c.outChannels % c.groups == 0 && w[1] * c.groups == c.inChannels &&
+              y[0] == x[0] && y[1] == c.outChannels;
+    if (ok) {
+      int64_t h = (x[2] + c.padding[0] + c.padding[2] - c.dilation[0] * (w[2] - 1) - 1);
+      int64_t wd = (x[3] + c.padding[1] + c.padding[3] - c.dilation[1] * (w[3] - 1) - 1);
+      ok = h >= 0 && wd >= 0 && h / c.stride[0] + 1 == y[2] && wd / c.stride[1] + 1 == y[3];
+    }
+    if (!ok)
+      return fail(at, "operand shapes do not match the convolution's geometry");
+    return Error::success();
+  }
+
+  const LoadedModule &module;
+};
+
+} // namespace
+
+Expected<Schedule> Schedule::create(const LoadedModule &module, const std::string &entryName) {
+  const format::EntryPoint *entry = module.entryPoint(entryName);
+  if (!entry)
+    return makeError(module.path() + ": error: no entry point '" + entryName + "'");
+  Schedule schedule;
+  schedule.name = entryName;
+  schedule.arena = entry->arena_bytes();
+  Decoder decoder(module);
+  std::string where = "entry point '" + entryName + "'";
+  for (const auto *arg : *entry->arguments()) {
+    auto o = decoder.operand(arg, where + " arguments");
+    if (!o)
+      return o.takeError();
+    schedule.args.push_back(std::move(*o));
+  }
+  size_t i = 0;
+  for (const format::Instruction *inst : *entry->instructions()) {
+    std::string at = where + ", instruction " + std::to_string(i) + " (" + opName(inst->op()) + ")";
+    auto step = decoder.decode(*inst, at);
+    if (!step)
+      return step.takeError();
+    step->what = std::to_string(i++) + " " + opName(inst->op());
+    if (step->op == format::Op::Kernel)
+      step->what += " " + module.root().kernels()->Get(inst->kernel())->name()->str();
+    else if (step->outputs.size() == 1 && !step->outputs[0].shape.empty())
+      step->what += " " + shapeText(step->outputs[0].shape);
+    schedule.steps.push_back(std::move(*step));
+  }
+  for (const auto *ref : *entry->results()) {
+    auto o = decoder.operand(ref, where + " results");
+    if (!o)
+      return o.takeError();
+    schedule.outs.push_back(std::move(*o));
+  }
+  return schedule;
+}

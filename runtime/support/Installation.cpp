@@ -1,0 +1,28 @@
+//===- Installation.cpp - where the runtime is installed -------------------===//
+
+#include "runtime/support/Installation.h"
+
+#include <dlfcn.h>
+#include <filesystem>
+
+using namespace mlir::simclr;
+
+std::string runtime::runtimeLibraryDirectory() {
+  static const std::string directory = [] {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void *>(&runtimeLibraryDirectory), &info) || !info.dli_fname)
+      return std::string(".");
+    std::error_code ec;
+    std::filesystem::path library = std::filesystem::canonical(info.dli_fname, ec);
+    if (ec)
+      library = info.dli_fname;
+    return library.parent_path().string();
+  }();
+  return directory;
+}
+
+std::string runtime::runtimeIncludeDirectory() {
+  std::filesystem::path include =
+      std::filesystem::path(runtimeLibraryDirectory()).parent_path() / "include" / "simclr";
+  return include.lexically_normal().string();
+}

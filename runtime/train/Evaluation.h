@@ -1,0 +1,38 @@
+//===- Evaluation.h - a network's accuracy on the test split ----*- C++ -*-===//
+//
+// The evaluation entry points run over images as evaluation sees them (a centre crop at
+// the network's size, data::evaluationView), in batches of the entry's batch size: test
+// top-1 and top-5 through `predict` (--eval), and the features `embed` gives, which the
+// kNN monitor compares (KnnMonitor.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_TRAIN_EVALUATION_H
+#define SIMCLR_RUNTIME_TRAIN_EVALUATION_H
+
+#include "runtime/data/Dataset.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/train/RunLog.h"
+
+#include <functional>
+#include <vector>
+
+namespace mlir::simclr::runtime {
+
+/// Runs `executor` (an image batch in, one result [batch, width] out) over `indices` of
+/// `set`, the last batch padded by repeating its last image; `use(position, row)` gets the
+/// result row of each image.
+Error runOverImages(Executor &executor, const data::Dataset &set,
+                    const std::vector<int64_t> &indices,
+                    const std::function<void(size_t, const float *)> &use);
+
+/// The features `embed` gives `indices` of `set`, each row L2-normalised.
+Expected<std::vector<float>> embedImages(Executor &embed, const data::Dataset &set,
+                                         const std::vector<int64_t> &indices);
+
+/// Test top-1 (and top-5 with more than 5 classes) of `predict` on `test`, printed and
+/// logged.
+Error evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log);
+
+} // namespace mlir::simclr::runtime
+
+#endif // SIMCLR_RUNTIME_TRAIN_EVALUATION_H

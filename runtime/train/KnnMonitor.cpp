@@ -1,0 +1,63 @@
+//===- KnnMonitor.cpp - how good pretraining's features are ----------------===//
+
+#include "runtime/train/KnnMonitor.h"
+#include "runtime/data/Sampler.h"
+#include "runtime/support/Strings.h"
+#include "runtime/train/Evaluation.h"
+#include "runtime/train/TrainingData.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+Error runtime::knnMonitor(Executor &embed, const data::Dataset &train,
+                          const data::Dataset &test, uint64_t seed, RunLog &log, int step) {
+  int64_t dim = embed.schedule().results()[0].shape[1];
+  std::vector<int64_t> bank = data::EpochSampler(everyImage(train.size()), seed).order(0);
+  bank.resize(std::min<size_t>(bank.size(), 5000));
+  // A spread of the test set (it may be sorted by class), the same every time.
+  std::vector<int64_t> queries = data::EpochSampler(everyImage(test.size()), seed).order(0);
+  queries.resize(std::min<size_t>(queries.size(), 1000));
+  auto bankFeatures = embedImages(embed, train, bank);
+  if (!bankFeatures)
+    return bankFeatures.takeError();
+  auto queryFeatures = embedImages(embed, test, queries);
+  if (!queryFeatures)
+    return queryFeatures.takeError();
+  const int k = std::min<int>(20, int(bank.size()));
+  int64_t correct = 0;
+  std::vector<std::pair<float, int64_t>> similar(bank.size());
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const float *a = queryFeatures->data() + q * dim;
+    for (size_t b = 0; b < bank.size(); ++b) {
+      const float *v = bankFeatures->data() + b * dim;
+      float s = 0;
+      for (int64_t d = 0; d < dim; ++d)
+        s += a[d] * v[d];
+      similar[b] = {s, int64_t(b)};
+    }
+    std::partial_sort(similar.begin(), similar.begin() + k, similar.end(),
+                      [](const auto &x, const auto &y) { return x.first > y.first; });
+    std::map<int32_t, double> votes;
+    for (int j = 0; j < k; ++j)
+      votes[train.labels()[bank[similar[j].second]]] += std::exp(similar[j].first / 0.07);
+    int32_t best = std::max_element(votes.begin(), votes.end(), [](const auto &x, const auto &y) {
+                     return x.second < y.second;
+                   })->first;
+    correct += best == test.labels()[queries[q]];
+  }
+  double accuracy = double(correct) / double(queries.size());
+  if (step > 0)
+    std::printf("step %d: ", step);
+  std::printf("kNN top-1 %.4f (k=%d, %d training images, %d test images)\n", accuracy, k,
+              int(bank.size()), int(queries.size()));
+  if (step > 0)
+    log.write(format("{\"step\": %d, \"knn_top1\": %.6f}", step, accuracy));
+  else
+    log.write(format("{\"knn_top1\": %.6f}", accuracy));
+  return Error::success();
+}

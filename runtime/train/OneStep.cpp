@@ -1,0 +1,77 @@
+//===- OneStep.cpp - one step on a batch from a file -----------------------===//
+
+#include "runtime/train/OneStep.h"
+#include "runtime/Safetensors.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/train/Checkpoints.h"
+#include "runtime/train/StepSettings.h"
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeDevice,
+                          const TrainingOptions &options) {
+  const format::EntryPoint *entry = module.entryPoint("train_step");
+  if (!entry)
+    return makeError(module.path() + ": error: no entry point 'train_step'");
+  auto file = readSafetensors(options.inputsPath);
+  if (!file)
+    return file.takeError();
+  // Every argument, converted to the type the step takes (float32, or int32 labels).
+  std::vector<std::vector<float>> floats;
+  std::vector<std::vector<int32_t>> ints;
+  std::vector<const void *> arguments;
+  floats.reserve(entry->arguments()->size());
+  ints.reserve(entry->arguments()->size());
+  for (size_t i = 0; i < entry->arguments()->size(); ++i) {
+    const format::ValueRef *arg = entry->arguments()->Get(i);
+    std::string name = "arg" + std::to_string(i);
+    auto it = file->find(name);
+    std::vector<int64_t> shape(arg->shape()->begin(), arg->shape()->end());
+    if (it == file->end())
+      return makeError(options.inputsPath + ": error: no tensor '" + name + "' for argument " +
+                       std::to_string(i) + " of train_step");
+    if (it->second.shape != shape)
+      return makeError(options.inputsPath + ": error: tensor '" + name +
+                       "' has another shape than argument " + std::to_string(i) +
+                       " of train_step");
+    std::vector<double> values = it->second.toDoubles();
+    if (arg->dtype() == format::DType::I32) {
+      ints.emplace_back(values.begin(), values.end());
+      arguments.push_back(ints.back().data());
+    } else {
+      floats.emplace_back(values.begin(), values.end());
+      arguments.push_back(floats.back().data());
+    }
+  }
+  auto device = makeDevice(module);
+  if (!device)
+    return device.takeError();
+  auto variables = VariableTable::create(module, **device);
+  if (!variables)
+    return variables.takeError();
+  auto step = Executor::create(module, "train_step", **device, **variables);
+  if (!step)
+    return step.takeError();
+  if (Error e = (*variables)->initialize(options.seed))
+    return e;
+  auto position = loadCheckpoints(**variables, options, stageOf(module), /*continueRun=*/false);
+  if (!position)
+    return position.takeError();
+  auto results = (*step)->run(arguments);
+  if (!results)
+    return results.takeError();
+  if (!options.outputsPath.empty()) {
+    TensorMap out;
+    for (size_t i = 0; i < results->size(); ++i)
+      out["result" + std::to_string(i)] =
+          Tensor::fromDoubles(DType::F32, (*step)->schedule().results()[i].shape,
+                              std::vector<double>((*results)[i].begin(), (*results)[i].end()));
+    if (Error e = writeSafetensors(options.outputsPath, out))
+      return e;
+  }
+  if (!options.savePath.empty())
+    if (Error e = writeSafetensors(options.savePath, (*variables)->save()))
+      return e;
+  return Error::success();
+}

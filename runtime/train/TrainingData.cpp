@@ -1,0 +1,95 @@
+//===- TrainingData.cpp - the data a run trains and evaluates on -----------===//
+
+#include "runtime/train/TrainingData.h"
+#include "runtime/data/Subsets.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+Expected<std::unique_ptr<data::Dataset>> runtime::openSplit(const std::string &directory,
+                                                            data::Split split,
+                                                            const StepSettings &settings,
+                                                            const std::string &network) {
+  auto set = data::openDataset(directory, split, int(settings.channels));
+  if (set && (*set)->imageHeight() &&
+      ((*set)->imageHeight() != settings.height || (*set)->imageWidth() != settings.width))
+    return makeError(network + ": error: the network expects " +
+                     std::to_string(settings.channels) + "x" + std::to_string(settings.height) +
+                     "x" + std::to_string(settings.width) + " images, the data set in " +
+                     directory + " has " + std::to_string((*set)->channels()) + "x" +
+                     std::to_string((*set)->imageHeight()) + "x" +
+                     std::to_string((*set)->imageWidth()));
+  return set;
+}
+
+std::vector<int64_t> runtime::everyImage(int64_t count) {
+  std::vector<int64_t> indices(size_t(std::max<int64_t>(count, 0)));
+  std::iota(indices.begin(), indices.end(), int64_t(0));
+  return indices;
+}
+
+Error runtime::checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
+                           int64_t classes) {
+  for (int64_t index : indices) {
+    int32_t label = set.labels()[index];
+    if (label < 0 || label >= classes)
+      return makeError(set.location() + ": error: image " + std::to_string(index) +
+                       " has label " + std::to_string(label) + ", the network's classifier has " +
+                       std::to_string(classes) + " classes (0-" + std::to_string(classes - 1) +
+                       ")");
+  }
+  return Error::success();
+}
+
+Expected<std::vector<int64_t>> runtime::trainingImages(const data::Dataset &set,
+                                                       const StepSettings &settings,
+                                                       const TrainingOptions &options) {
+  std::vector<int64_t> subset;
+  if (!options.labelsPath.empty()) {
+    auto listed = data::subsetFromFile(options.labelsPath, set.size(), set.names());
+    if (!listed)
+      return listed.takeError();
+    subset = std::move(*listed);
+  } else if (options.labelFraction < 1) {
+    subset = data::classBalancedSubset(set.labels(), options.labelFraction, options.seed);
+  } else {
+    subset = everyImage(set.size());
+  }
+  if (int64_t(subset.size()) != set.size())
+    std::printf("training on %zu labelled images of %lld%s\n", subset.size(),
+                (long long)set.size(),
+                options.labelsPath.empty() ? " (class-balanced)" : " (from the list)");
+  if (settings.labelled)
+    if (Error e = checkLabels(set, subset, settings.classes))
+      return e;
+  return subset;
+}
+
+void runtime::makeTrainingBatch(const data::Dataset &set, const StepSettings &settings,
+                                uint64_t seed, data::Batch &made) {
+  int64_t batch = settings.batch, views = settings.views;
+  int64_t viewPixels = settings.channels * settings.height * settings.width;
+  made.images.resize(batch * views * viewPixels);
+  made.labels.resize(batch);
+  for (int64_t i = 0; i < batch; ++i) {
+    int64_t index = made.indices[i];
+    made.labels[i] = set.labels()[index];
+    auto source = set.image(index);
+    if (!source) {
+      made.error = source.errorMessage();
+      return;
+    }
+    for (int64_t v = 0; v < views; ++v) {
+      data::Random random =
+          data::Random::forView(seed, uint64_t(made.step), uint64_t(index), uint64_t(v));
+      data::Image view = data::augment(*source, int(settings.height), int(settings.width),
+                                       settings.augment, random);
+      std::copy(view.pixels.begin(), view.pixels.end(),
+                made.images.begin() + (v * batch + i) * viewPixels);
+    }
+  }
+}

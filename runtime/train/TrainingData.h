@@ -1,0 +1,51 @@
+//===- TrainingData.h - the data a run trains and evaluates on --*- C++ -*-===//
+//
+// The data set's splits opened for a network (array formats must have its image size),
+// the images a labelled stage trains on, and the batches of a step: each image drawn by
+// the sampler, decoded, and augmented once per view as the stage's recipe says, from a
+// generator seeded by (seed, step, image, view).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_TRAIN_TRAININGDATA_H
+#define SIMCLR_RUNTIME_TRAIN_TRAININGDATA_H
+
+#include "runtime/data/Dataset.h"
+#include "runtime/data/Loader.h"
+#include "runtime/train/Options.h"
+#include "runtime/train/StepSettings.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::simclr::runtime {
+
+/// The data set's `split` for the network of `settings`; `network` names the module in
+/// errors (an array format of another image size).
+Expected<std::unique_ptr<data::Dataset>> openSplit(const std::string &directory,
+                                                   data::Split split,
+                                                   const StepSettings &settings,
+                                                   const std::string &network);
+
+/// Image numbers 0 .. count - 1.
+std::vector<int64_t> everyImage(int64_t count);
+
+/// An error for the first of `indices` whose label the classifier (`classes` outputs) has
+/// no output for: it would index past the logits.
+Error checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
+                  int64_t classes);
+
+/// The images a run trains on: the class-balanced fraction or the listed images of a
+/// labelled stage (--label-fraction, --labels), else all; says so when it is a subset.
+Expected<std::vector<int64_t>> trainingImages(const data::Dataset &set,
+                                              const StepSettings &settings,
+                                              const TrainingOptions &options);
+
+/// Fills `batch` (its step and images drawn): every view of every image, augmented, in
+/// the layout train_step takes ([views x batch, C, H, W]), and the labels.
+void makeTrainingBatch(const data::Dataset &set, const StepSettings &settings, uint64_t seed,
+                       data::Batch &batch);
+
+} // namespace mlir::simclr::runtime
+
+#endif // SIMCLR_RUNTIME_TRAIN_TRAININGDATA_H
