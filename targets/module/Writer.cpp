@@ -11,7 +11,7 @@
 #include "targets/module/Writer.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/module/Format.h"
-#include "targets/cpu/EmitKernels.h"
+#include "targets/cpu/CpuPrinter.h"
 #include "runtime/module/Module_generated.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

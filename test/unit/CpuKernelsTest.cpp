@@ -12,7 +12,7 @@
 #include "mlir/Parser/Parser.h"
 #include "reference/Evaluator.h"
 #include "runtime/cpu/KernelBuild.h"
-#include "targets/cpu/EmitKernels.h"
+#include "targets/cpu/CpuPrinter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -17,7 +17,7 @@
 #include "runtime/cpu/KernelBuild.h"
 #include "runtime/support/Files.h"
 #include "targets/cpu/EmitExecutable.h"
-#include "targets/cpu/EmitKernels.h"
+#include "targets/cpu/CpuPrinter.h"
 #include "targets/module/Writer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
