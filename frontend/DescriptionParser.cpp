@@ -1,21 +1,19 @@
 //===- DescriptionParser.cpp - YAML description -> Description -------------===//
 //
-// Reads a description with LLVM's YAML parser in two steps: the single-pass YAML node
-// stream is first copied into a small tree that keeps every node's location (and rejects
-// duplicate keys), then the tree is interpreted field by field. Interpreting a tree rather
-// than the stream lets stage-dependent defaults apply whatever order the keys come in.
-// Every error names path:line:col and shows the offending line.
+// Reads a description in two steps: YamlReader copies the YAML into a tree that keeps
+// every node's location, then the tree is interpreted section by section with its typed
+// readers. Interpreting a tree rather than the stream lets stage-dependent defaults apply
+// whatever order the keys come in. Every error names path:line:col and shows the
+// offending line.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Description.h"
+#include "frontend/YamlReader.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/YAMLParser.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstdio>
@@ -46,108 +44,12 @@ namespace {
 /// The widest layer a network may have (SimCLRv2's widest, R152 3x, has 6144).
 constexpr int64_t kMaxChannels = 65536;
 
-/// Shortest readable form of a number for messages (0.001, 1e-06, 20).
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%g", value);
-  return text;
-}
-
-/// A YAML node copied out of the stream, with its location.
-struct Node {
-  enum Kind { Scalar, Mapping, Sequence, Null } kind = Null;
-  SMLoc loc;
-  std::string scalar;
-  struct Entry {
-    std::string key;
-    SMLoc keyLoc;
-    std::unique_ptr<Node> value;
-  };
-  std::vector<Entry> entries;                // Mapping, in document order
-  std::vector<std::unique_ptr<Node>> items;  // Sequence
-};
-
-using Handler = std::function<bool(const Node &)>;
-struct Field {
-  StringRef key;
-  Handler read;
-};
-
-class Parser {
+class Parser : public YamlReader {
 public:
-  Parser(StringRef text, StringRef path) : path(path.str()) {
-    llvm::MemoryBufferRef buffer(text, path);
-    sm.setDiagHandler(
-        [](const llvm::SMDiagnostic &diag, void *context) {
-          static_cast<Parser *>(context)->record(diag);
-        },
-        this);
-    stream = std::make_unique<llvm::yaml::Stream>(buffer, sm, /*ShowColors=*/false);
-  }
-
+  using YamlReader::YamlReader;
   llvm::Expected<Description> run();
 
 private:
-  // --- errors -------------------------------------------------------------------------
-  void record(const llvm::SMDiagnostic &diag) {
-    if (!error.empty())
-      return;
-    llvm::raw_string_ostream os(error);
-    diag.print(nullptr, os, /*ShowColors=*/false);
-  }
-  bool fail(SMLoc loc, const llvm::Twine &message) {
-    sm.PrintMessage(loc, llvm::SourceMgr::DK_Error, message);
-    return false;
-  }
-  bool fail(const Node &node, const llvm::Twine &message) { return fail(node.loc, message); }
-  SourcePos position(SMLoc loc) {
-    auto [line, column] = sm.getLineAndColumn(loc);
-    return {line, column};
-  }
-
-  // --- YAML stream -> tree ------------------------------------------------------------
-  std::unique_ptr<Node> copy(llvm::yaml::Node *node, int depth);
-
-  // --- typed reads --------------------------------------------------------------------
-  bool readMapping(const Node &node, StringRef what, ArrayRef<Field> fields,
-                   ArrayRef<StringRef> required = {});
-  bool readInt(const Node &node, StringRef key, int &out, int64_t min, int64_t max);
-  bool readDouble(const Node &node, StringRef key, double &out, double min, double max,
-                  bool minExclusive = false);
-  bool readBool(const Node &node, StringRef key, bool &out);
-  bool readChoice(const Node &node, StringRef key, ArrayRef<StringRef> choices,
-                  std::string &out);
-  bool readIntList(const Node &node, StringRef key, std::vector<int> &out, int64_t min,
-                   int64_t max, size_t maxItems);
-
-  // --- fields: a key and its typed reader; `seen` records where the key was -----------
-  Field intField(StringRef key, int &out, int64_t min, int64_t max) {
-    return {key, [=, &out](const Node &n) { return readInt(n, key, out, min, max); }};
-  }
-  Field numberField(StringRef key, double &out, double min, double max,
-                    bool minExclusive = false, SMLoc *seen = nullptr) {
-    return {key, [=, &out](const Node &n) {
-              if (seen)
-                *seen = n.loc;
-              return readDouble(n, key, out, min, max, minExclusive);
-            }};
-  }
-  Field boolField(StringRef key, bool &out, SMLoc *seen = nullptr) {
-    return {key, [=, &out](const Node &n) {
-              if (seen)
-                *seen = n.loc;
-              return readBool(n, key, out);
-            }};
-  }
-  Field choiceField(StringRef key, std::vector<StringRef> choices, std::string &out,
-                    SMLoc *seen = nullptr) {
-    return {key, [=, &out](const Node &n) {
-              if (seen)
-                *seen = n.loc;
-              return readChoice(n, key, choices, out);
-            }};
-  }
-
   // --- sections -----------------------------------------------------------------------
   bool readInput(const Node &node, InputSpec &input);
   bool readNetwork(const Node &node, NetworkSpec &network, StringRef what,
@@ -155,159 +57,9 @@ private:
   bool readOptimizer(const Node &node, OptimizerSpec &optimizer);
   bool readLoss(const Node &node, Description &desc);
 
-  std::string path;
-  llvm::SourceMgr sm;
-  std::unique_ptr<llvm::yaml::Stream> stream;
-  std::string error;
   // Where sections were, for checks that involve more than one of them.
   SMLoc stageLoc, blurLoc;
 };
-
-std::unique_ptr<Node> Parser::copy(llvm::yaml::Node *yamlNode, int depth) {
-  auto node = std::make_unique<Node>();
-  if (!yamlNode)
-    return node;
-  node->loc = yamlNode->getSourceRange().Start;
-  if (depth > 16) {
-    fail(node->loc, "description is nested too deeply");
-    return nullptr;
-  }
-  if (llvm::isa<llvm::yaml::AliasNode>(yamlNode)) {
-    fail(node->loc, "YAML aliases are not supported in descriptions");
-    return nullptr;
-  }
-  if (auto *scalar = llvm::dyn_cast<llvm::yaml::ScalarNode>(yamlNode)) {
-    llvm::SmallString<64> storage;
-    node->kind = Node::Scalar;
-    node->scalar = scalar->getValue(storage).str();
-  } else if (auto *block = llvm::dyn_cast<llvm::yaml::BlockScalarNode>(yamlNode)) {
-    node->kind = Node::Scalar;
-    node->scalar = block->getValue().str();
-  } else if (auto *mapping = llvm::dyn_cast<llvm::yaml::MappingNode>(yamlNode)) {
-    node->kind = Node::Mapping;
-    for (llvm::yaml::KeyValueNode &kv : *mapping) {
-      auto *key = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(kv.getKey());
-      if (!key) {
-        if (error.empty())
-          fail(kv.getSourceRange().Start, "expected a plain key");
-        return nullptr;
-      }
-      llvm::SmallString<32> storage;
-      std::string name = key->getValue(storage).str();
-      SMLoc keyLoc = key->getSourceRange().Start;
-      // An alias node's own range is unreliable; name the key it is the value of.
-      if (llvm::isa_and_nonnull<llvm::yaml::AliasNode>(kv.getValue())) {
-        fail(keyLoc, "'" + name + "': YAML aliases are not supported in descriptions");
-        return nullptr;
-      }
-      for (const Node::Entry &seen : node->entries)
-        if (seen.key == name) {
-          fail(keyLoc, "duplicate key '" + name + "'");
-          return nullptr;
-        }
-      auto value = copy(kv.getValue(), depth + 1);
-      if (!value || !error.empty())
-        return nullptr;
-      node->entries.push_back({name, keyLoc, std::move(value)});
-    }
-  } else if (auto *sequence = llvm::dyn_cast<llvm::yaml::SequenceNode>(yamlNode)) {
-    node->kind = Node::Sequence;
-    for (llvm::yaml::Node &item : *sequence) {
-      auto value = copy(&item, depth + 1);
-      if (!value || !error.empty())
-        return nullptr;
-      node->items.push_back(std::move(value));
-    }
-  }
-  if (!error.empty())
-    return nullptr;
-  return node;
-}
-
-bool Parser::readMapping(const Node &node, StringRef what, ArrayRef<Field> fields,
-                         ArrayRef<StringRef> required) {
-  if (node.kind != Node::Mapping)
-    return fail(node, "expected a mapping for " + what);
-  for (StringRef key : required)
-    if (llvm::none_of(node.entries, [&](const Node::Entry &e) { return e.key == key; }))
-      return fail(node, "missing required key '" + key + "' in " + what);
-  for (const Node::Entry &entry : node.entries) {
-    if (llvm::none_of(fields, [&](const Field &f) { return f.key == entry.key; })) {
-      std::string known;
-      for (const Field &f : fields)
-        known += (known.empty() ? "" : ", ") + f.key.str();
-      return fail(entry.keyLoc, "unknown key '" + entry.key + "' in " + what +
-                                    " (expected one of: " + known + ")");
-    }
-  }
-  // Fields are read in the order of the table, not of the file.
-  for (const Field &field : fields)
-    for (const Node::Entry &entry : node.entries)
-      if (entry.key == field.key && !field.read(*entry.value))
-        return false;
-  return true;
-}
-
-bool Parser::readInt(const Node &node, StringRef key, int &out, int64_t min, int64_t max) {
-  int64_t value;
-  if (node.kind != Node::Scalar || StringRef(node.scalar).getAsInteger(10, value))
-    return fail(node, "'" + key + "' must be an integer");
-  if (value < min || value > max)
-    return fail(node, "'" + key + "' must be in [" + llvm::Twine(min) + ", " +
-                          llvm::Twine(max) + "], got " + llvm::Twine(value));
-  out = static_cast<int>(value);
-  return true;
-}
-
-bool Parser::readDouble(const Node &node, StringRef key, double &out, double min, double max,
-                        bool minExclusive) {
-  double value;
-  if (node.kind != Node::Scalar || StringRef(node.scalar).getAsDouble(value) ||
-      !std::isfinite(value))
-    return fail(node, "'" + key + "' must be a number");
-  if (value < min || value > max || (minExclusive && value == min)) {
-    std::string range =
-        (minExclusive ? "(" : "[") + number(min) + ", " + number(max) + "]";
-    return fail(node, "'" + key + "' must be in " + range + ", got " + node.scalar);
-  }
-  out = value;
-  return true;
-}
-
-bool Parser::readBool(const Node &node, StringRef key, bool &out) {
-  if (node.kind == Node::Scalar && (node.scalar == "true" || node.scalar == "false")) {
-    out = node.scalar == "true";
-    return true;
-  }
-  return fail(node, "'" + key + "' must be true or false");
-}
-
-bool Parser::readChoice(const Node &node, StringRef key, ArrayRef<StringRef> choices,
-                        std::string &out) {
-  if (node.kind == Node::Scalar && llvm::is_contained(choices, StringRef(node.scalar))) {
-    out = node.scalar;
-    return true;
-  }
-  std::string list;
-  for (StringRef c : choices)
-    list += (list.empty() ? "" : ", ") + c.str();
-  return fail(node, "'" + key + "' must be one of: " + list);
-}
-
-bool Parser::readIntList(const Node &node, StringRef key, std::vector<int> &out, int64_t min,
-                         int64_t max, size_t maxItems) {
-  if (node.kind != Node::Sequence || node.items.empty() || node.items.size() > maxItems)
-    return fail(node, "'" + key + "' must be a list of 1 to " + llvm::Twine(maxItems) +
-                          " integers");
-  out.clear();
-  for (const auto &item : node.items) {
-    int value;
-    if (!readInt(*item, key, value, min, max))
-      return false;
-    out.push_back(value);
-  }
-  return true;
-}
 
 bool Parser::readInput(const Node &node, InputSpec &input) {
   return readMapping(node, "'input'",
@@ -471,36 +223,10 @@ void applyStageDefaults(Description &desc) {
 llvm::Expected<Description> Parser::run() {
   Description desc;
   desc.path = path;
-  auto failure = [&]() {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   error.empty() ? path + ": error: invalid description"
-                                                 : error);
-  };
-
-  auto docs = stream->begin();
-  if (docs == stream->end() || !docs->getRoot() || !error.empty()) {
-    if (error.empty())
-      fail(SMLoc::getFromPointer(sm.getMemoryBuffer(1)->getBufferStart()),
-           "empty description");
+  std::unique_ptr<Node> root =
+      mappingDocument("'name', 'stage', 'input', 'network', ...");
+  if (!root)
     return failure();
-  }
-  std::unique_ptr<Node> root = copy(docs->getRoot(), 0);
-  if (!root || !error.empty())
-    return failure();
-  if (root->kind == Node::Null) {
-    fail(*root, "the description is empty");
-    return failure();
-  }
-  if (root->kind != Node::Mapping) {
-    fail(*root, "a description must be a mapping with 'name', 'stage', 'input', "
-                "'network', ...");
-    return failure();
-  }
-  if (++docs != stream->end()) {
-    fail(docs->getRoot() ? docs->getRoot()->getSourceRange().Start : root->loc,
-         "a description file holds a single YAML document");
-    return failure();
-  }
 
   // The stage decides the defaults of everything else, so it is read first.
   for (const Node::Entry &entry : root->entries)
