@@ -17,3 +17,4 @@ config.substitutions.append(("%examples", os.path.join(config.simclr_src_root, "
 config.substitutions.append(("%srcroot", config.simclr_src_root))
 # Debian's interpreter, which sees Debian's python3-torch (a pyenv python3 on PATH may not).
 config.substitutions.append(("%python", config.debian_python))
+config.substitutions.append(("%builddir", config.simclr_obj_root))
