@@ -82,11 +82,7 @@ cpu::buildModuleKernels(const runtime::LoadedModule &module) {
     return loaded;
   std::string code = cpuKernelPrelude();
   for (const format::Kernel *kernel : *kernels) {
-    const format::KernelSource *cpu = nullptr;
-    if (kernel->sources())
-      for (const format::KernelSource *source : *kernel->sources())
-        if (source->target() == format::Target::Cpu)
-          cpu = source;
+    const format::KernelSource *cpu = runtime::kernelSource(*kernel, format::Target::Cpu);
     if (!cpu)
       return makeError(module.path() + ": error: kernel '" + kernel->name()->str() +
                        "' has no CPU source");

@@ -203,6 +203,15 @@ const char *runtime::opName(format::Op op) {
   return "an unknown op";
 }
 
+const format::KernelSource *runtime::kernelSource(const format::Kernel &kernel,
+                                                  format::Target target) {
+  if (kernel.sources())
+    for (const format::KernelSource *source : *kernel.sources())
+      if (source->target() == target)
+        return source;
+  return nullptr;
+}
+
 const format::EntryPoint *LoadedModule::entryPoint(std::string_view name) const {
   for (const format::EntryPoint *entry : *module->entry_points())
     if (entry->name()->string_view() == name)

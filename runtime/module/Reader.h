@@ -42,6 +42,9 @@ Expected<LoadedModule> readModule(const std::string &path);
 /// The op's name in the dialect ("simclr.conv2d", ...), for messages and tools.
 const char *opName(format::Op op);
 
+/// The code of `kernel` for `target`, or null when the module has none.
+const format::KernelSource *kernelSource(const format::Kernel &kernel, format::Target target);
+
 } // namespace mlir::simclr::runtime
 
 #endif // SIMCLR_RUNTIME_MODULE_READER_H

@@ -2,6 +2,7 @@
 
 #include "runtime/support/Strings.h"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdarg>
@@ -23,20 +24,23 @@ std::string runtime::format(const char *pattern, ...) {
   return text;
 }
 
-std::optional<int64_t> runtime::parseInteger(std::string_view text) {
-  int64_t value = 0;
+namespace {
+/// `text` as a whole as an integer of type T, or none.
+template <typename T> std::optional<T> parseWhole(std::string_view text) {
+  T value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size())
     return std::nullopt;
   return value;
 }
+} // namespace
+
+std::optional<int64_t> runtime::parseInteger(std::string_view text) {
+  return parseWhole<int64_t>(text);
+}
 
 std::optional<uint64_t> runtime::parseUnsigned(std::string_view text) {
-  uint64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size())
-    return std::nullopt;
-  return value;
+  return parseWhole<uint64_t>(text);
 }
 
 std::optional<double> runtime::parseDouble(std::string_view text) {

@@ -2,8 +2,7 @@
 
 #include "runtime/train/OneStep.h"
 #include "runtime/Safetensors.h"
-#include "runtime/exec/Executor.h"
-#include "runtime/train/Checkpoints.h"
+#include "runtime/train/RunState.h"
 #include "runtime/train/StepSettings.h"
 
 using namespace mlir::simclr;
@@ -44,34 +43,23 @@ Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeD
       arguments.push_back(floats.back().data());
     }
   }
-  auto device = makeDevice(module);
-  if (!device)
-    return device.takeError();
-  auto variables = VariableTable::create(module, **device);
-  if (!variables)
-    return variables.takeError();
-  auto step = Executor::create(module, "train_step", **device, **variables);
-  if (!step)
-    return step.takeError();
-  if (Error e = (*variables)->initialize(options.seed))
-    return e;
-  auto position = loadCheckpoints(**variables, options, stageOf(module), /*continueRun=*/false);
-  if (!position)
-    return position.takeError();
-  auto results = (*step)->run(arguments);
+  auto run = prepareRun(module, makeDevice, options, stageOf(module), /*continueRun=*/false);
+  if (!run)
+    return run.takeError();
+  auto results = run->step->run(arguments);
   if (!results)
     return results.takeError();
   if (!options.outputsPath.empty()) {
     TensorMap out;
     for (size_t i = 0; i < results->size(); ++i)
       out["result" + std::to_string(i)] =
-          Tensor::fromDoubles(DType::F32, (*step)->schedule().results()[i].shape,
+          Tensor::fromDoubles(DType::F32, run->step->schedule().results()[i].shape,
                               std::vector<double>((*results)[i].begin(), (*results)[i].end()));
     if (Error e = writeSafetensors(options.outputsPath, out))
       return e;
   }
   if (!options.savePath.empty())
-    if (Error e = writeSafetensors(options.savePath, (*variables)->save()))
+    if (Error e = writeSafetensors(options.savePath, run->variables->save()))
       return e;
   return Error::success();
 }

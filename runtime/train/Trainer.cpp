@@ -11,6 +11,7 @@
 #include "runtime/train/KnnMonitor.h"
 #include "runtime/train/OneStep.h"
 #include "runtime/train/RunLog.h"
+#include "runtime/train/RunState.h"
 #include "runtime/train/StepSettings.h"
 #include "runtime/train/TrainingData.h"
 
@@ -120,21 +121,14 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   const data::Dataset &set = **train;
 
   // The step on the device, from fresh or loaded variables.
-  auto device = makeDevice(module);
-  if (!device)
-    return device.takeError();
-  auto variables = VariableTable::create(module, **device);
-  if (!variables)
-    return variables.takeError();
-  auto step = Executor::create(module, "train_step", **device, **variables);
-  if (!step)
-    return step.takeError();
-  if (Error e = (*variables)->initialize(options.seed))
-    return e;
-  auto start = loadCheckpoints(**variables, options, settings->stage, /*continueRun=*/true);
-  if (!start)
-    return start.takeError();
-  auto log = RunLog::open(options.logPath, start->step);
+  auto run = prepareRun(module, makeDevice, options, settings->stage, /*continueRun=*/true);
+  if (!run)
+    return run.takeError();
+  Device &device = *run->device;
+  VariableTable &variables = *run->variables;
+  Executor &step = *run->step;
+  const RunPosition &start = run->start;
+  auto log = RunLog::open(options.logPath, start.step);
   if (!log)
     return log.takeError();
 
@@ -143,14 +137,14 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (!images)
     return images.takeError();
   data::EpochSampler sampler(std::move(*images), options.seed);
-  if (start->step > 0)
-    sampler.seek(start->samplerEpoch, start->samplerOffset);
-  data::BatchLoader loader(sampler, settings->batch, start->step, options.steps,
+  if (start.step > 0)
+    sampler.seek(start.samplerEpoch, start.samplerOffset);
+  data::BatchLoader loader(sampler, settings->batch, start.step, options.steps,
                            options.loaderThreads, [&](data::Batch &batch) {
                              makeTrainingBatch(set, *settings, options.seed, batch);
                            });
-  Evaluations evaluations(module, **device, **variables, set, *settings, options, **log);
-  Progress progress(start->step, options.steps, settings->batch);
+  Evaluations evaluations(module, device, variables, set, *settings, options, **log);
+  Progress progress(start.step, options.steps, settings->batch);
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
   // step N and its checkpoint are done, as a crash or an operator would;
@@ -160,7 +154,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   int killAfter = kill ? std::atoi(kill) : 0, poisonStep = poison ? std::atoi(poison) : 0;
 
   float total = float(options.steps), warmup = settings->warmupSteps(options.steps);
-  for (int t = start->step; t < options.steps; ++t) {
+  for (int t = start.step; t < options.steps; ++t) {
     auto batch = loader.next();
     if (!batch)
       return makeError("step " + std::to_string(t + 1) + ": " + batch.errorMessage());
@@ -171,23 +165,23 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (settings->labelled)
       arguments.push_back(batch->labels.data());
     arguments.insert(arguments.end(), {&stepNumber, &warmup, &total});
-    auto results = (*step)->run(arguments);
+    auto results = step.run(arguments);
     if (!results)
       return results.takeError();
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
     if (!std::isfinite(loss))
-      return stopOnNonFiniteLoss(**variables, options, settings->stage, t + 1, loss);
+      return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss);
 
     progress.step(t, loss, accuracy, lr);
     if (options.profile && t == 0)
-      (*step)->setProfiling(true); // the first step creates oneDNN's primitives: left out
+      step.setProfiling(true); // the first step creates oneDNN's primitives: left out
     (*log)->step(t + 1, loss, accuracy, lr);
     bool last = t + 1 == options.steps;
     // The sampler runs ahead with the loader: a checkpoint records the position after the
     // batch of the step it follows.
     if (!options.checkpointPath.empty() &&
         (last || (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
-      if (Error e = writeCheckpoint(**variables, options, settings->stage,
+      if (Error e = writeCheckpoint(variables, options, settings->stage,
                                     {t + 1, batch->samplerEpoch, batch->samplerOffset}))
         return e;
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
@@ -198,7 +192,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   }
   progress.printSummary();
   if (options.profile && options.steps > 1)
-    printProfile((*step)->profile());
+    printProfile(step.profile());
 
   if (options.evaluate)
     if (Error e = evaluations.testAccuracy())
@@ -210,7 +204,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (Error e = (*log)->finish(name ? name->str() + " (" + settings->stage + ")" : settings->stage))
     return e;
   if (!options.savePath.empty()) {
-    if (Error e = writeSafetensors(options.savePath, (*variables)->save(),
+    if (Error e = writeSafetensors(options.savePath, variables.save(),
                                    {{"stage", settings->stage},
                                     {"steps", std::to_string(options.steps)}}))
       return e;

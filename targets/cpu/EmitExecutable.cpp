@@ -34,11 +34,7 @@ Expected<std::string> mlir::simclr::trainingExecutableSource(const std::vector<u
   std::string table;
   if (const auto *kernels = module->root().kernels())
     for (const auto *kernel : *kernels) {
-      const format::KernelSource *cpu = nullptr;
-      if (kernel->sources())
-        for (const format::KernelSource *source : *kernel->sources())
-          if (source->target() == format::Target::Cpu)
-            cpu = source;
+      const format::KernelSource *cpu = runtime::kernelSource(*kernel, format::Target::Cpu);
       if (!cpu)
         return runtime::makeError(modulePath + ": error: kernel '" + kernel->name()->str() +
                                   "' has no CPU source");

@@ -1,0 +1,32 @@
+//===- RunState.cpp - what a run trains, made ready -----------------------===//
+
+#include "runtime/train/RunState.h"
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+Expected<RunState> runtime::prepareRun(const LoadedModule &module,
+                                       const DeviceFactory &makeDevice,
+                                       const TrainingOptions &options,
+                                       const std::string &stage, bool continueRun) {
+  RunState state;
+  auto device = makeDevice(module);
+  if (!device)
+    return device.takeError();
+  state.device = std::move(*device);
+  auto variables = VariableTable::create(module, *state.device);
+  if (!variables)
+    return variables.takeError();
+  state.variables = std::move(*variables);
+  auto step = Executor::create(module, "train_step", *state.device, *state.variables);
+  if (!step)
+    return step.takeError();
+  state.step = std::move(*step);
+  if (Error e = state.variables->initialize(options.seed))
+    return e;
+  auto start = loadCheckpoints(*state.variables, options, stage, continueRun);
+  if (!start)
+    return start.takeError();
+  state.start = *start;
+  return state;
+}
