@@ -68,7 +68,8 @@ void CpuDevice::matmul(const runtime::MatrixProduct &p, const float *a, const fl
   library.matmul(p.m, p.n, p.k, p.transposeA, p.transposeB, a, b, bias, c);
 }
 
-void CpuDevice::launch(int kernel, const void *const *inputs, void *const *outputs) {
+void CpuDevice::launch(int kernel, const void *const *inputs, size_t, void *const *outputs,
+                       size_t) {
   kernels[size_t(kernel)](inputs, outputs);
 }
 

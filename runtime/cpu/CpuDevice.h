@@ -43,7 +43,8 @@ public:
                                  const float *dy, float *dw) override;
   void matmul(const runtime::MatrixProduct &product, const float *a, const float *b,
               const float *bias, float *c) override;
-  void launch(int kernel, const void *const *inputs, void *const *outputs) override;
+  void launch(int kernel, const void *const *inputs, size_t inputCount, void *const *outputs,
+              size_t outputCount) override;
 
 private:
   CpuDevice(std::vector<KernelFn> kernels, std::shared_ptr<void> keepAlive)

@@ -32,19 +32,8 @@ std::vector<std::string> cpu::cpuKernelCompileFlags() {
           "-I" + runtime::runtimeIncludeDirectory()};
 }
 
-std::vector<std::string> cpu::runtimeLinkFlags() {
-  std::string lib = runtime::runtimeLibraryDirectory();
-  return {"-L" + lib, "-lsimclr_cpu", "-lsimclr_runtime", "-Wl,-rpath," + lib};
-}
-
-std::string cpu::hostCompiler() {
-  if (const char *compiler = std::getenv("SIMCLR_CXX"); compiler && *compiler)
-    return compiler;
-  return SIMCLR_CXX_COMPILER;
-}
-
 Error cpu::buildCpuKernels(const std::string &source, const std::string &library) {
-  std::vector<std::string> argv = {hostCompiler()};
+  std::vector<std::string> argv = {runtime::hostCompiler()};
   for (const std::string &flag : cpuKernelCompileFlags())
     argv.push_back(flag);
   argv.insert(argv.end(), {"-fPIC", "-shared", source, "-o", library});
@@ -60,7 +49,7 @@ namespace {
 /// Everything a built kernel library depends on; "" when a header cannot be read (then
 /// nothing is cached: which headers the code was built with would be unknown).
 std::string cacheKey(const std::string &code) {
-  std::string key = code + "\n" + hostCompiler();
+  std::string key = code + "\n" + runtime::hostCompiler();
   for (const std::string &flag : cpuKernelCompileFlags())
     key += " " + flag;
   for (const char *header : kKernelHeaders) {

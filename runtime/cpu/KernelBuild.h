@@ -26,13 +26,6 @@ std::string cpuKernelPrelude();
 /// installed headers on the include path).
 std::vector<std::string> cpuKernelCompileFlags();
 
-/// The flags that link a program against the installed runtime (the CPU device and the
-/// core), with the library directory as its run path.
-std::vector<std::string> runtimeLinkFlags();
-
-/// The host compiler: $SIMCLR_CXX, else the compiler the project was built with.
-std::string hostCompiler();
-
 /// Builds a file of emitted kernels into a shared object.
 runtime::Error buildCpuKernels(const std::string &source, const std::string &library);
 

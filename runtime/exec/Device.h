@@ -22,6 +22,7 @@
 namespace mlir::simclr::runtime {
 
 class LoadedModule;
+class Schedule;
 
 /// A 2-D convolution as simclr.conv2d defines it: x [batch, inChannels, inHeight, inWidth]
 /// (NCHW), filters [outChannels, inChannels / groups, kernelHeight, kernelWidth] (OIHW),
@@ -63,6 +64,11 @@ public:
   virtual Expected<const void *> stageArgument(size_t index, const void *host,
                                                size_t bytes) = 0;
 
+  /// Gets ready to run `schedule` (the executor calls it once, when it is made): a GPU
+  /// chooses its convolution algorithms and sizes their workspace here, so that no step
+  /// allocates. An error for an instruction the device cannot run.
+  virtual Error prepare(const Schedule &schedule) { return Error::success(); }
+
   // --- Instructions ----------------------------------------------------------------------
   /// y = conv(x, w).
   virtual void convolution(const Convolution &conv, const float *x, const float *w,
@@ -75,8 +81,9 @@ public:
                                          const float *dy, float *dw) = 0;
   virtual void matmul(const MatrixProduct &product, const float *a, const float *b,
                       const float *bias, float *c) = 0;
-  /// Runs the module's kernel `kernel` on operands in the kernel's order.
-  virtual void launch(int kernel, const void *const *inputs, void *const *outputs) = 0;
+  /// Runs the module's kernel `kernel` on its operands, in the kernel's order.
+  virtual void launch(int kernel, const void *const *inputs, size_t inputCount,
+                      void *const *outputs, size_t outputCount) = 0;
 
   // --- Collectives: the slots a communicator fills (multi-replica training) -------------
   /// How many replicas train together; the defaults below are those of one.

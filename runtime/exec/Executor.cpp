@@ -13,6 +13,8 @@ Expected<std::unique_ptr<Executor>> Executor::create(const LoadedModule &module,
   auto schedule = Schedule::create(module, entry);
   if (!schedule)
     return schedule.takeError();
+  if (Error e = device.prepare(*schedule))
+    return makeError(module.path() + ": error: entry point '" + entry + "': " + e.message());
   std::unique_ptr<Executor> executor(new Executor(std::move(*schedule), device, variables));
   auto noRoom = [&](const std::string &what, const Expected<void *> &memory) {
     return makeError(module.path() + ": error: entry point '" + entry + "': no room on the " +
@@ -119,7 +121,7 @@ Executor::run(const std::vector<const void *> &arguments) {
         ins.push_back(at(o));
       for (const Operand &o : s.outputs)
         outs.push_back(at(o));
-      device.launch(s.kernel, ins.data(), outs.data());
+      device.launch(s.kernel, ins.data(), ins.size(), outs.data(), outs.size());
       break;
     case format::Op::Store: {
       void *to = at(s.outputs[0]), *from = at(s.inputs[0]);

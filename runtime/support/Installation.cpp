@@ -2,6 +2,7 @@
 
 #include "runtime/support/Installation.h"
 
+#include <cstdlib>
 #include <dlfcn.h>
 #include <filesystem>
 
@@ -25,4 +26,15 @@ std::string runtime::runtimeIncludeDirectory() {
   std::filesystem::path include =
       std::filesystem::path(runtimeLibraryDirectory()).parent_path() / "include" / "simclr";
   return include.lexically_normal().string();
+}
+
+std::vector<std::string> runtime::runtimeLinkFlags(const std::string &device) {
+  std::string lib = runtimeLibraryDirectory();
+  return {"-L" + lib, "-l" + device, "-lsimclr_runtime", "-Wl,-rpath," + lib};
+}
+
+std::string runtime::hostCompiler() {
+  if (const char *compiler = std::getenv("SIMCLR_CXX"); compiler && *compiler)
+    return compiler;
+  return SIMCLR_CXX_COMPILER;
 }

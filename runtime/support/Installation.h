@@ -10,6 +10,7 @@
 #define SIMCLR_RUNTIME_SUPPORT_INSTALLATION_H
 
 #include <string>
+#include <vector>
 
 namespace mlir::simclr::runtime {
 
@@ -17,6 +18,13 @@ namespace mlir::simclr::runtime {
 std::string runtimeLibraryDirectory();
 /// The root of the installed headers (include/simclr/ beside lib/).
 std::string runtimeIncludeDirectory();
+
+/// The host C++ compiler: $SIMCLR_CXX, else the compiler the project was built with.
+std::string hostCompiler();
+
+/// The flags that link a program against the installed runtime and the device library
+/// `device` (`simclr_cpu`, `simclr_cuda`), with the library directory as its run path.
+std::vector<std::string> runtimeLinkFlags(const std::string &device);
 
 } // namespace mlir::simclr::runtime
 

@@ -10,6 +10,7 @@
 
 #include "targets/common/KernelWalk.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -44,7 +45,7 @@ public:
         return failure();
     for (auto [j, value] : llvm::enumerate(yield.getValues()))
       if (!outputOf.count(value) || outputOf[value] != j)
-        copy("outputs[" + std::to_string(j) + "]", of(value), bytes(value));
+        copy(int(j), "", of(value), bytes(value));
     return std::move(program);
   }
 
@@ -155,8 +156,10 @@ private:
     s.arguments = std::move(arguments);
     program.statements.push_back(s);
   }
-  void copy(std::string to, std::string from, int64_t size) {
+  /// Copies `size` bytes from `from` to output `output`, or to `to` when `output` < 0.
+  void copy(int output, std::string to, std::string from, int64_t size) {
     KernelStatement s = statement(Kind::Copy);
+    s.index = output;
     s.arguments = {std::move(to), std::move(from)};
     s.count = size;
     program.statements.push_back(s);
@@ -197,7 +200,28 @@ private:
     program.statements.push_back(s);
   }
 
+  /// The element count of the largest value `op` reads or writes.
+  static int64_t largestValue(Operation &op) {
+    int64_t largest = 1;
+    for (Value v : op.getOperands())
+      largest = std::max(largest, count(v));
+    for (Value v : op.getResults())
+      largest = std::max(largest, count(v));
+    return largest;
+  }
+
   LogicalResult walk(Operation &op) {
+    size_t first = program.statements.size();
+    if (failed(dispatch(op)))
+      return failure();
+    for (size_t i = first; i < program.statements.size(); ++i)
+      if (program.statements[i].kind == Kind::Call ||
+          program.statements[i].kind == Kind::ScalarCall)
+        program.statements[i].count = largestValue(op);
+    return success();
+  }
+
+  LogicalResult dispatch(Operation &op) {
     bool handled = true;
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](ReluOp o) {
@@ -230,7 +254,7 @@ private:
         })
         .Case([&](ReshapeOp o) {
           std::string y = result(o.getOutput());
-          copy(y, of(o.getInput()), bytes(o.getOutput()));
+          copy(-1, y, of(o.getInput()), bytes(o.getOutput()));
         })
         .Case([&](ReduceSumOp o) { reduce(o.getInput(), o.getOutput(), o.getAxes(), 0); })
         .Case([&](ReduceMeanOp o) { reduce(o.getInput(), o.getOutput(), o.getAxes(), 1); })
@@ -452,4 +476,13 @@ private:
 
 FailureOr<KernelProgram> mlir::simclr::walkKernel(KernelOp kernel, StringRef name) {
   return Walker(kernel).run(name);
+}
+
+std::vector<std::pair<KernelOp, std::string>> mlir::simclr::namedKernels(ModuleOp module) {
+  std::vector<std::pair<KernelOp, std::string>> kernels;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (auto kernel : func.getBody().front().getOps<KernelOp>())
+      kernels.push_back(
+          {kernel, (func.getSymName() + "_kernel" + std::to_string(kernels.size())).str()});
+  return kernels;
 }

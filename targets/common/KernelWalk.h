@@ -15,6 +15,8 @@
 
 #include "dialects/simclr/IR/SimclrOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,10 +36,13 @@ struct KernelStatement {
     Axis,      ///< `name` splits the shape in array `arguments[0]` (rank `numbers[0]`) around
                ///< axis `numbers[1]`: simclr_kernels::Axis
     Window,    ///< `name` is the pooling window `numbers`: simclr_kernels::Window
-    Call,      ///< `function(arguments...)`, a building block of the kernel families
+    Call,      ///< `function(arguments...)`, a building block of the kernel families;
+               ///< `count` is the size of the largest value it touches (a measure of its
+               ///< work, for the targets that spread it)
     ScalarCall,///< `name[0] = function(arguments...)`
     Loop,      ///< for every e below `count`: `name[e] = expression`
-    Copy,      ///< `count` bytes from `arguments[1]` to `arguments[0]`
+    Copy,      ///< `count` bytes from `arguments[1]` to output `index` (`index` >= 0) or
+               ///< to `arguments[0]`
   };
   Kind kind;
   std::string name;
@@ -62,6 +67,11 @@ struct KernelProgram {
 /// Walks `kernel` into a program called `name`. Fails, with a diagnostic on the op, for
 /// ops no kernel family covers yet.
 FailureOr<KernelProgram> walkKernel(KernelOp kernel, llvm::StringRef name);
+
+/// Every simclr.kernel of a compiled module in module order (functions in order, kernels
+/// in each), with the name its code has on every target: `<function>_kernel<i>`, i
+/// counting across the module. The module file keeps them in this order.
+std::vector<std::pair<KernelOp, std::string>> namedKernels(ModuleOp module);
 
 } // namespace mlir::simclr
 

@@ -51,8 +51,9 @@ std::string line(const KernelStatement &s) {
     return "#pragma omp parallel for simd\n  for (int64_t e = 0; e < " + std::to_string(s.count) +
            "; ++e)\n    " + s.name + "[e] = " + s.expression + ";\n";
   case Kind::Copy:
-    return "  std::memcpy(" + s.arguments[0] + ", " + s.arguments[1] + ", " +
-           std::to_string(s.count) + ");\n";
+    return "  std::memcpy(" +
+           (s.index >= 0 ? "outputs[" + std::to_string(s.index) + "]" : s.arguments[0]) + ", " +
+           s.arguments[1] + ", " + std::to_string(s.count) + ");\n";
   }
   return "";
 }

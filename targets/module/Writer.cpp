@@ -11,7 +11,10 @@
 #include "targets/module/Writer.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/module/Format.h"
+#include "targets/common/KernelWalk.h"
 #include "targets/cpu/CpuPrinter.h"
+#include "targets/cuda/CudaBuild.h"
+#include "targets/cuda/CudaPrinter.h"
 #include "runtime/module/Module_generated.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -70,8 +73,9 @@ std::string printed(Attribute attr) {
 
 class Serializer {
 public:
-  explicit Serializer(ModuleOp module)
-      : module(module), simclr(module.getContext()->getLoadedDialect<SimclrDialect>()) {}
+  Serializer(ModuleOp module, const ModuleTargets &targets)
+      : module(module), targets(targets),
+        simclr(module.getContext()->getLoadedDialect<SimclrDialect>()) {}
 
   FailureOr<std::vector<uint8_t>> run() {
     for (Operation &op : module.getBody()->getOperations()) {
@@ -87,6 +91,9 @@ public:
           return failure();
       }
     }
+    std::vector<flatbuffers::Offset<format::KernelBinary>> binaries;
+    if (failed(addKernels(binaries)))
+      return failure();
     std::vector<flatbuffers::Offset<format::EntryPoint>> entries;
     for (auto func : module.getOps<func::FuncOp>()) {
       auto entry = addEntryPoint(func);
@@ -101,8 +108,8 @@ public:
         fbb, kModuleVersion,
         fbb.CreateString(module.getSymName() ? module.getSymName()->str() : ""),
         fbb.CreateVectorOfSortedTables(&metadata), fbb.CreateVector(variables),
-        fbb.CreateVector(constants), fbb.CreateVector(kernels), /*kernel_binaries=*/0,
-        fbb.CreateVector(entries));
+        fbb.CreateVector(constants), fbb.CreateVector(kernels),
+        binaries.empty() ? 0 : fbb.CreateVector(binaries), fbb.CreateVector(entries));
     format::FinishModuleBuffer(fbb, root);
 
     return wrapModulePayload(fbb.GetBufferPointer(), fbb.GetSize());
@@ -246,20 +253,8 @@ private:
         outputs.push_back(*r);
       }
       int kernel = -1;
-      if (auto k = llvm::dyn_cast<KernelOp>(op)) {
-        std::string ir;
-        llvm::raw_string_ostream os(ir);
-        k->print(os, OpPrintingFlags().printGenericOpForm());
-        kernel = static_cast<int>(kernels.size());
-        std::string name = (func.getSymName() + "_kernel" + llvm::Twine(kernel)).str();
-        auto source = emitCpuKernel(k, name);
-        if (failed(source))
-          return failure();
-        std::vector<flatbuffers::Offset<format::KernelSource>> sources = {
-            format::CreateKernelSourceDirect(fbb, format::Target::Cpu, source->c_str())};
-        kernels.push_back(
-            format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), &sources));
-      }
+      if (auto k = llvm::dyn_cast<KernelOp>(op))
+        kernel = kernelIndex.lookup(k);
       auto code = instructionOp(op);
       if (failed(code))
         return failure();
@@ -291,6 +286,44 @@ private:
                                           &results, arenaBytes.getInt(), &instructions);
   }
 
+  /// Every kernel of the module, in module order (namedKernels): its IR and its code for
+  /// each target; for the CUDA target also the one fatbin of all of them.
+  LogicalResult addKernels(std::vector<flatbuffers::Offset<format::KernelBinary>> &binaries) {
+    std::string cudaSource = cudaKernelPrelude();
+    for (auto &[k, name] : namedKernels(module)) {
+      std::string ir;
+      llvm::raw_string_ostream os(ir);
+      k->print(os, OpPrintingFlags().printGenericOpForm());
+      auto program = walkKernel(k, name);
+      if (failed(program))
+        return failure();
+      std::string cpu = printCpuKernel(*program);
+      std::vector<flatbuffers::Offset<format::KernelSource>> sources = {
+          format::CreateKernelSourceDirect(fbb, format::Target::Cpu, cpu.c_str())};
+      if (targets.cuda) {
+        CudaKernel cuda = printCudaKernel(*program);
+        std::vector<flatbuffers::Offset<format::Launch>> launches;
+        for (const CudaLaunch &l : cuda.launches)
+          launches.push_back(format::CreateLaunchDirect(fbb, l.function.c_str(),
+                                                        uint32_t(l.grid), uint32_t(l.block)));
+        sources.push_back(format::CreateKernelSourceDirect(fbb, format::Target::Cuda,
+                                                           cuda.code.c_str(), &launches,
+                                                           cuda.scratchFloats, cuda.tempBytes));
+        cudaSource += cuda.code + "\n";
+      }
+      kernelIndex[k] = int(kernels.size());
+      kernels.push_back(format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), &sources));
+    }
+    if (!targets.cuda)
+      return success();
+    auto fatbin = buildCudaFatbin(cudaSource, targets.cudaArchitectures);
+    if (!fatbin)
+      return module.emitError() << "building the CUDA kernels failed: " << fatbin.errorMessage();
+    binaries.push_back(format::CreateKernelBinaryDirect(
+        fbb, format::Target::Cuda, targets.cudaArchitectures.c_str(), &*fatbin));
+    return success();
+  }
+
   /// Settings become plain text a runtime reads without MLIR: a dictionary one key per
   /// entry (`train_step:simclr.input.batch_size` = `256`), numbers in decimal, strings
   /// unquoted, anything else in MLIR syntax.
@@ -314,7 +347,9 @@ private:
   }
 
   ModuleOp module;
+  ModuleTargets targets;
   SimclrDialect *simclr;
+  llvm::DenseMap<Operation *, int> kernelIndex;
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<flatbuffers::Offset<format::Variable>> variables;
   std::vector<flatbuffers::Offset<format::Constant>> constants;
@@ -325,6 +360,7 @@ private:
 
 } // namespace
 
-FailureOr<std::vector<uint8_t>> mlir::simclr::serializeModule(ModuleOp module) {
-  return Serializer(module).run();
+FailureOr<std::vector<uint8_t>> mlir::simclr::serializeModule(ModuleOp module,
+                                                             const ModuleTargets &targets) {
+  return Serializer(module, targets).run();
 }

@@ -5,16 +5,25 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mlir::simclr {
+
+/// The targets a module carries kernels for besides the CPU (whose C++ every module
+/// carries, so that any module runs on the CPU).
+struct ModuleTargets {
+  bool cuda = false;                         ///< CUDA sources, launch plans and a fatbin
+  std::string cudaArchitectures = "sm_90";   ///< what the fatbin is built for
+};
 
 /// Serialises `module`, compiled by simclr-training-step (compileTrainingStep), into the
 /// module file format of runtime/module/Format.h. Every function becomes an entry point;
 /// its buffers sit at the arena offsets simclr-plan-memory recorded (`simclr.offsets`,
 /// `simclr.arena_bytes`), which the writer reads and never recomputes. Problems are
 /// reported as diagnostics on the offending op.
-FailureOr<std::vector<uint8_t>> serializeModule(ModuleOp module);
+FailureOr<std::vector<uint8_t>> serializeModule(ModuleOp module,
+                                                const ModuleTargets &targets = {});
 
 } // namespace mlir::simclr
 

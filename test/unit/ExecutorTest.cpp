@@ -351,8 +351,10 @@ public:
     calls.push_back("matmul " + std::to_string(p.m) + "x" + std::to_string(p.n) + "x" +
                     std::to_string(p.k) + (bias ? " bias" : ""));
   }
-  void launch(int kernel, const void *const *, void *const *) override {
-    calls.push_back("kernel " + std::to_string(kernel));
+  void launch(int kernel, const void *const *, size_t inputs, void *const *,
+              size_t outputs) override {
+    calls.push_back("kernel " + std::to_string(kernel) + " (" + std::to_string(inputs) + ", " +
+                    std::to_string(outputs) + ")");
   }
 
 private:
@@ -395,7 +397,9 @@ TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
                          (i.inputs.size() == 3 ? " bias" : ""));
       break;
     case format::Op::Kernel:
-      expected.push_back("kernel " + std::to_string(i.kernel));
+      expected.push_back("kernel " + std::to_string(i.kernel) + " (" +
+                         std::to_string(i.inputs.size()) + ", " +
+                         std::to_string(i.outputs.size()) + ")");
       break;
     default:
       FAIL() << "predict has no " << runtime::opName(i.op);

@@ -5,6 +5,8 @@
 //   simclrc model.mlir --stats           the same for a module written in the dialect
 //   simclrc model.yaml --emit=module -o model.sclm      the compiled module file
 //   simclrc model.yaml --emit=executable -o train       a training executable (CPU)
+//   simclrc model.yaml --target=cuda --emit=module|executable ...   kernels for a GPU too
+//   simclrc model.yaml --emit=cpu-kernels|cuda-kernels  the fused kernels' code
 //
 // Errors name file:line:col and exit non-zero; an output file (-o) is written only when
 // everything succeeded, so a failed run leaves nothing half-written.
@@ -16,8 +18,11 @@
 #include "passes/Passes.h"
 #include "runtime/cpu/KernelBuild.h"
 #include "runtime/support/Files.h"
-#include "targets/cpu/EmitExecutable.h"
+#include "targets/module/EmitExecutable.h"
+#include "targets/common/KernelWalk.h"
 #include "targets/cpu/CpuPrinter.h"
+#include "targets/cuda/CudaBuild.h"
+#include "targets/cuda/CudaPrinter.h"
 #include "targets/module/Writer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,7 +42,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("simclrc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<description.yaml | model.mlir>"),
                                       cl::Required, cl::cat(category));
-enum class Emit { None, Mlir, Step, Module, CpuKernels, Executable };
+enum class Emit { None, Mlir, Step, Module, CpuKernels, CudaKernels, Executable };
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::None),
     cl::values(clEnumValN(Emit::None, "none", "nothing"),
@@ -49,10 +54,25 @@ static cl::opt<Emit> emit(
                           "the compiled module file (needs -o), see docs/MODULE.md"),
                clEnumValN(Emit::CpuKernels, "cpu-kernels",
                           "the step's fused kernels as C++ for the CPU target"),
+               clEnumValN(Emit::CudaKernels, "cuda-kernels",
+                          "the step's fused kernels as CUDA C++, each with its launches"),
                clEnumValN(Emit::Executable, "executable",
-                          "a training executable for the CPU (needs -o): the module and "
-                          "its kernels, linked against libsimclr_runtime")),
+                          "a training executable for --target (needs -o): the module, "
+                          "linked against the runtime")),
     cl::cat(category));
+enum class Target { Cpu, Cuda };
+static cl::opt<Target> target(
+    "target", cl::desc("Where modules and executables run (every module runs on the CPU)"),
+    cl::init(Target::Cpu),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "the CPU: kernels as C++"),
+               clEnumValN(Target::Cuda, "cuda",
+                          "an NVIDIA GPU as well: kernels built by nvcc into a fatbin")),
+    cl::cat(category));
+static cl::opt<std::string> cudaArch(
+    "cuda-arch",
+    cl::desc("GPU architectures of the CUDA fatbin, sm_NN names separated by commas "
+             "(default sm_90: -gencode arch=compute_90,code=[sm_90,compute_90])"),
+    cl::init(mlir::simclr::kDefaultCudaArchitectures), cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
 
@@ -98,20 +118,30 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (emit == Emit::Step || emit == Emit::Module || emit == Emit::CpuKernels ||
-      emit == Emit::Executable) {
+      emit == Emit::CudaKernels || emit == Emit::Executable) {
     if (mlir::failed(mlir::simclr::compileTrainingStep(*module)))
       return 1;
   }
+  mlir::simclr::ModuleTargets targets;
+  targets.cuda = target == Target::Cuda;
+  targets.cudaArchitectures = cudaArch;
+  if (targets.cuda)
+    if (auto flags = mlir::simclr::cudaArchitectureFlags(cudaArch); !flags) {
+      llvm::errs() << flags.errorMessage() << "\n";
+      return 1;
+    }
   if (emit == Emit::Executable) {
-    auto bytes = mlir::simclr::serializeModule(*module);
+    auto bytes = mlir::simclr::serializeModule(*module, targets);
     if (mlir::failed(bytes))
       return 1;
-    if (auto error = mlir::simclr::writeTrainingExecutable(*bytes, outputPath)) {
+    if (auto error = mlir::simclr::writeTrainingExecutable(
+            *bytes, outputPath,
+            targets.cuda ? mlir::simclr::format::Target::Cuda : mlir::simclr::format::Target::Cpu)) {
       llvm::errs() << inputPath << ": error: " << error.message() << "\n";
       return 1;
     }
   } else if (emit == Emit::Module) {
-    auto bytes = mlir::simclr::serializeModule(*module);
+    auto bytes = mlir::simclr::serializeModule(*module, targets);
     if (mlir::failed(bytes))
       return 1;
     if (auto error = mlir::simclr::runtime::writeFileAtomically(
@@ -120,21 +150,26 @@ int main(int argc, char **argv) {
       llvm::errs() << error.message() << "\n";
       return 1;
     }
-  } else if (emit == Emit::CpuKernels) {
-    std::string code = mlir::simclr::cpu::cpuKernelPrelude();
-    bool ok = true;
-    unsigned index = 0;
-    module->walk([&](mlir::simclr::KernelOp kernel) {
-      auto func = kernel->getParentOfType<mlir::func::FuncOp>();
-      auto text = mlir::simclr::emitCpuKernel(
-          kernel, (func.getSymName() + "_kernel" + llvm::Twine(index++)).str());
-      if (mlir::failed(text))
-        ok = false;
-      else
-        code += *text + "\n";
-    });
-    if (!ok)
-      return 1;
+  } else if (emit == Emit::CpuKernels || emit == Emit::CudaKernels) {
+    bool cuda = emit == Emit::CudaKernels;
+    std::string code =
+        cuda ? mlir::simclr::cudaKernelPrelude() : mlir::simclr::cpu::cpuKernelPrelude();
+    for (auto &[kernel, name] : mlir::simclr::namedKernels(*module)) {
+      auto program = mlir::simclr::walkKernel(kernel, name);
+      if (mlir::failed(program))
+        return 1;
+      if (!cuda) {
+        code += mlir::simclr::printCpuKernel(*program) + "\n";
+        continue;
+      }
+      mlir::simclr::CudaKernel printed = mlir::simclr::printCudaKernel(*program);
+      code += printed.code + "// " + name + " launches:";
+      for (const auto &launch : printed.launches)
+        code += " " + launch.function + "<<<" + std::to_string(launch.grid) + ", " +
+                std::to_string(launch.block) + ">>>";
+      code += "; scratch " + std::to_string(printed.scratchFloats) + " floats, temp " +
+              std::to_string(printed.tempBytes) + " bytes\n\n";
+    }
     std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);
     if (!output) {

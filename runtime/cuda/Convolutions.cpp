@@ -1,0 +1,193 @@
+//===- Convolutions.cpp - convolutions on the GPU through cuDNN ------------===//
+
+#include "runtime/cuda/Convolutions.h"
+
+#include <cudnn.h>
+
+#include <map>
+#include <tuple>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::cuda;
+using runtime::Error;
+using runtime::Expected;
+using runtime::makeError;
+
+namespace {
+
+/// The largest workspace an algorithm may ask for.
+constexpr size_t kMaxWorkspace = size_t(1) << 30;
+
+Error cudnnError(cudnnStatus_t status, const std::string &what) {
+  if (status == CUDNN_STATUS_SUCCESS)
+    return Error::success();
+  return makeError("error: cuDNN " + what + ": " + cudnnGetErrorString(status));
+}
+
+using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+Key keyOf(const runtime::Convolution &c) {
+  return {c.batch,     c.inChannels, c.inHeight,   c.inWidth,    c.outChannels, c.kernelHeight,
+          c.kernelWidth, c.outHeight, c.outWidth, c.stride[0],  c.stride[1],   c.padding[0],
+          c.padding[1], c.dilation[0], c.dilation[1], c.groups};
+}
+
+/// A shape's descriptors and its algorithm in each direction (-1: not chosen yet).
+struct Shape {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  int forward = -1, backwardInput = -1, backwardFilter = -1;
+  size_t forwardBytes = 0, backwardInputBytes = 0, backwardFilterBytes = 0;
+};
+
+} // namespace
+
+struct Convolutions::State {
+  cudnnHandle_t handle = nullptr;
+  std::map<Key, Shape> shapes;
+};
+
+Expected<std::unique_ptr<Convolutions>> Convolutions::create(cudaStream_t stream) {
+  std::unique_ptr<Convolutions> made(new Convolutions());
+  made->state = std::make_unique<State>();
+  if (Error e = cudnnError(cudnnCreate(&made->state->handle), "cannot start"))
+    return e;
+  if (Error e = cudnnError(cudnnSetStream(made->state->handle, stream), "cannot use the stream"))
+    return e;
+  return made;
+}
+
+Convolutions::~Convolutions() {
+  for (auto &[key, s] : state->shapes) {
+    cudnnDestroyTensorDescriptor(s.x);
+    cudnnDestroyTensorDescriptor(s.y);
+    cudnnDestroyFilterDescriptor(s.w);
+    cudnnDestroyConvolutionDescriptor(s.conv);
+  }
+  if (state->handle)
+    cudnnDestroy(state->handle);
+}
+
+Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction direction) {
+  if (c.padding[0] != c.padding[2] || c.padding[1] != c.padding[3])
+    return makeError("error: the CUDA device runs convolutions whose padding is the same on "
+                     "both sides of each dimension; this one has [top, left, bottom, right] = [" +
+                     std::to_string(c.padding[0]) + ", " + std::to_string(c.padding[1]) + ", " +
+                     std::to_string(c.padding[2]) + ", " + std::to_string(c.padding[3]) + "]");
+  auto [it, fresh] = state->shapes.try_emplace(keyOf(c));
+  Shape &s = it->second;
+  if (fresh) {
+    Error e = cudnnError(cudnnCreateTensorDescriptor(&s.x), "descriptor");
+    if (!e) e = cudnnError(cudnnCreateTensorDescriptor(&s.y), "descriptor");
+    if (!e) e = cudnnError(cudnnCreateFilterDescriptor(&s.w), "descriptor");
+    if (!e) e = cudnnError(cudnnCreateConvolutionDescriptor(&s.conv), "descriptor");
+    if (!e)
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                int(c.batch), int(c.inChannels),
+                                                int(c.inHeight), int(c.inWidth)),
+                     "input shape");
+    if (!e)
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                int(c.batch), int(c.outChannels),
+                                                int(c.outHeight), int(c.outWidth)),
+                     "output shape");
+    if (!e)
+      e = cudnnError(cudnnSetFilter4dDescriptor(s.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                                int(c.outChannels),
+                                                int(c.inChannels / c.groups),
+                                                int(c.kernelHeight), int(c.kernelWidth)),
+                     "filter shape");
+    if (!e)
+      e = cudnnError(cudnnSetConvolution2dDescriptor(
+                         s.conv, int(c.padding[0]), int(c.padding[1]), int(c.stride[0]),
+                         int(c.stride[1]), int(c.dilation[0]), int(c.dilation[1]),
+                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+                     "convolution geometry");
+    if (!e)
+      e = cudnnError(cudnnSetConvolutionGroupCount(s.conv, int(c.groups)), "groups");
+    if (!e)
+      e = cudnnError(cudnnSetConvolutionMathType(s.conv, CUDNN_FMA_MATH), "math type");
+    if (e)
+      return e;
+  }
+  // The first deterministic algorithm in cuDNN's order (fastest first) that fits.
+  auto choose = [&](auto *results, int returned, int &algorithm, size_t &bytes,
+                    const char *what) -> Error {
+    for (int i = 0; i < returned; ++i)
+      if (results[i].status == CUDNN_STATUS_SUCCESS &&
+          results[i].determinism == CUDNN_DETERMINISTIC && results[i].memory <= kMaxWorkspace) {
+        algorithm = int(results[i].algo);
+        bytes = results[i].memory;
+        return Error::success();
+      }
+    return makeError(std::string("error: cuDNN has no deterministic ") + what +
+                     " algorithm for this convolution");
+  };
+  constexpr int kAlgorithms = 16;
+  int returned = 0;
+  if (direction == Direction::Forward && s.forward < 0) {
+    cudnnConvolutionFwdAlgoPerf_t results[kAlgorithms];
+    if (Error e = cudnnError(cudnnGetConvolutionForwardAlgorithm_v7(
+                                 state->handle, s.x, s.w, s.conv, s.y, kAlgorithms, &returned,
+                                 results),
+                             "forward algorithms"))
+      return e;
+    if (Error e = choose(results, returned, s.forward, s.forwardBytes, "forward"))
+      return e;
+  } else if (direction == Direction::BackwardInput && s.backwardInput < 0) {
+    cudnnConvolutionBwdDataAlgoPerf_t results[kAlgorithms];
+    if (Error e = cudnnError(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+                                 state->handle, s.w, s.y, s.conv, s.x, kAlgorithms, &returned,
+                                 results),
+                             "input-gradient algorithms"))
+      return e;
+    if (Error e = choose(results, returned, s.backwardInput, s.backwardInputBytes,
+                         "input-gradient"))
+      return e;
+  } else if (direction == Direction::BackwardFilter && s.backwardFilter < 0) {
+    cudnnConvolutionBwdFilterAlgoPerf_t results[kAlgorithms];
+    if (Error e = cudnnError(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+                                 state->handle, s.x, s.y, s.conv, s.w, kAlgorithms, &returned,
+                                 results),
+                             "filter-gradient algorithms"))
+      return e;
+    if (Error e = choose(results, returned, s.backwardFilter, s.backwardFilterBytes,
+                         "filter-gradient"))
+      return e;
+  }
+  return direction == Direction::Forward         ? s.forwardBytes
+         : direction == Direction::BackwardInput ? s.backwardInputBytes
+                                                 : s.backwardFilterBytes;
+}
+
+Error Convolutions::forward(const runtime::Convolution &c, const float *x, const float *w,
+                            float *y, void *workspace, size_t bytes) {
+  const Shape &s = state->shapes.at(keyOf(c));
+  const float one = 1.f, zero = 0.f;
+  return cudnnError(cudnnConvolutionForward(state->handle, &one, s.x, x, s.w, w, s.conv,
+                                            cudnnConvolutionFwdAlgo_t(s.forward), workspace,
+                                            bytes, &zero, s.y, y),
+                    "convolution");
+}
+
+Error Convolutions::backwardInput(const runtime::Convolution &c, const float *dy,
+                                  const float *w, float *dx, void *workspace, size_t bytes) {
+  const Shape &s = state->shapes.at(keyOf(c));
+  const float one = 1.f, zero = 0.f;
+  return cudnnError(cudnnConvolutionBackwardData(state->handle, &one, s.w, w, s.y, dy, s.conv,
+                                                 cudnnConvolutionBwdDataAlgo_t(s.backwardInput),
+                                                 workspace, bytes, &zero, s.x, dx),
+                    "input gradient");
+}
+
+Error Convolutions::backwardFilter(const runtime::Convolution &c, const float *x,
+                                   const float *dy, float *dw, void *workspace, size_t bytes) {
+  const Shape &s = state->shapes.at(keyOf(c));
+  const float one = 1.f, zero = 0.f;
+  return cudnnError(cudnnConvolutionBackwardFilter(
+                        state->handle, &one, s.x, x, s.y, dy, s.conv,
+                        cudnnConvolutionBwdFilterAlgo_t(s.backwardFilter), workspace, bytes,
+                        &zero, s.w, dw),
+                    "filter gradient");
+}

@@ -1,0 +1,50 @@
+//===- Convolutions.h - convolutions on the GPU through cuDNN ---*- C++ -*-===//
+//
+// The only file that knows cuDNN: a convolution and its two gradients through cuDNN 9's
+// convolution API (deprecated in 9 but shipped; the graph API can replace this file), in
+// float32 with FMA math (no TF32, so results stay within float32 rounding of the CPU's).
+// Each shape's descriptors and algorithms (the fastest deterministic one whose workspace
+// fits) are chosen once, when an executor is made; the workspace is the device's.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIMCLR_RUNTIME_CUDA_CONVOLUTIONS_H
+#define SIMCLR_RUNTIME_CUDA_CONVOLUTIONS_H
+
+#include "runtime/exec/Device.h"
+
+#include <cuda_runtime.h>
+
+#include <memory>
+
+namespace mlir::simclr::cuda {
+
+class Convolutions {
+public:
+  /// Which of the three a call computes.
+  enum class Direction { Forward, BackwardInput, BackwardFilter };
+
+  static runtime::Expected<std::unique_ptr<Convolutions>> create(cudaStream_t stream);
+  ~Convolutions();
+
+  /// Chooses the algorithm of `conv` in `direction` and returns the workspace it needs.
+  /// An error for a convolution cuDNN cannot run (padding that differs on two sides).
+  runtime::Expected<size_t> prepare(const runtime::Convolution &conv, Direction direction);
+
+  /// y = conv(x, w); dx from dy and w; dw from x and dy. The shape must be prepared.
+  /// Errors are cuDNN's (they come back at once; the work runs on the stream).
+  runtime::Error forward(const runtime::Convolution &conv, const float *x, const float *w,
+                         float *y, void *workspace, size_t bytes);
+  runtime::Error backwardInput(const runtime::Convolution &conv, const float *dy,
+                               const float *w, float *dx, void *workspace, size_t bytes);
+  runtime::Error backwardFilter(const runtime::Convolution &conv, const float *x,
+                                const float *dy, float *dw, void *workspace, size_t bytes);
+
+private:
+  Convolutions() = default;
+  struct State;
+  std::unique_ptr<State> state;
+};
+
+} // namespace mlir::simclr::cuda
+
+#endif // SIMCLR_RUNTIME_CUDA_CONVOLUTIONS_H

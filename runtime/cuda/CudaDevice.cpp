@@ -1,0 +1,379 @@
+//===- CudaDevice.cpp - an NVIDIA GPU behind the Device interface ----------===//
+
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/Convolutions.h"
+#include "runtime/cuda/CudaCheck.h"
+#include "runtime/cuda/Gemm.h"
+#include "runtime/exec/Schedule.h"
+#include "runtime/support/Strings.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::cuda;
+using runtime::Error;
+using runtime::Expected;
+using runtime::makeError;
+
+namespace {
+
+std::string megabytes(size_t bytes) {
+  return runtime::format("%.1f MiB", double(bytes) / double(1 << 20));
+}
+
+/// The lowest architecture (sm_NN -> NN) of a fatbin built for "sm_80,sm_90"; 0 if none.
+int lowestArchitecture(const std::string &architectures) {
+  int lowest = 0;
+  for (std::string_view name : runtime::split(architectures, ','))
+    if (auto number = runtime::parseInteger(runtime::trim(name).substr(3)))
+      lowest = lowest == 0 || *number < lowest ? int(*number) : lowest;
+  return lowest;
+}
+
+class CudaDevice : public runtime::Device {
+public:
+  static Expected<std::unique_ptr<CudaDevice>> create(const runtime::LoadedModule &module);
+  ~CudaDevice() override;
+
+  const char *name() const override { return "cuda"; }
+  Expected<void *> allocate(size_t bytes) override;
+  void release(void *memory) override { cudaFree(memory); }
+  void upload(void *device, const void *host, size_t bytes) override;
+  void download(void *host, const void *device, size_t bytes) override;
+  void copy(void *to, const void *from, size_t bytes) override {
+    note(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream), "a copy");
+  }
+  Expected<const void *> stageArgument(size_t index, const void *host, size_t bytes) override;
+  Error prepare(const runtime::Schedule &schedule) override;
+  void convolution(const runtime::Convolution &conv, const float *x, const float *w,
+                   float *y) override {
+    note(convolutions->forward(conv, x, w, y, workspace, workspaceBytes));
+  }
+  void convolutionBackwardInput(const runtime::Convolution &conv, const float *dy,
+                                const float *w, float *dx) override {
+    note(convolutions->backwardInput(conv, dy, w, dx, workspace, workspaceBytes));
+  }
+  void convolutionBackwardFilter(const runtime::Convolution &conv, const float *x,
+                                 const float *dy, float *dw) override {
+    note(convolutions->backwardFilter(conv, x, dy, dw, workspace, workspaceBytes));
+  }
+  void matmul(const runtime::MatrixProduct &product, const float *a, const float *b,
+              const float *bias, float *c) override {
+    note(gemm->multiply(product, a, b, bias, c));
+  }
+  void launch(int kernel, const void *const *inputs, size_t inputCount, void *const *outputs,
+              size_t outputCount) override;
+  Error synchronize() override;
+
+private:
+  CudaDevice() = default;
+  /// Keeps the first failure of an asynchronous call for synchronize() to report.
+  void note(Error e) {
+    if (e && pending.empty())
+      pending = e.message();
+  }
+  void note(cudaError_t status, const std::string &what) {
+    if (status != cudaSuccess && pending.empty())
+      pending = "error: " + cudaFailure(status, what);
+  }
+
+  struct Launch {
+    cudaKernel_t function;
+    unsigned grid, block;
+  };
+  struct Kernel {
+    std::string name;
+    std::vector<Launch> launches;
+    /// Operand tables in device memory (inputs, then outputs), by the operands' addresses:
+    /// an executor's operands never move, so each table is written once.
+    std::map<std::vector<const void *>, void **> tables;
+  };
+  struct Staging {
+    void *device = nullptr, *host = nullptr;
+    size_t bytes = 0;
+  };
+
+  std::string module;
+  int ordinal = 0;
+  cudaDeviceProp properties{};
+  cudaStream_t stream = nullptr;
+  cudaLibrary_t library = nullptr;
+  std::vector<Kernel> kernels;
+  void *scratch = nullptr, *temp = nullptr, *workspace = nullptr, *gemmWorkspace = nullptr;
+  size_t workspaceBytes = 0;
+  std::vector<Staging> staging;
+  std::unique_ptr<Convolutions> convolutions;
+  std::unique_ptr<Gemm> gemm;
+  std::string pending;
+};
+
+Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedModule &loaded) {
+  std::unique_ptr<CudaDevice> d(new CudaDevice());
+  d->module = loaded.path();
+  int count = 0;
+  cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0)
+    return makeError("error: no CUDA GPU on this machine" +
+                     (status != cudaSuccess ? ": " + cudaFailure(status, "the CUDA driver")
+                                            : std::string()) +
+                     "; run on the CPU (--device=cpu, or simclrc --target=cpu)");
+  if (const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE"))
+    d->ordinal = std::atoi(chosen);
+  if (d->ordinal < 0 || d->ordinal >= count)
+    return makeError("error: SIMCLR_CUDA_DEVICE=" + std::to_string(d->ordinal) +
+                     ", but this machine has " + std::to_string(count) + " CUDA GPUs");
+  if (Error e = check(cudaSetDevice(d->ordinal), "cannot use GPU " + std::to_string(d->ordinal)))
+    return e;
+  if (Error e = check(cudaGetDeviceProperties(&d->properties, d->ordinal), "the GPU's properties"))
+    return e;
+  const format::Module &root = loaded.root();
+  size_t kernelCount = root.kernels() ? root.kernels()->size() : 0;
+  const format::KernelBinary *binary = nullptr;
+  if (root.kernel_binaries())
+    for (const format::KernelBinary *b : *root.kernel_binaries())
+      if (b->target() == format::Target::Cuda)
+        binary = b;
+  if (kernelCount > 0 && !binary)
+    return makeError(d->module + ": error: the module has no CUDA kernels; compile it with "
+                                 "simclrc --target=cuda");
+  int gpu = d->properties.major * 10 + d->properties.minor;
+  std::string architectures = binary && binary->arch() ? binary->arch()->str() : "";
+  if (binary && lowestArchitecture(architectures) > gpu)
+    return makeError(d->module + ": error: its CUDA kernels are built for " + architectures +
+                     ", and this GPU (" + d->properties.name + ") is sm_" + std::to_string(gpu) +
+                     ": compile the module again with --cuda-arch=sm_" + std::to_string(gpu));
+  if (Error e = check(cudaStreamCreateWithFlags(&d->stream, cudaStreamNonBlocking),
+                      "cannot create a stream"))
+    return e;
+  if (binary) {
+    status = cudaLibraryLoadData(&d->library, binary->data()->data(), nullptr, nullptr, 0,
+                                 nullptr, nullptr, 0);
+    if (status != cudaSuccess)
+      return makeError(d->module + ": error: " +
+                       cudaFailure(status, "cannot load its CUDA kernels (built for " +
+                                               architectures + ") on " + d->properties.name));
+  }
+  size_t scratchFloats = 0, tempBytes = 0;
+  for (size_t k = 0; k < kernelCount; ++k) {
+    const format::Kernel *kernel = root.kernels()->Get(k);
+    const format::KernelSource *source = runtime::kernelSource(*kernel, format::Target::Cuda);
+    if (!source || !source->launches())
+      return makeError(d->module + ": error: kernel '" + kernel->name()->str() +
+                       "' has no CUDA launches");
+    Kernel k2;
+    k2.name = kernel->name()->str();
+    for (const format::Launch *l : *source->launches()) {
+      Launch launch{nullptr, l->grid(), l->block()};
+      status = cudaLibraryGetKernel(&launch.function, d->library, l->function()->c_str());
+      if (status != cudaSuccess)
+        return makeError(d->module + ": error: " +
+                         cudaFailure(status, "its fatbin has no kernel '" + l->function()->str() + "'"));
+      if (launch.grid == 0 || launch.block == 0 || launch.block > 1024)
+        return makeError(d->module + ": error: kernel '" + k2.name +
+                         "' has a launch of no threads or too many");
+      k2.launches.push_back(launch);
+    }
+    scratchFloats = std::max<size_t>(scratchFloats, size_t(source->scratch_floats()));
+    tempBytes = std::max<size_t>(tempBytes, size_t(source->temp_bytes()));
+    d->kernels.push_back(std::move(k2));
+  }
+  auto scratch = d->allocate(scratchFloats * sizeof(float));
+  if (!scratch)
+    return makeError(d->module + ": error: no room on the GPU for the kernels' intermediates: " +
+                     scratch.errorMessage());
+  d->scratch = *scratch;
+  auto temp = d->allocate(tempBytes);
+  if (!temp)
+    return makeError(d->module + ": error: no room on the GPU for the kernels' temporaries: " +
+                     temp.errorMessage());
+  d->temp = *temp;
+  auto gemmWorkspace = d->allocate(Gemm::kWorkspaceBytes);
+  if (!gemmWorkspace)
+    return makeError(d->module + ": error: no room on the GPU for cuBLASLt's workspace: " +
+                     gemmWorkspace.errorMessage());
+  d->gemmWorkspace = *gemmWorkspace;
+  auto convolutions = Convolutions::create(d->stream);
+  if (!convolutions)
+    return convolutions.takeError();
+  d->convolutions = std::move(*convolutions);
+  auto gemm = Gemm::create(d->stream, d->gemmWorkspace);
+  if (!gemm)
+    return gemm.takeError();
+  d->gemm = std::move(*gemm);
+  return d;
+}
+
+CudaDevice::~CudaDevice() {
+  if (stream)
+    cudaStreamSynchronize(stream);
+  convolutions.reset();
+  gemm.reset();
+  for (Kernel &k : kernels)
+    for (auto &[key, table] : k.tables)
+      cudaFree(table);
+  for (Staging &s : staging) {
+    cudaFree(s.device);
+    cudaFreeHost(s.host);
+  }
+  for (void *memory : {scratch, temp, workspace, gemmWorkspace})
+    if (memory)
+      cudaFree(memory);
+  if (library)
+    cudaLibraryUnload(library);
+  if (stream)
+    cudaStreamDestroy(stream);
+}
+
+Expected<void *> CudaDevice::allocate(size_t bytes) {
+  void *memory = nullptr;
+  cudaError_t status = cudaMalloc(&memory, bytes ? bytes : 1);
+  if (status != cudaSuccess) {
+    cudaGetLastError(); // an allocation failure is not sticky: clear it
+    size_t free = 0, total = 0;
+    cudaMemGetInfo(&free, &total);
+    return makeError("out of memory: " + megabytes(bytes) + " asked for, the GPU (" +
+                     properties.name + ") has " + megabytes(free) + " free of " +
+                     megabytes(total));
+  }
+  if (Error e = check(cudaMemsetAsync(memory, 0, bytes, stream), "clearing new memory"))
+    return e;
+  if (Error e = check(cudaStreamSynchronize(stream), "clearing new memory"))
+    return e;
+  return memory;
+}
+
+void CudaDevice::upload(void *device, const void *host, size_t bytes) {
+  note(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream), "an upload");
+  note(cudaStreamSynchronize(stream), "an upload");
+}
+
+void CudaDevice::download(void *host, const void *device, size_t bytes) {
+  note(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream), "a download");
+  note(cudaStreamSynchronize(stream), "a download");
+}
+
+Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host, size_t bytes) {
+  if (staging.size() <= index)
+    staging.resize(index + 1);
+  Staging &s = staging[index];
+  if (s.bytes < bytes) { // the first run (or a larger argument): room for it, once
+    if (s.device) {
+      cudaStreamSynchronize(stream);
+      cudaFree(s.device);
+      cudaFreeHost(s.host);
+      s = Staging{};
+    }
+    auto device = allocate(bytes);
+    if (!device)
+      return makeError("error: no room on the GPU for argument " + std::to_string(index) + ": " +
+                       device.errorMessage());
+    s.device = *device;
+    if (Error e = check(cudaMallocHost(&s.host, bytes), "pinned memory for the batch"))
+      return e;
+    s.bytes = bytes;
+  }
+  // The previous run's copy out of this pinned buffer finished at its synchronisation.
+  std::memcpy(s.host, host, bytes);
+  note(cudaMemcpyAsync(s.device, s.host, bytes, cudaMemcpyHostToDevice, stream),
+       "staging argument " + std::to_string(index));
+  return static_cast<const void *>(s.device);
+}
+
+Error CudaDevice::prepare(const runtime::Schedule &schedule) {
+  size_t needed = workspaceBytes;
+  for (const runtime::Instruction &i : schedule.instructions()) {
+    using Direction = Convolutions::Direction;
+    Expected<size_t> bytes = size_t(0);
+    switch (i.op) {
+    case format::Op::Conv2D:
+      bytes = convolutions->prepare(i.convolution, Direction::Forward);
+      break;
+    case format::Op::Conv2DBackwardInput:
+      bytes = convolutions->prepare(i.convolution, Direction::BackwardInput);
+      break;
+    case format::Op::Conv2DBackwardFilter:
+      bytes = convolutions->prepare(i.convolution, Direction::BackwardFilter);
+      break;
+    case format::Op::Dense:
+    case format::Op::Matmul:
+      if (Error e = gemm->prepare(i.product, i.inputs.size() == 3))
+        return makeError(i.what + ": " + e.message());
+      break;
+    default:
+      break;
+    }
+    if (!bytes)
+      return makeError(i.what + ": " + bytes.errorMessage());
+    needed = std::max(needed, *bytes);
+  }
+  if (needed > workspaceBytes) { // grown before any step, never during one
+    if (workspace) {
+      cudaStreamSynchronize(stream);
+      cudaFree(workspace);
+      workspace = nullptr;
+      workspaceBytes = 0;
+    }
+    auto grown = allocate(needed);
+    if (!grown)
+      return makeError("no room on the GPU for the convolutions' workspace: " +
+                       grown.errorMessage());
+    workspace = *grown;
+    workspaceBytes = needed;
+  }
+  return Error::success();
+}
+
+void CudaDevice::launch(int index, const void *const *inputs, size_t inputCount,
+                        void *const *outputs, size_t outputCount) {
+  Kernel &k = kernels[size_t(index)];
+  std::vector<const void *> key(inputs, inputs + inputCount);
+  key.insert(key.end(), outputs, outputs + outputCount);
+  auto it = k.tables.find(key);
+  if (it == k.tables.end()) { // the first run of this executor: write the table once
+    void **table = nullptr;
+    size_t bytes = std::max<size_t>(key.size(), 1) * sizeof(void *);
+    if (cudaError_t status = cudaMalloc(&table, bytes); status != cudaSuccess) {
+      note(status, "the operand table of kernel '" + k.name + "'");
+      return;
+    }
+    // On the stream, so that the launches below see it; the source is read before this
+    // returns (pageable memory is staged at once).
+    note(cudaMemcpyAsync(table, key.data(), key.size() * sizeof(void *), cudaMemcpyHostToDevice,
+                         stream),
+         "the operand table of kernel '" + k.name + "'");
+    it = k.tables.emplace(std::move(key), table).first;
+  }
+  void **in = it->second, **out = it->second + inputCount;
+  void *arguments[] = {&in, &out, &scratch, &temp};
+  for (const Launch &l : k.launches)
+    note(cudaLaunchKernel(reinterpret_cast<const void *>(l.function), dim3(l.grid), dim3(l.block),
+                          arguments, 0, stream),
+         "launching kernel '" + k.name + "'");
+}
+
+Error CudaDevice::synchronize() {
+  cudaError_t status = cudaStreamSynchronize(stream);
+  if (status == cudaSuccess)
+    status = cudaGetLastError();
+  if (status != cudaSuccess && pending.empty())
+    pending = "error: " + cudaFailure(status, "the GPU");
+  if (pending.empty())
+    return Error::success();
+  std::string message = pending;
+  pending.clear();
+  return makeError(message);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<runtime::Device>>
+cuda::createCudaDevice(const runtime::LoadedModule &module) {
+  auto device = CudaDevice::create(module);
+  if (!device)
+    return device.takeError();
+  return std::unique_ptr<runtime::Device>(std::move(*device));
+}
+
+runtime::DeviceFactory cuda::cudaDeviceFactory() { return createCudaDevice; }

@@ -1,0 +1,146 @@
+//===- Gemm.cpp - matrix products on the GPU through cuBLASLt --------------===//
+
+#include "runtime/cuda/Gemm.h"
+
+#include <cublasLt.h>
+
+#include <map>
+#include <tuple>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::cuda;
+using runtime::Error;
+using runtime::Expected;
+using runtime::makeError;
+
+namespace {
+
+Error cublasError(cublasStatus_t status, const std::string &what) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return Error::success();
+  return makeError("error: cuBLASLt " + what + ": " + cublasGetStatusName(status) + " (" +
+                   cublasGetStatusString(status) + ")");
+}
+
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool>;
+
+/// One product's descriptors and algorithm.
+struct Plan {
+  cublasLtMatmulDesc_t operation = nullptr;
+  cublasLtMatrixLayout_t first = nullptr, second = nullptr, result = nullptr;
+  cublasLtMatmulAlgo_t algorithm{};
+};
+
+} // namespace
+
+struct Gemm::State {
+  cublasLtHandle_t handle = nullptr;
+  cudaStream_t stream = nullptr;
+  void *workspace = nullptr;
+  std::map<Key, Plan> plans;
+};
+
+Expected<std::unique_ptr<Gemm>> Gemm::create(cudaStream_t stream, void *workspace) {
+  std::unique_ptr<Gemm> made(new Gemm());
+  made->state = std::make_unique<State>();
+  made->state->stream = stream;
+  made->state->workspace = workspace;
+  if (Error e = cublasError(cublasLtCreate(&made->state->handle), "cannot start"))
+    return e;
+  return made;
+}
+
+Gemm::~Gemm() {
+  for (auto &[key, p] : state->plans) {
+    cublasLtMatrixLayoutDestroy(p.first);
+    cublasLtMatrixLayoutDestroy(p.second);
+    cublasLtMatrixLayoutDestroy(p.result);
+    cublasLtMatmulDescDestroy(p.operation);
+  }
+  if (state->handle)
+    cublasLtDestroy(state->handle);
+}
+
+Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
+  Key key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias};
+  if (state->plans.count(key))
+    return Error::success();
+  Plan plan;
+  // c^T [n, m] = op(b)^T [n, k] op(a)^T [k, m], everything column-major. A row-major
+  // matrix is its transpose column-major, so b's memory seen column-major is op(b)^T when b
+  // is not transposed (n x k, ld n), and op(b) when it is (k x n, ld k, then transposed).
+  cublasOperation_t opFirst = p.transposeB ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opSecond = p.transposeA ? CUBLAS_OP_T : CUBLAS_OP_N;
+  uint64_t firstRows = p.transposeB ? p.k : p.n, firstCols = p.transposeB ? p.n : p.k;
+  uint64_t secondRows = p.transposeA ? p.m : p.k, secondCols = p.transposeA ? p.k : p.m;
+  Error e = cublasError(cublasLtMatmulDescCreate(&plan.operation, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+                        "product descriptor");
+  if (!e)
+    e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation, CUBLASLT_MATMUL_DESC_TRANSA,
+                                                   &opFirst, sizeof(opFirst)),
+                    "transpose");
+  if (!e)
+    e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation, CUBLASLT_MATMUL_DESC_TRANSB,
+                                                   &opSecond, sizeof(opSecond)),
+                    "transpose");
+  if (!e && bias) {
+    cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+    e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                                   &epilogue, sizeof(epilogue)),
+                    "bias epilogue");
+  }
+  if (!e)
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.first, CUDA_R_32F, firstRows, firstCols,
+                                               int64_t(firstRows)),
+                    "layout");
+  if (!e)
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.second, CUDA_R_32F, secondRows, secondCols,
+                                               int64_t(secondRows)),
+                    "layout");
+  if (!e)
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.result, CUDA_R_32F, uint64_t(p.n),
+                                               uint64_t(p.m), p.n),
+                    "layout");
+  cublasLtMatmulPreference_t preference = nullptr;
+  if (!e)
+    e = cublasError(cublasLtMatmulPreferenceCreate(&preference), "preference");
+  size_t workspace = kWorkspaceBytes;
+  if (!e)
+    e = cublasError(cublasLtMatmulPreferenceSetAttribute(
+                        preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+                        sizeof(workspace)),
+                    "preference");
+  cublasLtMatmulHeuristicResult_t heuristic{};
+  int found = 0;
+  if (!e)
+    e = cublasError(cublasLtMatmulAlgoGetHeuristic(state->handle, plan.operation, plan.first,
+                                                   plan.second, plan.result, plan.result,
+                                                   preference, 1, &heuristic, &found),
+                    "heuristic");
+  if (preference)
+    cublasLtMatmulPreferenceDestroy(preference);
+  if (!e && found == 0)
+    e = makeError("error: cuBLASLt has no algorithm for a " + std::to_string(p.m) + "x" +
+                  std::to_string(p.k) + " by " + std::to_string(p.k) + "x" + std::to_string(p.n) +
+                  " product");
+  plan.algorithm = heuristic.algo;
+  state->plans[key] = plan; // destroyed with the others, even after an error
+  return e;
+}
+
+Error Gemm::multiply(const runtime::MatrixProduct &p, const float *a, const float *b,
+                     const float *bias, float *c) {
+  Plan &plan = state->plans.at(Key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias != nullptr});
+  if (bias)
+    if (Error e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation,
+                                                             CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                             &bias, sizeof(bias)),
+                              "bias"))
+      return e;
+  const float one = 1.f, zero = 0.f;
+  return cublasError(cublasLtMatmul(state->handle, plan.operation, &one, b, plan.first, a,
+                                    plan.second, &zero, c, plan.result, c, plan.result,
+                                    &plan.algorithm, state->workspace, kWorkspaceBytes,
+                                    state->stream),
+                     "product");
+}
