@@ -112,22 +112,6 @@ private:
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedModule &loaded) {
   std::unique_ptr<CudaDevice> d(new CudaDevice());
   d->module = loaded.path();
-  int count = 0;
-  cudaError_t status = cudaGetDeviceCount(&count);
-  if (status != cudaSuccess || count == 0)
-    return makeError("error: no CUDA GPU on this machine" +
-                     (status != cudaSuccess ? ": " + cudaFailure(status, "the CUDA driver")
-                                            : std::string()) +
-                     "; run on the CPU (--device=cpu, or simclrc --target=cpu)");
-  if (const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE"))
-    d->ordinal = std::atoi(chosen);
-  if (d->ordinal < 0 || d->ordinal >= count)
-    return makeError("error: SIMCLR_CUDA_DEVICE=" + std::to_string(d->ordinal) +
-                     ", but this machine has " + std::to_string(count) + " CUDA GPUs");
-  if (Error e = check(cudaSetDevice(d->ordinal), "cannot use GPU " + std::to_string(d->ordinal)))
-    return e;
-  if (Error e = check(cudaGetDeviceProperties(&d->properties, d->ordinal), "the GPU's properties"))
-    return e;
   const format::Module &root = loaded.root();
   size_t kernelCount = root.kernels() ? root.kernels()->size() : 0;
   const format::KernelBinary *binary = nullptr;
@@ -138,6 +122,23 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
   if (kernelCount > 0 && !binary)
     return makeError(d->module + ": error: the module has no CUDA kernels; compile it with "
                                  "simclrc --target=cuda");
+  int count = 0;
+  cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0)
+    return makeError("error: no CUDA GPU can be used on this machine" +
+                     (status != cudaSuccess ? ": " + cudaFailure(status, "the CUDA driver")
+                                            : std::string()) +
+                     "; train on the CPU (--device=cpu, or an executable built with "
+                     "simclrc --target=cpu)");
+  if (const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE"))
+    d->ordinal = std::atoi(chosen);
+  if (d->ordinal < 0 || d->ordinal >= count)
+    return makeError("error: SIMCLR_CUDA_DEVICE=" + std::to_string(d->ordinal) +
+                     ", but this machine has " + std::to_string(count) + " CUDA GPUs");
+  if (Error e = check(cudaSetDevice(d->ordinal), "cannot use GPU " + std::to_string(d->ordinal)))
+    return e;
+  if (Error e = check(cudaGetDeviceProperties(&d->properties, d->ordinal), "the GPU's properties"))
+    return e;
   int gpu = d->properties.major * 10 + d->properties.minor;
   std::string architectures = binary && binary->arch() ? binary->arch()->str() : "";
   if (binary && lowestArchitecture(architectures) > gpu)

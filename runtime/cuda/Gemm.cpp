@@ -15,11 +15,29 @@ using runtime::makeError;
 
 namespace {
 
+/// cuBLAS's names of its statuses (its own cublasGetStatusName is in libcublas, which the
+/// device does not otherwise need).
+const char *statusName(cublasStatus_t status) {
+  switch (status) {
+  case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+  case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+  case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+  case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+  case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+  case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
+  case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+  case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+  case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+  case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
+  }
+  return "an unknown cuBLAS status";
+}
+
 Error cublasError(cublasStatus_t status, const std::string &what) {
   if (status == CUBLAS_STATUS_SUCCESS)
     return Error::success();
-  return makeError("error: cuBLASLt " + what + ": " + cublasGetStatusName(status) + " (" +
-                   cublasGetStatusString(status) + ")");
+  return makeError("error: cuBLASLt " + what + ": " + statusName(status) + " (" +
+                   std::to_string(int(status)) + ")");
 }
 
 using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool>;

@@ -1,22 +1,28 @@
-//===- simclr-train.cpp - train a description or a module on the CPU -------===//
+//===- simclr-train.cpp - train a description or a module ------------------===//
 //
 //   simclr-train model.yaml  --data=/usr/share/datasets/fashion-mnist --steps=100
 //   simclr-train model.sclm  --steps=100 --save=weights.safetensors
+//   simclr-train model.yaml  --device=cuda --steps=100
 //   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors
 //                            --outputs=results.safetensors --save=updated.safetensors
 //
 // A description (or .mlir) is compiled (compileTrainingStep) and written to a module in
-// memory; a module file (simclrc --emit=module) is loaded and verified. Either way the
-// module's CPU kernels are built with the host compiler and the runtime trains it
-// (runtime/train/Trainer.h) with the training flags (runtime/train/Options.h).
+// memory (for the CUDA target too with --device=cuda); a module file (simclrc
+// --emit=module) is loaded and verified. The runtime trains it (runtime/train/Trainer.h)
+// with the training flags (runtime/train/Options.h) on the device --device names: the CPU
+// (the module's kernels built with the host compiler) or an NVIDIA GPU.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/LoadModule.h"
 #include "passes/Passes.h"
 #include "runtime/cpu/CpuDevice.h"
+#ifdef SIMCLR_HAVE_CUDA_DEVICE
+#include "runtime/cuda/CudaDevice.h"
+#endif
 #include "runtime/support/Strings.h"
 #include "runtime/train/Trainer.h"
+#include "targets/cuda/CudaBuild.h"
 #include "targets/module/Writer.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -28,8 +34,9 @@
 using namespace mlir;
 using namespace mlir::simclr;
 
-/// Compiles a description or a .mlir module into a module image.
-static runtime::Expected<runtime::LoadedModule> compile(const std::string &path) {
+/// Compiles a description or a .mlir module into a module image for `targets`.
+static runtime::Expected<runtime::LoadedModule> compile(const std::string &path,
+                                                        const ModuleTargets &targets) {
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -37,7 +44,7 @@ static runtime::Expected<runtime::LoadedModule> compile(const std::string &path)
   auto module = frontend::loadModule(path, context, sourceMgr);
   if (!module || mlir::failed(compileTrainingStep(*module)))
     return failed();
-  auto bytes = serializeModule(*module);
+  auto bytes = serializeModule(*module, targets);
   if (mlir::failed(bytes))
     return failed();
   return runtime::parseModule(std::move(*bytes), path);
@@ -45,8 +52,12 @@ static runtime::Expected<runtime::LoadedModule> compile(const std::string &path)
 
 int main(int argc, char **argv) {
   runtime::TrainingOptions options;
-  runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file on the CPU");
+  std::string device = "cpu", cudaArch = kDefaultCudaArchitectures;
+  runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file");
   flags.positionalHelp = "<description.yaml | model.mlir | model.sclm>";
+  flags.add("device", &device, "Where to train: cpu, or cuda (an NVIDIA GPU)", "name");
+  flags.add("cuda-arch", &cudaArch,
+            "With --device=cuda and a description: the GPU architectures to build for", "sm_NN");
   runtime::addTrainingFlags(flags, options);
   std::vector<std::string> positional;
   if (std::optional<int> exit = flags.parse(argc, argv, positional))
@@ -56,11 +67,30 @@ int main(int argc, char **argv) {
                  argv[0]);
     return 1;
   }
+  if (device != "cpu" && device != "cuda") {
+    std::fprintf(stderr, "%s: error: --device is cpu or cuda, not '%s'\n", argv[0],
+                 device.c_str());
+    return 1;
+  }
+  runtime::DeviceFactory makeDevice = cpu::cpuDeviceBuildingKernels();
+  if (device == "cuda") {
+#ifdef SIMCLR_HAVE_CUDA_DEVICE
+    makeDevice = cuda::cudaDeviceFactory();
+#else
+    std::fprintf(stderr, "%s: error: this simclr-train was built without the CUDA device (the "
+                         "CUDA toolkit or cuDNN was missing)\n", argv[0]);
+    return 1;
+#endif
+  }
+  ModuleTargets targets;
+  targets.cuda = device == "cuda";
+  targets.cudaArchitectures = cudaArch;
   const std::string &input = positional.front();
-  auto module = runtime::endsWith(input, ".sclm") ? runtime::readModule(input) : compile(input);
+  auto module =
+      runtime::endsWith(input, ".sclm") ? runtime::readModule(input) : compile(input, targets);
   if (!module) {
     std::fprintf(stderr, "%s\n", module.errorMessage().c_str());
     return 1;
   }
-  return runtime::train(*module, cpu::cpuDeviceBuildingKernels(), options);
+  return runtime::train(*module, makeDevice, options);
 }
