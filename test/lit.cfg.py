@@ -1,5 +1,7 @@
 # lit configuration for the simclr regression tests.
 import os
+import shutil
+import subprocess
 
 import lit.formats
 
@@ -18,3 +20,18 @@ config.substitutions.append(("%srcroot", config.simclr_src_root))
 # Debian's interpreter, which sees Debian's python3-torch (a pyenv python3 on PATH may not).
 config.substitutions.append(("%python", config.debian_python))
 config.substitutions.append(("%builddir", config.simclr_obj_root))
+
+# The CUDA target: `nvcc` where the toolkit is (test/Cuda/nvcc.test), `cuda-device` where
+# libsimclr_cuda.so was built, `gpu` where a GPU can run it (nvidia-smi lists one).
+if config.nvcc and os.path.exists(config.nvcc):
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", config.nvcc))
+if config.cuda_device:
+    config.available_features.add("cuda-device")
+if shutil.which("nvidia-smi"):
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+        if listed.returncode == 0 and "GPU" in listed.stdout:
+            config.available_features.add("gpu")
+    except (OSError, subprocess.SubprocessError):
+        pass

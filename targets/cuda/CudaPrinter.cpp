@@ -66,7 +66,7 @@ public:
     for (const KernelStatement &s : program.statements)
       if (isDeclaration(s))
         declarations += declare(s);
-    result.code = "// " + program.name + "\n";
+    result.name = program.name;
     const auto &statements = program.statements;
     for (size_t i = 0; i < statements.size(); ++i) {
       const KernelStatement &s = statements[i];
@@ -139,13 +139,15 @@ private:
   }
 
   /// A `__global__` function doing `body` in phase `phase`, launched on `grid` blocks.
-  void function(const std::string &body, int phase, int64_t grid) {
+  /// `tables` are the `__device__` definitions it reads.
+  void function(const std::string &body, int phase, int64_t grid,
+                const std::string &tables = "") {
     std::string name = program.name + "_" + std::to_string(result.launches.size());
-    result.code += "extern \"C\" __global__ void __launch_bounds__(" + std::to_string(kBlock) +
-                   ") " + name +
-                   "(const void *const *in, void *const *out, float *scratch, void *temp) {\n"
-                   "  const simclr_kernels::Phase phase{" +
-                   std::to_string(phase) + ", temp};\n" + declarations + body + "}\n";
+    result.functions.push_back(
+        {name, tables,
+         "(const void *const *in, void *const *out, float *scratch, void *temp) {\n"
+         "  const simclr_kernels::Phase phase{" +
+             std::to_string(phase) + ", temp};\n" + declarations + body + "}\n"});
     result.launches.push_back({name, grid, kBlock});
   }
 
@@ -197,11 +199,11 @@ private:
               a[6] + ", " + a[7] + ", " + a[8] + ", " + a[0] + ", " + a[9] + ", " + a[10] +
               "},\n";
     }
-    result.code += "__device__ const simclr_kernels::ParameterUpdate " + table + "[] = {\n" +
-                   rows + "};\n";
     function("  simclr_kernels::updateParameters(phase, in, out, scratch, " + table + ", " +
                  std::to_string(group.size()) + ");\n",
-             0, std::min<int64_t>(int64_t(group.size()), kMaxGrid));
+             0, std::min<int64_t>(int64_t(group.size()), kMaxGrid),
+             "__device__ const simclr_kernels::ParameterUpdate " + table + "[] = {\n" + rows +
+                 "};\n");
   }
 
   const KernelProgram &program;
@@ -225,6 +227,40 @@ std::string mlir::simclr::cudaKernelPrelude() {
     prelude += "#include \"runtime/cuda/kernels/" + header + "\"\n";
   // Every function declares every name of its kernel and uses a few.
   return prelude + "#ifdef __CUDACC__\n#pragma nv_diag_suppress 177\n#endif\n\n";
+}
+
+std::string mlir::simclr::CudaFunction::code() const {
+  return tables + "extern \"C\" __global__ void __launch_bounds__(" + std::to_string(kBlock) +
+         ") " + name + body;
+}
+
+std::string mlir::simclr::CudaKernel::code() const {
+  std::string text = "// " + name + "\n";
+  for (const CudaFunction &f : functions)
+    text += f.code();
+  return text;
+}
+
+mlir::simclr::CudaModuleSource::CudaModuleSource() : source(cudaKernelPrelude()) {}
+
+void mlir::simclr::CudaModuleSource::add(CudaKernel &kernel) {
+  std::string added;
+  std::map<std::string, std::string> renamed; // this kernel's name -> the one compiled
+  for (const CudaFunction &f : kernel.functions) {
+    auto [at, isNew] = functions.emplace(f.tables + f.body, f.name);
+    renamed[f.name] = at->second;
+    if (isNew)
+      added += f.code();
+  }
+  std::string plan;
+  for (CudaLaunch &l : kernel.launches) {
+    l.function = renamed.at(l.function);
+    plan += " " + l.function + "<<<" + std::to_string(l.grid) + ", " + std::to_string(l.block) +
+            ">>>";
+  }
+  source += "// " + kernel.name + "\n" + added + "// " + kernel.name + " launches:" + plan +
+            "; scratch " + std::to_string(kernel.scratchFloats) + " floats, temp " +
+            std::to_string(kernel.tempBytes) + " bytes\n\n";
 }
 
 CudaKernel mlir::simclr::printCudaKernel(const KernelProgram &program) {

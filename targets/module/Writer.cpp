@@ -289,7 +289,7 @@ private:
   /// Every kernel of the module, in module order (namedKernels): its IR and its code for
   /// each target; for the CUDA target also the one fatbin of all of them.
   LogicalResult addKernels(std::vector<flatbuffers::Offset<format::KernelBinary>> &binaries) {
-    std::string cudaSource = cudaKernelPrelude();
+    CudaModuleSource cudaSource;
     for (auto &[k, name] : namedKernels(module)) {
       std::string ir;
       llvm::raw_string_ostream os(ir);
@@ -302,21 +302,21 @@ private:
           format::CreateKernelSourceDirect(fbb, format::Target::Cpu, cpu.c_str())};
       if (targets.cuda) {
         CudaKernel cuda = printCudaKernel(*program);
+        cudaSource.add(cuda);
         std::vector<flatbuffers::Offset<format::Launch>> launches;
         for (const CudaLaunch &l : cuda.launches)
           launches.push_back(format::CreateLaunchDirect(fbb, l.function.c_str(),
                                                         uint32_t(l.grid), uint32_t(l.block)));
         sources.push_back(format::CreateKernelSourceDirect(fbb, format::Target::Cuda,
-                                                           cuda.code.c_str(), &launches,
+                                                           cuda.code().c_str(), &launches,
                                                            cuda.scratchFloats, cuda.tempBytes));
-        cudaSource += cuda.code + "\n";
       }
       kernelIndex[k] = int(kernels.size());
       kernels.push_back(format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), &sources));
     }
     if (!targets.cuda)
       return success();
-    auto fatbin = buildCudaFatbin(cudaSource, targets.cudaArchitectures);
+    auto fatbin = buildCudaFatbin(cudaSource.code(), targets.cudaArchitectures);
     if (!fatbin)
       return module.emitError() << "building the CUDA kernels failed: " << fatbin.errorMessage();
     binaries.push_back(format::CreateKernelBinaryDirect(

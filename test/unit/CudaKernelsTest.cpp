@@ -74,12 +74,13 @@ public:
       return false;
     std::string source = runtime::joinPath(dir->path(), "kernels.cu");
     std::string library = runtime::joinPath(dir->path(), "kernels.so");
-    std::string code = cudaKernelPrelude();
+    // As simclrc builds a module: identical functions once, launched by every kernel.
+    CudaModuleSource code;
     for (const KernelProgram &program : programs) {
       kernels.push_back(printCudaKernel(program));
-      code += kernels.back().code + "\n";
+      code.add(kernels.back());
     }
-    EXPECT_FALSE(static_cast<bool>(runtime::writeFileAtomically(source, code)));
+    EXPECT_FALSE(static_cast<bool>(runtime::writeFileAtomically(source, code.code())));
     if (runtime::Error e = runtime::runBuildTool(
             {runtime::hostCompiler(), "-std=c++17", "-O1", "-fPIC", "-shared", "-x", "c++",
              "-include", SIMCLR_TEST_UNIT_DIR "/CudaEmulation.h",

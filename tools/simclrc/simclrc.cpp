@@ -55,7 +55,8 @@ static cl::opt<Emit> emit(
                clEnumValN(Emit::CpuKernels, "cpu-kernels",
                           "the step's fused kernels as C++ for the CPU target"),
                clEnumValN(Emit::CudaKernels, "cuda-kernels",
-                          "the step's fused kernels as CUDA C++, each with its launches"),
+                          "the step's fused kernels as CUDA C++ (the source nvcc builds), each "
+                          "with its launches"),
                clEnumValN(Emit::Executable, "executable",
                           "a training executable for --target (needs -o): the module, "
                           "linked against the runtime")),
@@ -152,8 +153,8 @@ int main(int argc, char **argv) {
     }
   } else if (emit == Emit::CpuKernels || emit == Emit::CudaKernels) {
     bool cuda = emit == Emit::CudaKernels;
-    std::string code =
-        cuda ? mlir::simclr::cudaKernelPrelude() : mlir::simclr::cpu::cpuKernelPrelude();
+    std::string code = mlir::simclr::cpu::cpuKernelPrelude();
+    mlir::simclr::CudaModuleSource cudaSource;
     for (auto &[kernel, name] : mlir::simclr::namedKernels(*module)) {
       auto program = mlir::simclr::walkKernel(kernel, name);
       if (mlir::failed(program))
@@ -163,13 +164,10 @@ int main(int argc, char **argv) {
         continue;
       }
       mlir::simclr::CudaKernel printed = mlir::simclr::printCudaKernel(*program);
-      code += printed.code + "// " + name + " launches:";
-      for (const auto &launch : printed.launches)
-        code += " " + launch.function + "<<<" + std::to_string(launch.grid) + ", " +
-                std::to_string(launch.block) + ">>>";
-      code += "; scratch " + std::to_string(printed.scratchFloats) + " floats, temp " +
-              std::to_string(printed.tempBytes) + " bytes\n\n";
+      cudaSource.add(printed);
     }
+    if (cuda)
+      code = cudaSource.code();
     std::string errorMessage;
     auto output = mlir::openOutputFile(outputPath, &errorMessage);
     if (!output) {

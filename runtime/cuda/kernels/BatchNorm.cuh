@@ -61,11 +61,14 @@ __device__ inline void batchNormTrain(const Phase &, const float *x, i64 N, i64 
 __device__ inline void batchNormInfer(const Phase &, const float *x, i64 N, i64 C, i64 S,
                                       const float *gamma, const float *beta, const float *mean,
                                       const float *var, double epsilon, float *y) {
-  for (i64 e = globalThread(); e < N * C * S; e += gridThreads()) {
-    i64 c = (e / S) % C;
+  // A block per channel: the scale and shift once per channel, as on the CPU.
+  for (i64 c = blockIdx.x; c < C; c += gridDim.x) {
     float a = static_cast<float>(gamma[c] / sqrt(double(var[c]) + epsilon));
     float b = static_cast<float>((beta ? beta[c] : 0.0) - mean[c] * double(a));
-    y[e] = x[e] * a + b;
+    for (i64 i = threadIdx.x; i < N * S; i += blockDim.x) {
+      i64 e = channelElement(c, i, C, S);
+      y[e] = x[e] * a + b;
+    }
   }
 }
 

@@ -193,10 +193,11 @@ __device__ inline void distillation(const Phase &phase, const float *student,
     }
     peakS = blockMax(peakS);
     peakT = blockMax(peakT);
-    for (i64 c = threadIdx.x; c < C; c += blockDim.x) {
+    // One exp per loop: two in one loop make ptxas spill (nvcc 13.0).
+    for (i64 c = threadIdx.x; c < C; c += blockDim.x)
       sumS += exp(s[c] / temperature - peakS);
+    for (i64 c = threadIdx.x; c < C; c += blockDim.x)
       sumT += exp(t[c] / temperature - peakT);
-    }
     double ls = peakS + log(blockSum(sumS)), lt = peakT + log(blockSum(sumT));
     double term = 0;
     for (i64 c = threadIdx.x; c < C; c += blockDim.x) {
