@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelCheck.h"
+#include "dialects/simclr/IR/SimclrOps.h"
 #include "runtime/cpu/KernelBuild.h"
 #include "runtime/support/Files.h"
 #include "targets/cpu/CpuPrinter.h"
@@ -61,7 +62,8 @@ private:
   std::vector<cpu::KernelFn> functions;
 };
 
-void check(OwningOpRef<ModuleOp> module, MLIRContext &context) {
+void check(llvm::Expected<OwningOpRef<ModuleOp>> compiled, MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = test::orFail(std::move(compiled));
   ASSERT_TRUE(module);
   CpuRunner runner;
   test::checkKernels(context, *module, runner, 2e-5);
@@ -92,6 +94,18 @@ TEST(CpuKernels, SelectiveKernelResNetDStep) {
 TEST(CpuKernels, SlicesMaxReductionsAndInferenceBatchNorm) {
   MLIRContext context;
   check(test::unusualOpsModule(context), context);
+}
+// That module holds the gradients of those ops (so the checks above and the GPU's run them).
+TEST(CpuKernels, UnusualOpsModuleHoldsTheirGradients) {
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module = test::orFail(test::unusualOpsModule(context, true));
+  ASSERT_TRUE(module);
+  int backward = 0;
+  module->walk([&](Operation *op) {
+    backward += llvm::isa<SliceBackwardOp, ReduceMaxBackwardOp, BatchNormInferBackwardOp,
+                          MaxPool2DBackwardOp, AvgPool2DBackwardOp>(op);
+  });
+  EXPECT_EQ(backward, 5);
 }
 TEST(CpuKernels, LossesWithAccuracies) {
   MLIRContext context;

@@ -133,7 +133,8 @@ private:
   void (*placeThread)(unsigned, unsigned) = nullptr;
 };
 
-void check(OwningOpRef<ModuleOp> module, MLIRContext &context) {
+void check(llvm::Expected<OwningOpRef<ModuleOp>> compiled, MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = test::orFail(std::move(compiled));
   ASSERT_TRUE(module);
   EmulatedCudaRunner runner;
   test::checkKernels(context, *module, runner, 2e-5);

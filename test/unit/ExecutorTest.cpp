@@ -10,7 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TinyModels.h"
+#include "OrFail.h"
+#include "TestModels.h"
 #include "reference/Evaluator.h"
 #include "runtime/cpu/CpuDevice.h"
 #include "runtime/exec/Executor.h"
@@ -95,9 +96,9 @@ void checkStage(const std::string &stage, bool selectiveKernels = false) {
   SCOPED_TRACE(stage);
   MLIRContext context;
   const char *optimizer = "optimizer: {weight_decay: 0.001, learning_rate: 0.5}\n";
-  auto module = tiny::compileTiny(context, selectiveKernels
+  auto module = test::orFail(tiny::compileDescription(context, selectiveKernels
                                                ? tiny::tinySkDescription(stage, optimizer)
-                                               : tiny::tinyDescription(stage, optimizer));
+                                               : tiny::tinyDescription(stage, optimizer)));
   ASSERT_TRUE(module);
 
   auto compiled = compiledOnCpu(*module);
@@ -164,7 +165,7 @@ TEST(CpuExecutor, SelectiveKernelPretrainingSteps) { checkStage("pretrain", true
 // names; a tensor of another shape is refused.
 TEST(CpuExecutor, CheckpointsRoundTrip) {
   MLIRContext context;
-  auto finetune = tiny::compileTiny(context, tiny::tinyDescription("finetune", ""));
+  auto finetune = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
   ASSERT_TRUE(finetune);
   auto a = compiledOnCpu(*finetune), b = compiledOnCpu(*finetune);
   ASSERT_TRUE(static_cast<bool>(a)) << a.errorMessage();
@@ -195,7 +196,7 @@ TEST(CpuExecutor, CheckpointsRoundTrip) {
   ASSERT_TRUE(static_cast<bool>(missing));
   EXPECT_EQ(b->values(), a->values());
 
-  auto distill = tiny::compileTiny(context, tiny::tinyDescription("distill", ""));
+  auto distill = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("distill", "")));
   ASSERT_TRUE(distill);
   auto d = compiledOnCpu(*distill);
   ASSERT_TRUE(static_cast<bool>(d)) << d.errorMessage();
@@ -234,7 +235,7 @@ TEST(CpuExecutor, EvaluationEntryPoints) {
   for (auto [stage, entry] : {std::pair<const char *, std::string>{"pretrain", "embed"},
                               {"finetune", "predict"}}) {
     SCOPED_TRACE(entry);
-    auto module = tiny::compileTiny(context, tiny::tinyDescription(stage, ""));
+    auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription(stage, "")));
     ASSERT_TRUE(module);
     auto compiled = compiledOnCpu(*module);
     ASSERT_TRUE(static_cast<bool>(compiled)) << compiled.errorMessage();
@@ -271,7 +272,7 @@ TEST(CpuExecutor, EvaluationEntryPoints) {
 // reads the weights the steps wrote, in place, without a copy.
 TEST(CpuExecutor, EntryPointsShareTheVariables) {
   MLIRContext context;
-  auto module = tiny::compileTiny(context, tiny::tinyDescription("finetune", ""));
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
   ASSERT_TRUE(module);
   auto compiled = compiledOnCpu(*module);
   ASSERT_TRUE(static_cast<bool>(compiled)) << compiled.errorMessage();
@@ -363,7 +364,7 @@ private:
 
 TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
   MLIRContext context;
-  auto module = tiny::compileTiny(context, tiny::tinyDescription("finetune", ""));
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
   ASSERT_TRUE(module);
   auto bytes = serializeModule(*module);
   ASSERT_TRUE(succeeded(bytes));

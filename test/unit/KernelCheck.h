@@ -1,17 +1,16 @@
 //===- KernelCheck.h - generated kernels vs the reference -------*- C++ -*-===//
 //
-// The check every target's kernel code goes through: each fused kernel of a module is
-// walked, printed and built by a target's runner, run on random inputs, and compared with
-// the float64 reference evaluator running the same kernel; also the modules the checks
-// run on (the tiny steps of every stage, a selective-kernel ResNet-D, and a hand-written
-// step with the ops networks do not produce).
+// The check every target's kernel code goes through in the unit tests: the cases of a
+// module (test/support/KernelCases.h: each fused kernel walked, random inputs, the float64
+// reference evaluator's results) built and run by a target's runner, and compared.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_TEST_UNIT_KERNELCHECK_H
 #define SIMCLR_TEST_UNIT_KERNELCHECK_H
 
-#include "TinyModels.h"
-#include "targets/common/KernelWalk.h"
+#include "KernelCases.h"
+#include "OrFail.h"
+#include "TestModels.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -37,18 +36,6 @@ public:
 /// stay under `tolerance`.
 void checkKernels(MLIRContext &context, ModuleOp module, KernelRunner &runner,
                   double tolerance);
-
-/// The modules of the checks: a tiny network's step of `stage`, compiled; the
-/// selective-kernel ResNet-D pretraining step; and a hand-written step with slices, max
-/// reductions, both poolings and a trainable inference-mode batch norm, differentiated and
-/// fused.
-OwningOpRef<ModuleOp> stageModule(MLIRContext &context, const std::string &stage);
-OwningOpRef<ModuleOp> selectiveKernelModule(MLIRContext &context);
-OwningOpRef<ModuleOp> unusualOpsModule(MLIRContext &context);
-/// Losses whose accuracies random inputs would leave at zero: NT-Xent over two identical
-/// views (every positive is its row's most similar) and cross entropy against the logits'
-/// own argmax as soft targets.
-OwningOpRef<ModuleOp> accurateLossesModule(MLIRContext &context);
 
 } // namespace mlir::simclr::test
 

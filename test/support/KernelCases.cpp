@@ -1,0 +1,75 @@
+//===- KernelCases.cpp - fused kernels on random inputs, with expected results ===//
+
+#include "KernelCases.h"
+#include "reference/Evaluator.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::simclr;
+using reference::Array;
+
+llvm::Expected<std::vector<test::KernelCase>>
+test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
+  std::vector<KernelCase> cases;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> uniform(0.5, 1.5);
+  for (auto &[k, name] : namedKernels(module)) {
+    auto program = walkKernel(k, name);
+    if (failed(program))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "kernel " + name + " cannot be walked");
+    KernelCase c{std::move(*program), {}, {}};
+    // The same kernel in a function of its own, for the reference evaluator.
+    OpBuilder b(&context);
+    OwningOpRef<ModuleOp> wrapper = ModuleOp::create(b.getUnknownLoc());
+    b.setInsertionPointToEnd(wrapper->getBody());
+    auto func = func::FuncOp::create(
+        b, k.getLoc(), "f", b.getFunctionType(k.getInputs().getTypes(), k.getResultTypes()));
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToEnd(entry);
+    Operation *copy = b.clone(*k);
+    copy->setOperands(entry->getArguments());
+    func::ReturnOp::create(b, k.getLoc(), copy->getResults());
+
+    std::vector<Array> args;
+    for (Value input : k.getInputs()) {
+      auto type = llvm::cast<RankedTensorType>(input.getType());
+      Array a(type.getShape().vec());
+      bool labels = type.getElementType().isInteger(32);
+      for (double &v : a.data)
+        v = labels ? double(rng() % 3) : static_cast<float>(uniform(rng));
+      c.inputs.push_back(runtime::Tensor::fromDoubles(labels ? runtime::DType::I32
+                                                             : runtime::DType::F32,
+                                                      a.shape, a.data));
+      args.push_back(std::move(a));
+    }
+    reference::Evaluator evaluator(*wrapper);
+    auto expected = evaluator.run("f", args);
+    if (!expected)
+      return expected.takeError();
+    for (const Array &r : *expected)
+      c.expected.push_back(runtime::Tensor::fromDoubles(runtime::DType::F64, r.shape, r.data));
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+double test::relativeError(const std::vector<float> &got, const std::vector<double> &want) {
+  double scale = 1.0, err = 0.0;
+  for (double v : want)
+    scale = std::max(scale, std::fabs(v));
+  if (got.size() != want.size())
+    return INFINITY;
+  for (size_t e = 0; e < got.size(); ++e) {
+    double d = std::fabs(double(got[e]) - want[e]);
+    if (std::isnan(d)) // NaN never passes
+      return INFINITY;
+    err = std::max(err, d);
+  }
+  return err / scale;
+}
