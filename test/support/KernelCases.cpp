@@ -6,7 +6,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
-#include <cmath>
 #include <random>
 
 using namespace mlir;
@@ -57,19 +56,4 @@ test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
     cases.push_back(std::move(c));
   }
   return cases;
-}
-
-double test::relativeError(const std::vector<float> &got, const std::vector<double> &want) {
-  double scale = 1.0, err = 0.0;
-  for (double v : want)
-    scale = std::max(scale, std::fabs(v));
-  if (got.size() != want.size())
-    return INFINITY;
-  for (size_t e = 0; e < got.size(); ++e) {
-    double d = std::fabs(double(got[e]) - want[e]);
-    if (std::isnan(d)) // NaN never passes
-      return INFINITY;
-    err = std::max(err, d);
-  }
-  return err / scale;
 }

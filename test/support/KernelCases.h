@@ -10,6 +10,7 @@
 #ifndef SIMCLR_TEST_SUPPORT_KERNELCASES_H
 #define SIMCLR_TEST_SUPPORT_KERNELCASES_H
 
+#include "ErrorMeasures.h"
 #include "runtime/Tensor.h"
 #include "targets/common/KernelWalk.h"
 
@@ -34,10 +35,6 @@ struct KernelCase {
 /// kernels in a module file), inputs drawn from `seed`.
 llvm::Expected<std::vector<KernelCase>> kernelCases(MLIRContext &context, ModuleOp module,
                                                     unsigned seed = 11);
-
-/// The largest error of `got` (float32 results) against `want`, relative to the largest
-/// magnitude of `want` (at least 1): how every kernel check measures.
-double relativeError(const std::vector<float> &got, const std::vector<double> &want);
 
 } // namespace mlir::simclr::test
 
