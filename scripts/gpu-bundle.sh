@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the GPU bundle: one folder (gpu-bundle/, or $1) with everything a GPU run needs on
+# a machine that has an NVIDIA GPU, its driver and the CUDA libraries but no MLIR, LLVM or
+# oneDNN (docs/GPU.md): the runtime and the CUDA device, the GPU tests, the kernel cases,
+# library cases and whole steps simclr-gpu-cases writes (with the CPU's results), the
+# CUDA executables of the Fashion-MNIST stages, a Fashion-MNIST subset and the scripts.
+# Then: gpu-bundle/run.sh DIR on the GPU machine.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${SIMCLR_BUILD_DIR:-$root/build}"
+bundle="${1:-$root/gpu-bundle}"
+limit_mib=60
+
+if [ "${SIMCLR_BUNDLE_NO_BUILD:-}" != 1 ]; then
+  bash "$root/scripts/build.sh"
+fi
+for need in "$build/lib/libsimclr_cuda.so" "$build/bin/simclr-gpu-tests" "$build/bin/simclr-gpu-cases"; do
+  if [ ! -e "$need" ]; then
+    echo "gpu-bundle: error: $need was not built (the CUDA toolkit or cuDNN is missing)" >&2
+    exit 1
+  fi
+done
+
+partial="$bundle.partial"
+rm -rf "$partial"
+mkdir -p "$partial/lib" "$partial/bin" "$partial/scripts" "$partial/data"
+
+# The runtime, the CUDA device, and the libraries of this machine they need that a GPU
+# machine may lack (Debian's libjpeg).
+cp "$build/lib/libsimclr_runtime.so" "$build/lib/libsimclr_cuda.so" "$partial/lib/"
+jpeg="$(ldd "$build/lib/libsimclr_runtime.so" | awk '/libjpeg/ { print $3 }')"
+cp -L "$jpeg" "$partial/lib/"
+cp "$build/bin/simclr-gpu-tests" "$partial/bin/"
+
+# Cases, whole steps with the CPU's results, and the stages' CUDA executables.
+examples="$root/examples/fashion_mnist"
+"$build/bin/simclr-gpu-cases" --out="$partial" \
+  --steps="pretrain:$examples/pretrain.yaml,finetune:$examples/finetune.yaml,distill:$examples/distill.yaml,linear_eval:$examples/linear_eval.yaml"
+
+/usr/bin/python3 "$root/scripts/gpu/fmnist_subset.py" /usr/share/datasets/fashion-mnist \
+  "$partial/data/fashion-mnist" 12000 2000
+cp "$root/scripts/gpu/run.sh" "$partial/run.sh"
+cp "$root/scripts/gpu/check_steps.py" "$partial/scripts/"
+
+# Nothing in it may need LLVM, MLIR or oneDNN; everything it needs is in it or NVIDIA's.
+status=0
+while IFS= read -r file; do
+  if readelf -d "$file" 2>/dev/null | grep -E "NEEDED.*lib(LLVM|MLIR|dnnl)" ; then
+    echo "gpu-bundle: error: $file needs LLVM, MLIR or oneDNN" >&2
+    status=1
+  fi
+done < <(find "$partial/bin" "$partial/lib" -type f)
+[ $status -eq 0 ] || exit 1
+
+mib=$(( $(du -sb "$partial" | cut -f1) / 1048576 ))
+if [ "$mib" -ge "$limit_mib" ]; then
+  echo "gpu-bundle: error: $mib MiB, over the $limit_mib MiB limit" >&2
+  exit 1
+fi
+{
+  echo "commit $(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "built $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -n)"
+  echo "nvcc $(/usr/local/cuda/bin/nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo unknown)"
+  echo "size $mib MiB"
+} > "$partial/MANIFEST.txt"
+rm -rf "$bundle"
+mv "$partial" "$bundle"
+echo "gpu-bundle: $bundle ($mib MiB); run it with: $bundle/run.sh DIR"

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# gpu-bundle/run.sh DIR: the GPU checks of docs/GPU.md, on a machine with an NVIDIA GPU,
+# the CUDA driver, and the CUDA runtime, cuBLASLt and cuDNN 9 (the toolkit's, or PyTorch's
+# pip wheels), but no MLIR, LLVM or oneDNN. Writes DIR/report.json and a log per check.
+# Exits 0 when every check passed.
+set -uo pipefail
+bundle="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:?usage: run.sh DIR}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+python="${PYTHON:-python3}"
+started=$(date +%s)
+: > "$out/checks.tsv"
+
+# --- Libraries ---------------------------------------------------------------------------
+# The bundle's own (the runtime, the CUDA device, Debian's libjpeg), then the first folder
+# holding each NVIDIA library: the CUDA toolkit's, then any under Python's site-packages
+# (nvidia.cudnn, nvidia.cublas, nvidia.cuda_runtime, nvidia.nccl wheels).
+search=(/usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu)
+while IFS= read -r site; do
+  [ -d "$site/nvidia" ] && search+=("$site/nvidia")
+done < <("$python" -c 'import site, sys; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' 2>/dev/null)
+for soname in libcudart.so.13 libcublasLt.so.13 libcudnn.so.9 libnccl.so.2; do
+  found=""
+  for dir in "${search[@]}"; do
+    found="$(find -L "$dir" -maxdepth 4 -name "$soname" 2>/dev/null | head -n 1)"
+    [ -n "$found" ] && break
+  done
+  echo "library $soname: ${found:-not found}"
+done > "$out/libraries.txt"
+library_path="$bundle/lib"
+while IFS= read -r line; do
+  path="${line#*: }"
+  [ "$path" = "not found" ] && continue
+  case ":$library_path:" in
+    *":$(dirname "$path"):"*) ;;
+    *) library_path="$library_path:$(dirname "$path")" ;;
+  esac
+done < "$out/libraries.txt"
+export LD_LIBRARY_PATH="$library_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$out/libraries.txt"
+cat "$out/libraries.txt"
+ldd "$bundle/bin/simclr-gpu-tests" > "$out/ldd.txt" 2>&1
+grep -E "simclr|cudart|cublas|cudnn|jpeg|not found" "$out/ldd.txt" | tee -a "$out/libraries.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1
+echo "GPU: $(cat "$out/gpu.txt")"
+
+# --- Checks ------------------------------------------------------------------------------
+# check NAME COMMAND...: runs it with its output in DIR/NAME.log, records pass or fail.
+check() {
+  local name="$1"; shift
+  local t0=$(date +%s%N)
+  "$@" > "$out/$name.log" 2>&1
+  local rc=$?
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  local seconds="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" "$seconds" \
+    "$(tail -n 1 "$out/$name.log" | tr '\t' ' ')" >> "$out/checks.tsv"
+  printf '%-28s %-7s %6.1f s  %s\n' "$name" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
+    "$seconds" "$(tail -n 1 "$out/$name.log")"
+  return $rc
+}
+
+# Every GPU test: the device, cuDNN and cuBLASLt against float64 loops and the CPU runtime,
+# every kernel family against the float64 reference. None may skip here.
+gpu_tests() {
+  SIMCLR_GPU_CASES="$bundle/cases" "$bundle/bin/simclr-gpu-tests" \
+    --gtest_output="json:$out/gpu-tests.json" || return 1
+  ! grep -q "SKIPPED" "$out/gpu-tests.log"
+}
+check gpu-tests gpu_tests
+
+# Whole steps of every stage against one CPU step on the same inputs and variables.
+for stage in pretrain finetune distill linear_eval; do
+  check "step-$stage-run" "$bundle/bin/$stage" --seed=1 \
+    --inputs="$bundle/steps/$stage.inputs.safetensors" \
+    --outputs="$out/$stage.gpu-results.safetensors" \
+    --save="$out/$stage.gpu-variables.safetensors"
+  check "step-$stage" "$python" "$bundle/scripts/check_steps.py" step \
+    "$bundle/steps/$stage.cpu-results.safetensors" "$out/$stage.gpu-results.safetensors" \
+    "$bundle/steps/$stage.cpu-variables.safetensors" "$out/$stage.gpu-variables.safetensors" \
+    "$out/step-$stage.json"
+done
+
+# 300 pretraining steps on the Fashion-MNIST subset, the kNN monitor at the end; then the
+# other stages from its checkpoint, each evaluated on the test subset.
+data="$bundle/data/fashion-mnist"
+check pretrain-300 "$bundle/bin/pretrain" --data="$data" --steps=300 --seed=1 \
+  --log="$out/pretrain-300.jsonl" --save="$out/pretrained.safetensors" --knn
+check pretrain-300-falling "$python" "$bundle/scripts/check_steps.py" falling \
+  "$out/pretrain-300.jsonl" "$out/pretrain-300-falling.json"
+check finetune-100 "$bundle/bin/finetune" --data="$data" --steps=100 --seed=1 \
+  --init="$out/pretrained.safetensors" --save="$out/finetuned.safetensors" \
+  --log="$out/finetune-100.jsonl" --eval
+check distill-100 "$bundle/bin/distill" --data="$data" --steps=100 --seed=1 \
+  --teacher="$out/finetuned.safetensors" --log="$out/distill-100.jsonl" --eval
+check linear-eval-100 "$bundle/bin/linear_eval" --data="$data" --steps=100 --seed=1 \
+  --init="$out/pretrained.safetensors" --log="$out/linear-eval-100.jsonl" --eval
+
+# The same run twice gives the same checkpoint; a run killed after step 15 and resumed
+# ends with the checkpoint of one never interrupted.
+check pretrain-30-full "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+  --checkpoint="$out/full.safetensors" --checkpoint-every=10
+check pretrain-30-again "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+  --checkpoint="$out/again.safetensors" --checkpoint-every=10
+check deterministic "$python" "$bundle/scripts/check_steps.py" same \
+  "$out/full.safetensors" "$out/again.safetensors"
+killed() {
+  SIMCLR_KILL_AFTER_STEP=15 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+    --checkpoint="$out/part.safetensors" --checkpoint-every=10
+  [ $? -eq 137 ]
+}
+check pretrain-30-killed killed
+check pretrain-30-resumed "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+  --resume="$out/part.safetensors" --checkpoint="$out/part.safetensors" --checkpoint-every=10
+check resumed-bitwise "$python" "$bundle/scripts/check_steps.py" same \
+  "$out/full.safetensors" "$out/part.safetensors"
+
+# --- Report ------------------------------------------------------------------------------
+"$python" - "$out" "$bundle" "$started" <<'PY'
+import json, os, sys, time
+out, bundle, started = sys.argv[1], sys.argv[2], int(sys.argv[3])
+checks = []
+for line in open(os.path.join(out, "checks.tsv")):
+    name, status, seconds, last = (line.rstrip("\n").split("\t") + [""] * 4)[:4]
+    checks.append({"name": name, "passed": status == "passed",
+                   "seconds": float(seconds or 0), "last_line": last})
+report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+          "gpu": open(os.path.join(out, "gpu.txt")).read().strip(),
+          "libraries": open(os.path.join(out, "libraries.txt")).read().splitlines(),
+          "bundle": open(os.path.join(bundle, "MANIFEST.txt")).read().splitlines()
+          if os.path.exists(os.path.join(bundle, "MANIFEST.txt")) else [],
+          "seconds": int(time.time()) - started,
+          "passed": all(c["passed"] for c in checks) and bool(checks),
+          "checks": checks}
+for name in ("gpu-tests.json",) + tuple(f for f in sorted(os.listdir(out))
+                                        if f.startswith("step-") and f.endswith(".json")):
+    path = os.path.join(out, name)
+    if os.path.exists(path):
+        try:
+            report[name] = json.load(open(path))
+        except ValueError:
+            pass
+json.dump(report, open(os.path.join(out, "report.json"), "w"), indent=1, default=str)
+failed = [c["name"] for c in checks if not c["passed"]]
+print(f"{len(checks) - len(failed)}/{len(checks)} checks passed in {report['seconds']} s"
+      + (f"; failed: {', '.join(failed)}" if failed else ""))
+sys.exit(0 if report["passed"] else 1)
+PY
