@@ -2,6 +2,8 @@
 
 #include "GpuTest.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/exec/Executor.h"
+#include "runtime/exec/VariableTable.h"
 #include "runtime/support/Files.h"
 
 using namespace mlir::simclr;
@@ -85,6 +87,27 @@ TEST(GpuDevice, KernelsForANewerGpuAreRefused) {
       << device.errorMessage();
   EXPECT_NE(device.errorMessage().find("--cuda-arch=" + sm), std::string::npos)
       << device.errorMessage();
+}
+
+// A step whose arena no GPU holds (ResNet-50 at 1,024 images: 173 GB of arena): the executor is
+// refused naming the entry point, what did not fit, its size and the GPU's memory.
+TEST(GpuDevice, AStepTooBigForTheGpuIsRefusedInWords) {
+  SIMCLR_REQUIRE_CASES();
+  auto module = runtime::readModule(runtime::joinPath(test::casesDirectory(), "too-big.sclm"));
+  ASSERT_TRUE(static_cast<bool>(module)) << module.errorMessage();
+  auto device = makeDevice(*module);
+  ASSERT_TRUE(device);
+  auto variables = runtime::VariableTable::create(*module, *device);
+  ASSERT_TRUE(static_cast<bool>(variables)) << variables.errorMessage();
+  auto executor = runtime::Executor::create(*module, "train_step", *device, **variables);
+  ASSERT_FALSE(static_cast<bool>(executor));
+  EXPECT_NE(executor.errorMessage().find("too-big.sclm: error: entry point 'train_step': no "
+                                         "room on the cuda device for its arena: out of "
+                                         "memory: 165081.0 MiB asked for, the GPU ("),
+            std::string::npos)
+      << executor.errorMessage();
+  EXPECT_NE(executor.errorMessage().find(" free of "), std::string::npos)
+      << executor.errorMessage();
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 //   cases/library.safetensors       LibraryShapes.h's convolutions and products on random
 //                                   inputs with the CPU runtime's (oneDNN's) results
 //   cases/arch-sm_100.sclm          a module whose kernels are built for a newer GPU
+//   cases/too-big.sclm              a step whose arena no GPU holds (Inputs/too-big.yaml)
 //   steps/NAME.sclm                 each of --steps' modules (CPU and CUDA kernels)
 //   steps/NAME.inputs.safetensors   random arguments of its train_step
 //   steps/NAME.cpu-results.safetensors, NAME.cpu-variables.safetensors
@@ -161,6 +162,21 @@ Error writeLibraryCases(const std::string &dir) {
   return runtime::writeSafetensors(runtime::joinPath(dir, "library.safetensors"), tensors);
 }
 
+/// `description` compiled for the GPU and written to `path`.
+Error writeModule(const std::string &description, const std::string &path,
+                  const ModuleTargets &targets) {
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  auto module = frontend::loadModule(description, context, sourceMgr);
+  if (!module || failed(compileTrainingStep(*module)))
+    return runtime::makeError(description + ": error: does not compile");
+  auto bytes = serializeModule(*module, targets);
+  if (failed(bytes))
+    return runtime::makeError(description + ": error: does not serialise");
+  return writeBytes(path, *bytes);
+}
+
 /// A description compiled for the CPU and the GPU, random arguments for its train_step,
 /// one step on the CPU, and its CUDA executable.
 Error writeStep(const std::string &name, const std::string &description,
@@ -260,6 +276,9 @@ int main(int argc, char **argv) {
     else
       e = writeBytes(runtime::joinPath(cases, "arch-sm_100.sclm"), *bytes);
   }
+  if (!e)
+    e = writeModule(SIMCLR_TEST_GPU_DIR "/Inputs/too-big.yaml",
+                    runtime::joinPath(cases, "too-big.sclm"), targets);
   for (std::string_view item : stepList.empty() ? std::vector<std::string_view>()
                                                  : runtime::split(stepList, ',')) {
     if (e)
