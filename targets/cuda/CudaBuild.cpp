@@ -90,7 +90,8 @@ Expected<std::vector<uint8_t>> mlir::simclr::buildCudaFatbin(const std::string &
   std::vector<std::string> argv = {nvccPath()};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {file, "-o", fatbin});
-  if (Error e = runtime::runBuildTool(argv, "the CUDA kernels in " + file))
+  if (Error e = runtime::runBuildTool(
+          argv, "the CUDA kernels (simclrc --emit=cuda-kernels prints their source)"))
     return e;
   std::string built = runtime::addToKernelCache(fatbin, cached);
   auto bytes = runtime::readFile(built);

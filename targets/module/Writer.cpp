@@ -318,7 +318,8 @@ private:
       return success();
     auto fatbin = buildCudaFatbin(cudaSource.code(), targets.cudaArchitectures);
     if (!fatbin)
-      return module.emitError() << "building the CUDA kernels failed: " << fatbin.errorMessage();
+      return mlir::emitError(module.getLoc()) << "building the CUDA kernels failed: "
+                                              << fatbin.errorMessage();
     binaries.push_back(format::CreateKernelBinaryDirect(
         fbb, format::Target::Cuda, targets.cudaArchitectures.c_str(), &*fatbin));
     return success();
