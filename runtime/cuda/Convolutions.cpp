@@ -15,6 +15,26 @@ using runtime::makeError;
 
 namespace {
 
+/// FFT and Winograd algorithms: deterministic, but not within float32 rounding of a
+/// direct sum.
+bool isTransform(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool isTransform(cudnnConvolutionBwdDataAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+bool isTransform(cudnnConvolutionBwdFilterAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+}
+
+
 /// The largest workspace an algorithm may ask for.
 constexpr size_t kMaxWorkspace = size_t(1) << 30;
 
@@ -111,12 +131,16 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
     if (e)
       return e;
   }
-  // The first deterministic algorithm in cuDNN's order (fastest first) that fits.
+  // The first algorithm in cuDNN's order (fastest first) that is deterministic, computes
+  // in FMA math (no TF32), is not a transform (FFT, Winograd: their error exceeds float32
+  // rounding of a direct sum), and whose workspace fits.
   auto choose = [&](auto *results, int returned, int &algorithm, size_t &bytes,
                     const char *what) -> Error {
     for (int i = 0; i < returned; ++i)
       if (results[i].status == CUDNN_STATUS_SUCCESS &&
-          results[i].determinism == CUDNN_DETERMINISTIC && results[i].memory <= kMaxWorkspace) {
+          results[i].determinism == CUDNN_DETERMINISTIC &&
+          results[i].mathType == CUDNN_FMA_MATH && !isTransform(results[i].algo) &&
+          results[i].memory <= kMaxWorkspace) {
         algorithm = int(results[i].algo);
         bytes = results[i].memory;
         return Error::success();

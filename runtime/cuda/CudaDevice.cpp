@@ -149,8 +149,11 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
                       "cannot create a stream"))
     return e;
   if (binary) {
-    status = cudaLibraryLoadData(&d->library, binary->data()->data(), nullptr, nullptr, 0,
-                                 nullptr, nullptr, 0);
+    // An 8-byte aligned copy: the fatbin's place in the module file is only 4-byte aligned.
+    std::vector<uint64_t> image((binary->data()->size() + 7) / 8);
+    std::memcpy(image.data(), binary->data()->data(), binary->data()->size());
+    status = cudaLibraryLoadData(&d->library, image.data(), nullptr, nullptr, 0, nullptr,
+                                 nullptr, 0);
     if (status != cudaSuccess)
       return makeError(d->module + ": error: " +
                        cudaFailure(status, "cannot load its CUDA kernels (built for " +
@@ -171,9 +174,12 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
       if (status != cudaSuccess)
         return makeError(d->module + ": error: " +
                          cudaFailure(status, "its fatbin has no kernel '" + l->function()->str() + "'"));
-      if (launch.grid == 0 || launch.block == 0 || launch.block > 1024)
-        return makeError(d->module + ": error: kernel '" + k2.name +
-                         "' has a launch of no threads or too many");
+      // The building blocks' reductions take a power of two up to 256 threads.
+      if (launch.grid == 0 || launch.block == 0 || launch.block > 256 ||
+          (launch.block & (launch.block - 1)) != 0)
+        return makeError(d->module + ": error: kernel '" + k2.name + "' has a launch of " +
+                         std::to_string(launch.block) +
+                         " threads a block: the CUDA device runs 1 to 256, a power of two");
       k2.launches.push_back(launch);
     }
     scratchFloats = std::max<size_t>(scratchFloats, size_t(source->scratch_floats()));
@@ -271,8 +277,10 @@ Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host,
       return makeError("error: no room on the GPU for argument " + std::to_string(index) + ": " +
                        device.errorMessage());
     s.device = *device;
-    if (Error e = check(cudaMallocHost(&s.host, bytes), "pinned memory for the batch"))
+    if (Error e = check(cudaMallocHost(&s.host, bytes), "pinned memory for the batch")) {
+      cudaGetLastError(); // not sticky: clear it
       return e;
+    }
     s.bytes = bytes;
   }
   // The previous run's copy out of this pinned buffer finished at its synchronisation.
@@ -336,6 +344,7 @@ void CudaDevice::launch(int index, const void *const *inputs, size_t inputCount,
     void **table = nullptr;
     size_t bytes = std::max<size_t>(key.size(), 1) * sizeof(void *);
     if (cudaError_t status = cudaMalloc(&table, bytes); status != cudaSuccess) {
+      cudaGetLastError(); // not sticky: clear it
       note(status, "the operand table of kernel '" + k.name + "'");
       return;
     }
@@ -355,9 +364,9 @@ void CudaDevice::launch(int index, const void *const *inputs, size_t inputCount,
 }
 
 Error CudaDevice::synchronize() {
+  // Every call's status is noted where it is made, and a kernel's fault is sticky, so
+  // the stream's status is all there is left to read.
   cudaError_t status = cudaStreamSynchronize(stream);
-  if (status == cudaSuccess)
-    status = cudaGetLastError();
   if (status != cudaSuccess && pending.empty())
     pending = "error: " + cudaFailure(status, "the GPU");
   if (pending.empty())

@@ -128,6 +128,17 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
                         preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
                         sizeof(workspace)),
                     "preference");
+  // Operands are at least 16-byte aligned (arena offsets are multiples of 64, the rest
+  // cudaMalloc'd): only algorithms that work so (the default assumes 256).
+  for (cublasLtMatmulPreferenceAttributes_t alignment :
+       {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES}) {
+    uint32_t bytes = 16;
+    if (!e)
+      e = cublasError(cublasLtMatmulPreferenceSetAttribute(preference, alignment, &bytes,
+                                                           sizeof(bytes)),
+                      "alignment preference");
+  }
   cublasLtMatmulHeuristicResult_t heuristic{};
   int found = 0;
   if (!e)
@@ -141,9 +152,17 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
     e = makeError("error: cuBLASLt has no algorithm for a " + std::to_string(p.m) + "x" +
                   std::to_string(p.k) + " by " + std::to_string(p.k) + "x" + std::to_string(p.n) +
                   " product");
+  if (e) { // nothing half-made stays: the next prepare of this shape tries again
+    for (cublasLtMatrixLayout_t layout : {plan.first, plan.second, plan.result})
+      if (layout)
+        cublasLtMatrixLayoutDestroy(layout);
+    if (plan.operation)
+      cublasLtMatmulDescDestroy(plan.operation);
+    return e;
+  }
   plan.algorithm = heuristic.algo;
-  state->plans[key] = plan; // destroyed with the others, even after an error
-  return e;
+  state->plans[key] = plan;
+  return Error::success();
 }
 
 Error Gemm::multiply(const runtime::MatrixProduct &p, const float *a, const float *b,

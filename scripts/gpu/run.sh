@@ -46,12 +46,14 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > 
 echo "GPU: $(cat "$out/gpu.txt")"
 
 # --- Checks ------------------------------------------------------------------------------
-# check NAME COMMAND...: runs it with its output in DIR/NAME.log, records pass or fail.
+# check NAME SECONDS COMMAND...: runs it (a function too) with its output in DIR/NAME.log,
+# stopped after SECONDS, and records pass or fail.
 check() {
-  local name="$1"; shift
+  local name="$1" limit="$2"; shift 2
   local t0=$(date +%s%N)
-  "$@" > "$out/$name.log" 2>&1
+  timeout --kill-after=10 "$limit" bash -c '"$@"' _ "$@" > "$out/$name.log" 2>&1
   local rc=$?
+  [ $rc -eq 124 ] && echo "stopped after $limit s" >> "$out/$name.log"
   local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   local seconds="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   printf '%s\t%s\t%s\t%s\n' "$name" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" "$seconds" \
@@ -68,15 +70,17 @@ gpu_tests() {
     --gtest_output="json:$out/gpu-tests.json" || return 1
   ! grep -q "SKIPPED" "$out/gpu-tests.log"
 }
-check gpu-tests gpu_tests
+export -f gpu_tests
+export bundle out
+check gpu-tests 240 gpu_tests
 
 # Whole steps of every stage against one CPU step on the same inputs and variables.
 for stage in pretrain finetune distill linear_eval; do
-  check "step-$stage-run" "$bundle/bin/$stage" --seed=1 \
+  check "step-$stage-run" 90 "$bundle/bin/$stage" --seed=1 \
     --inputs="$bundle/steps/$stage.inputs.safetensors" \
     --outputs="$out/$stage.gpu-results.safetensors" \
     --save="$out/$stage.gpu-variables.safetensors"
-  check "step-$stage" "$python" "$bundle/scripts/check_steps.py" step \
+  check "step-$stage" 60 "$python" "$bundle/scripts/check_steps.py" step \
     "$bundle/steps/$stage.cpu-results.safetensors" "$out/$stage.gpu-results.safetensors" \
     "$bundle/steps/$stage.cpu-variables.safetensors" "$out/$stage.gpu-variables.safetensors" \
     "$out/step-$stage.json"
@@ -85,35 +89,37 @@ done
 # 300 pretraining steps on the Fashion-MNIST subset, the kNN monitor at the end; then the
 # other stages from its checkpoint, each evaluated on the test subset.
 data="$bundle/data/fashion-mnist"
-check pretrain-300 "$bundle/bin/pretrain" --data="$data" --steps=300 --seed=1 \
+check pretrain-300 240 "$bundle/bin/pretrain" --data="$data" --steps=300 --seed=1 \
   --log="$out/pretrain-300.jsonl" --save="$out/pretrained.safetensors" --knn
-check pretrain-300-falling "$python" "$bundle/scripts/check_steps.py" falling \
+check pretrain-300-falling 60 "$python" "$bundle/scripts/check_steps.py" falling \
   "$out/pretrain-300.jsonl" "$out/pretrain-300-falling.json"
-check finetune-100 "$bundle/bin/finetune" --data="$data" --steps=100 --seed=1 \
+check finetune-100 120 "$bundle/bin/finetune" --data="$data" --steps=100 --seed=1 \
   --init="$out/pretrained.safetensors" --save="$out/finetuned.safetensors" \
   --log="$out/finetune-100.jsonl" --eval
-check distill-100 "$bundle/bin/distill" --data="$data" --steps=100 --seed=1 \
+check distill-100 120 "$bundle/bin/distill" --data="$data" --steps=100 --seed=1 \
   --teacher="$out/finetuned.safetensors" --log="$out/distill-100.jsonl" --eval
-check linear-eval-100 "$bundle/bin/linear_eval" --data="$data" --steps=100 --seed=1 \
+check linear-eval-100 120 "$bundle/bin/linear_eval" --data="$data" --steps=100 --seed=1 \
   --init="$out/pretrained.safetensors" --log="$out/linear-eval-100.jsonl" --eval
 
 # The same run twice gives the same checkpoint; a run killed after step 15 and resumed
 # ends with the checkpoint of one never interrupted.
-check pretrain-30-full "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+check pretrain-30-full 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
   --checkpoint="$out/full.safetensors" --checkpoint-every=10
-check pretrain-30-again "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+check pretrain-30-again 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
   --checkpoint="$out/again.safetensors" --checkpoint-every=10
-check deterministic "$python" "$bundle/scripts/check_steps.py" same \
+check deterministic 60 "$python" "$bundle/scripts/check_steps.py" same \
   "$out/full.safetensors" "$out/again.safetensors"
 killed() {
   SIMCLR_KILL_AFTER_STEP=15 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
     --checkpoint="$out/part.safetensors" --checkpoint-every=10
   [ $? -eq 137 ]
 }
-check pretrain-30-killed killed
-check pretrain-30-resumed "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+export -f killed
+export data
+check pretrain-30-killed 90 killed
+check pretrain-30-resumed 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
   --resume="$out/part.safetensors" --checkpoint="$out/part.safetensors" --checkpoint-every=10
-check resumed-bitwise "$python" "$bundle/scripts/check_steps.py" same \
+check resumed-bitwise 60 "$python" "$bundle/scripts/check_steps.py" same \
   "$out/full.safetensors" "$out/part.safetensors"
 
 # --- Report ------------------------------------------------------------------------------
