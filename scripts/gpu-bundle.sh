@@ -32,10 +32,34 @@ jpeg="$(ldd "$build/lib/libsimclr_runtime.so" | awk '/libjpeg/ { print $3 }')"
 cp -L "$jpeg" "$partial/lib/"
 cp "$build/bin/simclr-gpu-tests" "$partial/bin/"
 
-# Cases, whole steps with the CPU's results, and the stages' CUDA executables.
+# Cases, whole steps with the CPU's results, and the stages' CUDA executables
+# ($SIMCLR_BUNDLE_STEPS, NAME:DESCRIPTION,...: other steps, as the lit test's tiny ones).
 examples="$root/examples/fashion_mnist"
-"$build/bin/simclr-gpu-cases" --out="$partial" \
-  --steps="pretrain:$examples/pretrain.yaml,finetune:$examples/finetune.yaml,distill:$examples/distill.yaml,linear_eval:$examples/linear_eval.yaml"
+steps="${SIMCLR_BUNDLE_STEPS:-pretrain:$examples/pretrain.yaml,finetune:$examples/finetune.yaml,distill:$examples/distill.yaml,linear_eval:$examples/linear_eval.yaml}"
+"$build/bin/simclr-gpu-cases" --out="$partial" --steps="$steps"
+
+# The float64 reference evaluator's step on the same arguments and initial variables: where
+# the GPU and the CPU differ by more than the tolerance, it says which one is off (the
+# Fashion-MNIST pretraining step: about 4 minutes; the steps run side by side).
+pids=()
+IFS=',' read -ra specs <<< "$steps"
+for spec in "${specs[@]}"; do
+  name="${spec%%:*}" description="${spec#*:}"
+  (
+    "$build/bin/simclrc" "$description" | "$build/bin/simclr-opt" --simclr-training-step \
+      > "$partial/steps/$name.f64-step.mlir" &&
+    "$build/bin/simclr-run" "$partial/steps/$name.f64-step.mlir" --function=train_step \
+      --init-seed=1 --inputs="$partial/steps/$name.inputs.safetensors" \
+      --outputs="$partial/steps/$name.f64-results.safetensors" \
+      --variables-out="$partial/steps/$name.f64-variables.safetensors" &&
+    rm "$partial/steps/$name.f64-step.mlir" &&
+    echo "steps/$name: the float64 reference's step"
+  ) &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || { echo "gpu-bundle: error: a float64 reference step failed" >&2; exit 1; }
+done
 
 /usr/bin/python3 "$root/scripts/gpu/fmnist_subset.py" /usr/share/datasets/fashion-mnist \
   "$partial/data/fashion-mnist" 12000 2000

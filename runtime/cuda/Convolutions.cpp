@@ -35,7 +35,7 @@ bool isTransform(cudnnConvolutionBwdFilterAlgo_t a) {
 }
 
 
-/// The largest workspace an algorithm may ask for.
+/// The workspace an algorithm may ask for before a slower one that needs less is preferred.
 constexpr size_t kMaxWorkspace = size_t(1) << 30;
 
 Error cudnnError(cudnnStatus_t status, const std::string &what) {
@@ -131,22 +131,45 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
     if (e)
       return e;
   }
-  // The first algorithm in cuDNN's order (fastest first) that is deterministic, computes
-  // in FMA math (no TF32), is not a transform (FFT, Winograd: their error exceeds float32
-  // rounding of a direct sum), and whose workspace fits.
+  // Among the algorithms that are deterministic, compute in FMA math (no TF32) and are no
+  // transform (FFT, Winograd: their error exceeds float32 rounding of a direct sum): the
+  // first in cuDNN's order (fastest first) whose workspace is at most kMaxWorkspace, else
+  // the one that needs the least (large batches: the workspace allocation then says
+  // whether it fits).
   auto choose = [&](auto *results, int returned, int &algorithm, size_t &bytes,
                     const char *what) -> Error {
-    for (int i = 0; i < returned; ++i)
-      if (results[i].status == CUDNN_STATUS_SUCCESS &&
-          results[i].determinism == CUDNN_DETERMINISTIC &&
-          results[i].mathType == CUDNN_FMA_MATH && !isTransform(results[i].algo) &&
-          results[i].memory <= kMaxWorkspace) {
-        algorithm = int(results[i].algo);
-        bytes = results[i].memory;
-        return Error::success();
+    int smallest = -1;
+    for (int i = 0; i < returned; ++i) {
+      if (results[i].status != CUDNN_STATUS_SUCCESS ||
+          results[i].determinism != CUDNN_DETERMINISTIC ||
+          results[i].mathType != CUDNN_FMA_MATH || isTransform(results[i].algo))
+        continue;
+      if (results[i].memory <= kMaxWorkspace) {
+        smallest = i;
+        break;
       }
+      if (smallest < 0 || results[i].memory < results[smallest].memory)
+        smallest = i;
+    }
+    if (smallest >= 0) {
+      algorithm = int(results[smallest].algo);
+      bytes = results[smallest].memory;
+      return Error::success();
+    }
+    std::string candidates;
+    for (int i = 0; i < returned; ++i)
+      candidates += std::string(i ? "; " : "") + "algorithm " +
+                    std::to_string(int(results[i].algo)) + ": " +
+                    cudnnGetErrorString(results[i].status) +
+                    (results[i].determinism == CUDNN_DETERMINISTIC ? ", deterministic"
+                                                                   : ", not deterministic") +
+                    ", math " + std::to_string(int(results[i].mathType)) +
+                    (isTransform(results[i].algo) ? ", a transform" : "") + ", " +
+                    std::to_string(results[i].memory >> 20) + " MiB";
     return makeError(std::string("error: cuDNN has no deterministic ") + what +
-                     " algorithm for this convolution");
+                     " algorithm in FMA math, other than FFT and Winograd, for this "
+                     "convolution (cuDNN offers " +
+                     (candidates.empty() ? std::string("none") : candidates) + ")");
   };
   constexpr int kAlgorithms = 16;
   int returned = 0;

@@ -3,6 +3,7 @@
 #include "runtime/train/OneStep.h"
 #include "runtime/Safetensors.h"
 #include "runtime/train/RunState.h"
+#include "runtime/support/Strings.h"
 #include "runtime/train/StepSettings.h"
 
 using namespace mlir::simclr;
@@ -36,6 +37,18 @@ Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeD
                        " of train_step");
     std::vector<double> values = it->second.toDoubles();
     if (arg->dtype() == format::DType::I32) {
+      // Labels index the classifier's outputs: one outside them is bad input, not a read
+      // past a row.
+      auto settings = readStepSettings(module);
+      if (!settings)
+        return settings.takeError();
+      for (size_t e = 0; e < values.size(); ++e)
+        if (values[e] < 0 || values[e] >= double(settings->classes) ||
+            values[e] != double(int32_t(values[e])))
+          return makeError(options.inputsPath + ": error: tensor '" + name + "' holds label " +
+                           runtime::format("%g", values[e]) + " at index " + std::to_string(e) +
+                           ", outside the classifier's " + std::to_string(settings->classes) +
+                           " classes");
       ints.emplace_back(values.begin(), values.end());
       arguments.push_back(ints.back().data());
     } else {

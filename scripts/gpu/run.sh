@@ -74,8 +74,10 @@ export -f gpu_tests
 export bundle out
 check gpu-tests 240 gpu_tests
 
-# Whole steps of every stage against one CPU step on the same inputs and variables.
-for stage in pretrain finetune distill linear_eval; do
+# Whole steps of every stage against one CPU step on the same inputs and variables (the
+# float64 reference's step arbitrates where they differ).
+for inputs in "$bundle"/steps/*.inputs.safetensors; do
+  stage="$(basename "$inputs" .inputs.safetensors)"
   check "step-$stage-run" 90 "$bundle/bin/$stage" --seed=1 \
     --inputs="$bundle/steps/$stage.inputs.safetensors" \
     --outputs="$out/$stage.gpu-results.safetensors" \
@@ -83,7 +85,8 @@ for stage in pretrain finetune distill linear_eval; do
   check "step-$stage" 60 "$python" "$bundle/scripts/check_steps.py" step \
     "$bundle/steps/$stage.cpu-results.safetensors" "$out/$stage.gpu-results.safetensors" \
     "$bundle/steps/$stage.cpu-variables.safetensors" "$out/$stage.gpu-variables.safetensors" \
-    "$out/step-$stage.json"
+    "$out/step-$stage.json" \
+    "$bundle/steps/$stage.f64-results.safetensors" "$bundle/steps/$stage.f64-variables.safetensors"
 done
 
 # 300 pretraining steps on the Fashion-MNIST subset, the kNN monitor at the end; then the

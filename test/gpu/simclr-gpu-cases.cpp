@@ -200,7 +200,9 @@ Error writeStep(const std::string &name, const std::string &description,
   const format::EntryPoint *entry = loaded->entryPoint("train_step");
   if (!entry)
     return runtime::makeError(description + ": error: no train_step");
-  // Images in [0, 1), labels of the classes there are, and a step past the warmup start.
+  // Images in [0, 1), labels of the classifier's classes, and a step past the warmup start.
+  auto classes = loaded->metadata("train_step:simclr.input.num_classes");
+  uint64_t classCount = classes ? std::stoull(*classes) : 1;
   std::mt19937 rng(17);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   TensorMap inputs;
@@ -213,7 +215,7 @@ Error writeStep(const std::string &name, const std::string &description,
     std::vector<double> values(static_cast<size_t>(count));
     bool labels = arg->dtype() == format::DType::I32;
     for (double &v : values)
-      v = labels ? double(rng() % 10) : static_cast<float>(unit(rng));
+      v = labels ? double(rng() % classCount) : static_cast<float>(unit(rng));
     if (shape.empty()) // step, warmup steps, total steps
       values = {i == 1 ? 3.0 : i == 2 ? 10.0 : 100.0};
     inputs["arg" + std::to_string(i)] =
