@@ -2,9 +2,10 @@
 //
 // The only file that knows cuDNN: a convolution and its two gradients through cuDNN 9's
 // convolution API (deprecated in 9 but shipped; the graph API can replace this file), in
-// float32 with FMA math (no TF32, so results stay within float32 rounding of the CPU's).
-// Each shape's descriptors and algorithms (the fastest deterministic one whose workspace
-// fits) are chosen once, when an executor is made; the workspace is the device's.
+// float32 with FMA math and no TF32. Each shape's descriptors and algorithm are chosen
+// once, when an executor is made: deterministic, FMA, no FFT or Winograd (so results stay
+// within float32 rounding of a direct sum), the fastest whose workspace is at most 1 GiB
+// or else the one that needs least; the workspace is the device's.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_CUDA_CONVOLUTIONS_H
