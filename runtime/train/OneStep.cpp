@@ -3,8 +3,8 @@
 #include "runtime/train/OneStep.h"
 #include "runtime/Safetensors.h"
 #include "runtime/train/RunState.h"
-#include "runtime/support/Strings.h"
 #include "runtime/train/StepSettings.h"
+#include "runtime/support/Strings.h"
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -37,17 +37,16 @@ Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeD
                        " of train_step");
     std::vector<double> values = it->second.toDoubles();
     if (arg->dtype() == format::DType::I32) {
-      // Labels index the classifier's outputs: one outside them is bad input, not a read
-      // past a row.
-      auto settings = readStepSettings(module);
-      if (!settings)
-        return settings.takeError();
-      for (size_t e = 0; e < values.size(); ++e)
-        if (values[e] < 0 || values[e] >= double(settings->classes) ||
+      // Labels index the classifier's outputs (where the module says how many): one
+      // outside them is bad input, not a read past a row.
+      auto classes = module.metadata("train_step:simclr.input.num_classes");
+      auto count = classes ? parseInteger(*classes) : std::nullopt;
+      for (size_t e = 0; count && e < values.size(); ++e)
+        if (values[e] < 0 || values[e] >= double(*count) ||
             values[e] != double(int32_t(values[e])))
           return makeError(options.inputsPath + ": error: tensor '" + name + "' holds label " +
                            runtime::format("%g", values[e]) + " at index " + std::to_string(e) +
-                           ", outside the classifier's " + std::to_string(settings->classes) +
+                           ", outside the classifier's " + std::to_string(*count) +
                            " classes");
       ints.emplace_back(values.begin(), values.end());
       arguments.push_back(ints.back().data());
