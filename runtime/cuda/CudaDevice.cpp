@@ -66,6 +66,10 @@ public:
   void launch(int kernel, const void *const *inputs, size_t inputCount, void *const *outputs,
               size_t outputCount) override;
   Error synchronize() override;
+  Error issue(const std::vector<const void *> &key,
+              const std::function<Error()> &instructions) override;
+  void forgetRecordings(const void *owner) override;
+  void allowRecording(bool on) override { recordingAllowed = on; }
 
 private:
   CudaDevice() = default;
@@ -94,6 +98,13 @@ private:
     void *device = nullptr, *host = nullptr;
     size_t bytes = 0;
   };
+  /// A run's work as a CUDA graph: issued eagerly the first time (operand tables are
+  /// written then), captured the second, replayed after.
+  struct Recording {
+    int runs = 0;
+    cudaGraphExec_t graph = nullptr;
+    bool eagerOnly = false; ///< the capture failed: issue anew every time
+  };
 
   std::string module;
   int ordinal = 0;
@@ -107,6 +118,8 @@ private:
   std::unique_ptr<Convolutions> convolutions;
   std::unique_ptr<Gemm> gemm;
   std::string pending;
+  std::map<std::vector<const void *>, Recording> recordings;
+  bool recordingAllowed = true;
 };
 
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedModule &loaded) {
@@ -215,6 +228,9 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
 CudaDevice::~CudaDevice() {
   if (stream)
     cudaStreamSynchronize(stream);
+  for (auto &[key, recording] : recordings)
+    if (recording.graph)
+      cudaGraphExecDestroy(recording.graph);
   convolutions.reset();
   gemm.reset();
   for (Kernel &k : kernels)
@@ -361,6 +377,53 @@ void CudaDevice::launch(int index, const void *const *inputs, size_t inputCount,
     note(cudaLaunchKernel(reinterpret_cast<const void *>(l.function), dim3(l.grid), dim3(l.block),
                           arguments, 0, stream),
          "launching kernel '" + k.name + "'");
+}
+
+Error CudaDevice::issue(const std::vector<const void *> &key,
+                        const std::function<Error()> &instructions) {
+  if (!recordingAllowed)
+    return instructions();
+  Recording &r = recordings[key];
+  if (r.eagerOnly || r.runs++ == 0 || !pending.empty())
+    return instructions();
+  if (!r.graph) { // the second run: capture it, then run the capture
+    if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+      cudaGetLastError();
+      r.eagerOnly = true;
+      return instructions();
+    }
+    Error issued = instructions();
+    cudaGraph_t graph = nullptr;
+    cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+    cudaError_t made = cudaErrorStreamCaptureInvalidated;
+    if (!issued && ended == cudaSuccess && pending.empty())
+      made = cudaGraphInstantiate(&r.graph, graph, 0);
+    if (graph)
+      cudaGraphDestroy(graph);
+    if (made != cudaSuccess) { // nothing ran: issue the run anew, and every later one
+      cudaGetLastError();
+      pending.clear();
+      r.graph = nullptr;
+      r.eagerOnly = true;
+      return instructions();
+    }
+  }
+  note(cudaGraphLaunch(r.graph, stream), "replaying a run's CUDA graph");
+  return Error::success();
+}
+
+void CudaDevice::forgetRecordings(const void *owner) {
+  for (auto it = recordings.begin(); it != recordings.end();) {
+    if (!it->first.empty() && it->first.front() == owner) {
+      if (it->second.graph) {
+        cudaStreamSynchronize(stream);
+        cudaGraphExecDestroy(it->second.graph);
+      }
+      it = recordings.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 Error CudaDevice::synchronize() {

@@ -97,6 +97,23 @@ public:
   /// Waits for everything issued so far; reports a failure that happened on the way (a
   /// GPU's errors arrive late).
   virtual Error synchronize() { return Error::success(); }
+
+  // --- Recording -------------------------------------------------------------------------
+  /// Runs `instructions`, which issues the instructions of one run of an executor. `key`
+  /// names what that run works on (the executor first, then where its arguments were
+  /// staged):
+  /// every call with the same key issues the same work on the same memory, so a device may
+  /// record it once and replay the recording on later calls (the CUDA device captures a
+  /// CUDA graph). By default it only issues.
+  virtual Error issue(const std::vector<const void *> &key,
+                      const std::function<Error()> &instructions) {
+    return instructions();
+  }
+  /// Drops every recording whose key starts with `owner` (an executor that goes: its
+  /// memory may be reused by another).
+  virtual void forgetRecordings(const void *owner) {}
+  /// Whether the device may record and replay (on unless switched off: --no-cuda-graph).
+  virtual void allowRecording(bool on) {}
 };
 
 /// Makes the device that runs `module` (its kernels built or linked for that device).

@@ -52,6 +52,9 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
             "each batch in the training thread)");
   flags.add("profile", &o.profile,
             "Print where the steps' time goes (every step after the first)");
+  flags.add("no-cuda-graph", &o.noCudaGraph,
+            "On a GPU: issue every step's work anew instead of replaying the CUDA graph "
+            "captured from the second step (the results are the same bits)");
 }
 
 Error runtime::checkTrainingOptions(const TrainingOptions &o) {

@@ -26,6 +26,7 @@ struct TrainingOptions {
   std::string savePath;    ///< write every variable here at the end
   std::string resumePath;  ///< every variable, optimizer state included, from here
   bool profile = false;    ///< print where a step's time goes (steps after the first)
+  bool noCudaGraph = false; ///< a GPU issues every run anew instead of replaying a graph
   bool evaluate = false;   ///< after training: test top-1 (top-5) through `predict`
   bool knn = false;        ///< after pretraining: kNN top-1 of `embed`'s features
   int knnEvery = 0;        ///< pretraining: the kNN monitor also every this many steps
@@ -43,9 +44,9 @@ struct TrainingOptions {
 };
 
 /// Adds the training flags (--data, --steps, --seed, --log, --init, --teacher, --resume,
-/// --save, --checkpoint, --checkpoint-every, --profile, --eval, --knn, --knn-every,
-/// --label-fraction, --labels, --loader-threads, --inputs, --outputs) to `flags`, writing
-/// into `options`.
+/// --save, --checkpoint, --checkpoint-every, --profile, --no-cuda-graph, --eval, --knn,
+/// --knn-every, --label-fraction, --labels, --loader-threads, --inputs, --outputs) to
+/// `flags`, writing into `options`.
 void addTrainingFlags(FlagSet &flags, TrainingOptions &options);
 
 /// The options' own consistency (ranges, flags that need each other); an error names

@@ -14,6 +14,7 @@ Expected<RunState> runtime::prepareRun(const LoadedModule &module,
   if (!device)
     return device.takeError();
   state.device = std::move(*device);
+  state.device->allowRecording(!options.noCudaGraph);
   auto variables = VariableTable::create(module, *state.device);
   if (!variables)
     return variables.takeError();

@@ -96,6 +96,9 @@ check pretrain-300 240 "$bundle/bin/pretrain" --data="$data" --steps=300 --seed=
   --log="$out/pretrain-300.jsonl" --save="$out/pretrained.safetensors" --knn
 check pretrain-300-falling 60 "$python" "$bundle/scripts/check_steps.py" falling \
   "$out/pretrain-300.jsonl" "$out/pretrain-300-falling.json"
+# The same 300 steps issued anew each time, for the time a CUDA graph saves.
+check pretrain-300-no-graph 240 "$bundle/bin/pretrain" --data="$data" --steps=300 --seed=1 \
+  --no-cuda-graph
 check finetune-100 120 "$bundle/bin/finetune" --data="$data" --steps=100 --seed=1 \
   --init="$out/pretrained.safetensors" --save="$out/finetuned.safetensors" \
   --log="$out/finetune-100.jsonl" --eval
@@ -112,6 +115,11 @@ check pretrain-30-again 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --se
   --checkpoint="$out/again.safetensors" --checkpoint-every=10
 check deterministic 60 "$python" "$bundle/scripts/check_steps.py" same \
   "$out/full.safetensors" "$out/again.safetensors"
+# Steps replayed from a CUDA graph (the default) against steps issued anew: the same bits.
+check pretrain-30-no-graph 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
+  --checkpoint="$out/eager.safetensors" --checkpoint-every=10 --no-cuda-graph
+check graph-equals-eager 60 "$python" "$bundle/scripts/check_steps.py" same \
+  "$out/full.safetensors" "$out/eager.safetensors"
 killed() {
   SIMCLR_KILL_AFTER_STEP=15 "$bundle/bin/pretrain" --data="$data" --steps=30 --seed=2 \
     --checkpoint="$out/part.safetensors" --checkpoint-every=10
@@ -125,6 +133,9 @@ check pretrain-30-resumed 90 "$bundle/bin/pretrain" --data="$data" --steps=30 --
 check resumed-bitwise 60 "$python" "$bundle/scripts/check_steps.py" same \
   "$out/full.safetensors" "$out/part.safetensors"
 
+speed() { grep -o '[0-9.]* images/s' "$out/$1.log" 2>/dev/null | tail -n 1; }
+echo "pretraining throughput: $(speed pretrain-300) replaying CUDA graphs, $(speed pretrain-300-no-graph) without" | tee "$out/speed.txt"
+
 # --- Report ------------------------------------------------------------------------------
 "$python" - "$out" "$bundle" "$started" <<'PY'
 import json, os, sys, time
@@ -135,6 +146,7 @@ for line in open(os.path.join(out, "checks.tsv")):
     checks.append({"name": name, "passed": status == "passed",
                    "seconds": float(seconds or 0), "last_line": last})
 report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+          "speed": open(os.path.join(out, "speed.txt")).read().strip(),
           "gpu": open(os.path.join(out, "gpu.txt")).read().strip(),
           "libraries": open(os.path.join(out, "libraries.txt")).read().splitlines(),
           "bundle": open(os.path.join(bundle, "MANIFEST.txt")).read().splitlines()

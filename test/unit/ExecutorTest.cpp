@@ -357,6 +357,18 @@ public:
     calls.push_back("kernel " + std::to_string(kernel) + " (" + std::to_string(inputs) + ", " +
                     std::to_string(outputs) + ")");
   }
+  runtime::Error issue(const std::vector<const void *> &key,
+                       const std::function<runtime::Error()> &instructions) override {
+    keys.push_back(key);
+    calls.push_back("issue");
+    runtime::Error e = instructions();
+    calls.push_back("issued");
+    return e;
+  }
+  void forgetRecordings(const void *owner) override { forgotten.push_back(owner); }
+
+  std::vector<std::vector<const void *>> keys;
+  std::vector<const void *> forgotten;
 
 private:
   std::list<std::vector<char>> blocks;
@@ -382,8 +394,9 @@ TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
     ASSERT_EQ(results->size(), 1u);
     EXPECT_EQ((*results)[0].size(), 4u * 3u); // [batch, classes]
   }
-  // The schedule's instructions, in order, as the Device calls they became.
-  std::vector<std::string> expected = {"stage 0 1024"};
+  // The schedule's instructions, in order, as the Device calls they became, issued as one
+  // run the device may record.
+  std::vector<std::string> expected = {"stage 0 1024", "issue"};
   auto schedule = runtime::Schedule::create(*loaded, "predict");
   ASSERT_TRUE(static_cast<bool>(schedule));
   for (const runtime::Instruction &i : schedule->instructions()) {
@@ -406,13 +419,50 @@ TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
       FAIL() << "predict has no " << runtime::opName(i.op);
     }
   }
+  expected.push_back("issued");
   expected.push_back("download 48");
   std::vector<std::string> run(device.calls.begin(), device.calls.begin() + expected.size());
   EXPECT_EQ(run, expected);
+  // The key: the executor, then where its one argument was staged; the executor's
+  // recordings are dropped when it goes.
+  ASSERT_EQ(device.keys.size(), 1u);
+  ASSERT_EQ(device.keys[0].size(), 2u);
+  EXPECT_EQ(device.forgotten, std::vector<const void *>{device.keys[0][0]});
   // Everything the executor and the table allocated is given back.
   EXPECT_EQ(std::count(device.calls.begin(), device.calls.end(), "release"),
             std::ptrdiff_t(loaded->root().variables()->size() + 1 +
                            (loaded->root().constants() ? loaded->root().constants()->size() : 0)));
+}
+
+// Every run of an executor with its arguments staged at the same place gets the same key
+// (what lets a GPU replay a graph); another executor another key; profiling, which waits
+// after each instruction, issues directly.
+TEST(CpuExecutor, RunsOfOneShapeShareTheirRecordingKey) {
+  MLIRContext context;
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
+  ASSERT_TRUE(module);
+  auto bytes = serializeModule(*module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  RecordingDevice device;
+  auto variables = runtime::VariableTable::create(*loaded, device);
+  ASSERT_TRUE(static_cast<bool>(variables));
+  auto first = runtime::Executor::create(*loaded, "predict", device, **variables);
+  auto second = runtime::Executor::create(*loaded, "predict", device, **variables);
+  ASSERT_TRUE(first && second);
+  std::vector<float> images(4 * 1 * 8 * 8, 0.5f), other(4 * 1 * 8 * 8, 0.25f);
+  ASSERT_TRUE(static_cast<bool>((*first)->run({images.data()})));
+  ASSERT_TRUE(static_cast<bool>((*first)->run({images.data()})));
+  ASSERT_TRUE(static_cast<bool>((*second)->run({images.data()})));
+  ASSERT_TRUE(static_cast<bool>((*first)->run({other.data()}))); // staged elsewhere
+  (*first)->setProfiling(true);
+  ASSERT_TRUE(static_cast<bool>((*first)->run({images.data()})));
+  ASSERT_EQ(device.keys.size(), 4u);
+  EXPECT_EQ(device.keys[0], device.keys[1]);
+  EXPECT_NE(device.keys[0], device.keys[2]);
+  EXPECT_NE(device.keys[0], device.keys[3]);
+  EXPECT_EQ(device.keys[0][0], device.keys[3][0]);
 }
 
 } // namespace
