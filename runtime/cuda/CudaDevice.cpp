@@ -7,6 +7,7 @@
 #include "runtime/exec/Schedule.h"
 #include "runtime/support/Strings.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -401,6 +402,13 @@ Error CudaDevice::issue(const std::vector<const void *> &key,
     if (graph)
       cudaGraphDestroy(graph);
     if (made != cudaSuccess) { // nothing ran: issue the run anew, and every later one
+      std::fprintf(stderr,
+                   "%s: warning: a run could not be captured as a CUDA graph (%s); its "
+                   "work is issued anew every time\n",
+                   module.c_str(),
+                   issued ? issued.message().c_str()
+                   : !pending.empty() ? pending.c_str()
+                                      : cudaGetErrorName(ended != cudaSuccess ? ended : made));
       cudaGetLastError();
       pending.clear();
       r.graph = nullptr;
