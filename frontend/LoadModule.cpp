@@ -20,7 +20,7 @@ void mlir::simclr::frontend::loadModuleDialects(mlir::MLIRContext &context) {
 
 mlir::OwningOpRef<mlir::ModuleOp>
 mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &context,
-                             llvm::SourceMgr &sourceMgr) {
+                                   llvm::SourceMgr &sourceMgr, const LoadOptions &options) {
   loadModuleDialects(context);
   std::string errorMessage;
   auto file = mlir::openInputFile(path, &errorMessage);
@@ -35,11 +35,24 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       llvm::errs() << llvm::toString(desc.takeError());
       return nullptr;
     }
+    if (options.batchSize != 0) {
+      if (options.batchSize < 1 || options.batchSize > (1 << 20)) {
+        llvm::errs() << path << ": error: a batch size must be in [1, 1048576], not "
+                     << options.batchSize << "\n";
+        return nullptr;
+      }
+      desc->input.batchSize = int(options.batchSize);
+    }
     // Keep the description in the source manager so diagnostics can quote it.
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     return buildModule(*desc, context);
   }
   if (extension == ".mlir") {
+    if (options.batchSize != 0) {
+      llvm::errs() << path << ": error: a module written in the dialect has its shapes; "
+                              "only a description takes another batch size\n";
+      return nullptr;
+    }
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
   }

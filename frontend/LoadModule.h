@@ -11,12 +11,20 @@ namespace mlir::simclr::frontend {
 /// Registers every dialect a module may use (simclr, func, arith, tensor).
 void loadModuleDialects(mlir::MLIRContext &context);
 
+/// What a tool may change in a description as it loads it.
+struct LoadOptions {
+  /// Images per step per replica instead of the description's `input.batch_size` (a
+  /// description only: a .mlir module has its shapes).
+  int64_t batchSize = 0;
+};
+
 /// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the
 /// simclr dialect (.mlir), parsed and verified. Errors go to stderr or to the context's
 /// diagnostic handler (which should be a SourceMgrDiagnosticHandler on `sourceMgr`, so
 /// that they quote the file); returns null after an error.
 mlir::OwningOpRef<mlir::ModuleOp> loadModule(llvm::StringRef path, mlir::MLIRContext &context,
-                                             llvm::SourceMgr &sourceMgr);
+                                             llvm::SourceMgr &sourceMgr,
+                                             const LoadOptions &options = {});
 
 } // namespace mlir::simclr::frontend
 

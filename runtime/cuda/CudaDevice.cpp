@@ -4,6 +4,7 @@
 #include "runtime/cuda/Convolutions.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/Gemm.h"
+#include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Schedule.h"
 #include "runtime/support/Strings.h"
 
@@ -48,6 +49,7 @@ public:
   }
   Expected<const void *> stageArgument(size_t index, const void *host, size_t bytes) override;
   Error prepare(const runtime::Schedule &schedule) override;
+  Error checkFits(const runtime::DeviceBytes &needed) override;
   void convolution(const runtime::Convolution &conv, const float *x, const float *w,
                    float *y) override {
     note(convolutions->forward(conv, x, w, y, workspace, workspaceBytes));
@@ -305,6 +307,23 @@ Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host,
   note(cudaMemcpyAsync(s.device, s.host, bytes, cudaMemcpyHostToDevice, stream),
        "staging argument " + std::to_string(index));
   return static_cast<const void *>(s.device);
+}
+
+Error CudaDevice::checkFits(const runtime::DeviceBytes &needed) {
+  // The kernels' scratch and temp and cuBLASLt's workspace are taken already.
+  size_t held = needed.kernelScratch + needed.kernelTemp + needed.libraryWorkspace;
+  size_t still = needed.total() - std::min(held, needed.total());
+  size_t free = 0, total = 0;
+  if (Error e = check(cudaMemGetInfo(&free, &total), "the GPU's free memory"))
+    return e;
+  if (still <= free)
+    return Error::success();
+  return makeError(module + ": error: the run takes " + runtime::humanBytes(needed.total()) +
+                   " on the GPU (" + needed.describe() + "; cuDNN's workspace comes on top), and " +
+                   properties.name + " has " + runtime::humanBytes(free) + " free of " +
+                   runtime::humanBytes(total) +
+                   ": train a smaller batch (simclrc --stats --target=cuda --batch-size=N says "
+                   "what fits)");
 }
 
 Error CudaDevice::prepare(const runtime::Schedule &schedule) {

@@ -10,6 +10,7 @@
 #define SIMCLR_RUNTIME_CUDA_GEMM_H
 
 #include "runtime/exec/Device.h"
+#include "runtime/exec/DeviceBytes.h"
 
 #include <cuda_runtime.h>
 
@@ -20,7 +21,7 @@ namespace mlir::simclr::cuda {
 class Gemm {
 public:
   /// Hopper wants 32 MiB of workspace for its fastest algorithms.
-  static constexpr size_t kWorkspaceBytes = size_t(32) << 20;
+  static constexpr size_t kWorkspaceBytes = runtime::kCublasLtWorkspaceBytes;
 
   static runtime::Expected<std::unique_ptr<Gemm>> create(cudaStream_t stream, void *workspace);
   ~Gemm();

@@ -23,6 +23,7 @@ namespace mlir::simclr::runtime {
 
 class LoadedModule;
 class Schedule;
+struct DeviceBytes;
 
 /// A 2-D convolution as simclr.conv2d defines it: x [batch, inChannels, inHeight, inWidth]
 /// (NCHW), filters [outChannels, inChannels / groups, kernelHeight, kernelWidth] (OIHW),
@@ -63,6 +64,10 @@ public:
   /// host memory in place; a GPU copies it into a staging buffer of its own.
   virtual Expected<const void *> stageArgument(size_t index, const void *host,
                                                size_t bytes) = 0;
+
+  /// Whether a run that takes `needed` fits in what the device has left; an error with the
+  /// figures when it does not (a GPU; the CPU's memory is the host's and is not checked).
+  virtual Error checkFits(const DeviceBytes &needed) { return Error::success(); }
 
   /// Gets ready to run `schedule` (the executor calls it once, when it is made): a GPU
   /// chooses its convolution algorithms and sizes their workspace here, so that no step

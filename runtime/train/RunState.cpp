@@ -1,6 +1,7 @@
 //===- RunState.cpp - what a run trains, made ready -----------------------===//
 
 #include "runtime/train/RunState.h"
+#include "runtime/exec/DeviceBytes.h"
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -15,6 +16,20 @@ Expected<RunState> runtime::prepareRun(const LoadedModule &module,
     return device.takeError();
   state.device = std::move(*device);
   state.device->allowRecording(!options.noCudaGraph);
+  // Everything the run will hold at once, checked before anything large is allocated: the
+  // step, and the evaluation entry points it will run (counted together: conservative).
+  std::vector<std::string> entries = {"train_step"};
+  if ((options.knn || options.knnEvery > 0) && module.entryPoint("embed"))
+    entries.push_back("embed");
+  if (options.evaluate && module.entryPoint("predict"))
+    entries.push_back("predict");
+  format::Target target = std::string(state.device->name()) == "cuda" ? format::Target::Cuda
+                                                                      : format::Target::Cpu;
+  auto needed = deviceBytes(module, target, entries);
+  if (!needed)
+    return needed.takeError();
+  if (Error e = state.device->checkFits(*needed))
+    return e;
   auto variables = VariableTable::create(module, *state.device);
   if (!variables)
     return variables.takeError();

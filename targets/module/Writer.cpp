@@ -314,7 +314,7 @@ private:
       kernelIndex[k] = int(kernels.size());
       kernels.push_back(format::CreateKernelDirect(fbb, name.c_str(), ir.c_str(), &sources));
     }
-    if (!targets.cuda)
+    if (!targets.cuda || !targets.cudaBinary)
       return success();
     auto fatbin = buildCudaFatbin(cudaSource.code(), targets.cudaArchitectures);
     if (!fatbin)

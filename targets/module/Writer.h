@@ -15,6 +15,7 @@ namespace mlir::simclr {
 struct ModuleTargets {
   bool cuda = false;                         ///< CUDA sources, launch plans and a fatbin
   std::string cudaArchitectures = "sm_90";   ///< what the fatbin is built for
+  bool cudaBinary = true; ///< build the fatbin (off: sources and plans only, no nvcc)
 };
 
 /// Serialises `module`, compiled by simclr-training-step (compileTrainingStep), into the

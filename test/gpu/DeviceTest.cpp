@@ -2,6 +2,7 @@
 
 #include "GpuTest.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/exec/VariableTable.h"
 #include "runtime/support/Files.h"
@@ -176,6 +177,37 @@ TEST(GpuDevice, AStepTooBigForTheGpuIsRefusedInWords) {
       << executor.errorMessage();
   EXPECT_NE(executor.errorMessage().find(" free of "), std::string::npos)
       << executor.errorMessage();
+}
+
+// "Will it fit" on the GPU: a run of ResNet-50 at 1,024 images is refused before anything is
+// allocated, with what it takes by part and what the GPU has; the Fashion-MNIST step fits.
+TEST(GpuDevice, ARunThatDoesNotFitIsRefusedWithTheFigures) {
+  SIMCLR_REQUIRE_CASES();
+  auto big = runtime::readModule(runtime::joinPath(test::casesDirectory(), "too-big.sclm"));
+  ASSERT_TRUE(static_cast<bool>(big)) << big.errorMessage();
+  auto device = makeDevice(*big);
+  ASSERT_TRUE(device);
+  auto needed = runtime::deviceBytes(*big, format::Target::Cuda, {"train_step"});
+  ASSERT_TRUE(static_cast<bool>(needed)) << needed.errorMessage();
+  runtime::Error refused = device->checkFits(*needed);
+  ASSERT_TRUE(static_cast<bool>(refused));
+  std::string message = runtime::toString(refused);
+  EXPECT_NE(message.find("too-big.sclm: error: the run takes " +
+                         runtime::humanBytes(needed->total()) + " on the GPU (variables "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("arena of train_step " + runtime::humanBytes(needed->arenas[0].second)),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find(" free of "), std::string::npos) << message;
+  EXPECT_NE(message.find("simclrc --stats --target=cuda --batch-size=N"), std::string::npos)
+      << message;
+
+  auto small = runtime::readModule(runtime::joinPath(test::casesDirectory(), "kernels-pretrain.sclm"));
+  ASSERT_TRUE(static_cast<bool>(small)) << small.errorMessage();
+  auto fits = runtime::deviceBytes(*small, format::Target::Cuda, {"train_step"});
+  ASSERT_TRUE(static_cast<bool>(fits));
+  EXPECT_FALSE(static_cast<bool>(device->checkFits(*fits)));
 }
 
 } // namespace

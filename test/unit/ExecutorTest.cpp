@@ -14,7 +14,9 @@
 #include "TestModels.h"
 #include "reference/Evaluator.h"
 #include "runtime/cpu/CpuDevice.h"
+#include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/train/RunState.h"
 #include "targets/module/Writer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -318,6 +320,7 @@ public:
   std::vector<std::string> calls;
   const char *name() const override { return "recording"; }
   runtime::Expected<void *> allocate(size_t bytes) override {
+    ++allocations;
     blocks.push_back(std::vector<char>(bytes + 16, 0));
     return static_cast<void *>(blocks.back().data());
   }
@@ -369,6 +372,7 @@ public:
 
   std::vector<std::vector<const void *>> keys;
   std::vector<const void *> forgotten;
+  size_t allocations = 0;
 
 private:
   std::list<std::vector<char>> blocks;
@@ -463,6 +467,97 @@ TEST(CpuExecutor, RunsOfOneShapeShareTheirRecordingKey) {
   EXPECT_NE(device.keys[0], device.keys[2]);
   EXPECT_NE(device.keys[0], device.keys[3]);
   EXPECT_EQ(device.keys[0][0], device.keys[3][0]);
+}
+
+// "Will it fit": the bytes of a run, by part, are the module's variables (4 bytes an element),
+// each entry point's planned arena and the largest entry point's staged arguments; the CUDA
+// target adds cuBLASLt's workspace and its kernels' scratch.
+TEST(DeviceBytes, CountTheVariablesTheArenasAndTheArguments) {
+  MLIRContext context;
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
+  ASSERT_TRUE(module);
+  auto bytes = serializeModule(*module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  auto cpu = runtime::deviceBytes(*loaded, format::Target::Cpu, {"train_step", "predict"});
+  ASSERT_TRUE(static_cast<bool>(cpu)) << cpu.errorMessage();
+  size_t variables = 0;
+  for (const format::Variable *v : *loaded->root().variables()) {
+    size_t count = 1;
+    for (int64_t dim : *v->shape())
+      count *= size_t(dim);
+    variables += 4 * count;
+  }
+  EXPECT_EQ(cpu->variables, variables);
+  ASSERT_EQ(cpu->arenas.size(), 2u);
+  size_t largestArguments = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    auto schedule = runtime::Schedule::create(*loaded, cpu->arenas[i].first);
+    ASSERT_TRUE(static_cast<bool>(schedule));
+    EXPECT_EQ(cpu->arenas[i].second, size_t(schedule->arenaBytes()) + 16);
+    size_t arguments = 0;
+    for (const runtime::Operand &a : schedule->arguments())
+      arguments += a.bytes();
+    largestArguments = std::max(largestArguments, arguments);
+  }
+  EXPECT_EQ(cpu->arguments, largestArguments);
+  EXPECT_EQ(cpu->libraryWorkspace, 0u);
+  EXPECT_EQ(cpu->total(), cpu->variables + cpu->constants + cpu->arenas[0].second +
+                              cpu->arenas[1].second + cpu->arguments);
+  EXPECT_NE(cpu->describe().find("arena of train_step "), std::string::npos) << cpu->describe();
+
+  auto cuda = runtime::deviceBytes(*loaded, format::Target::Cuda, {"train_step"});
+  ASSERT_TRUE(static_cast<bool>(cuda));
+  EXPECT_EQ(cuda->libraryWorkspace, runtime::kCublasLtWorkspaceBytes);
+
+  auto missing = runtime::deviceBytes(*loaded, format::Target::Cpu, {"no_such_entry"});
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(missing.errorMessage().find("no_such_entry"), std::string::npos)
+      << missing.errorMessage();
+}
+
+// A device that says the run does not fit stops it before the variables or the arena are
+// allocated, and its message is the run's error.
+class RefusingDevice : public RecordingDevice {
+public:
+  RefusingDevice(size_t &asked, size_t &allocated) : asked(asked), allocated(allocated) {}
+  runtime::Expected<void *> allocate(size_t bytes) override {
+    ++allocated;
+    return RecordingDevice::allocate(bytes);
+  }
+  runtime::Error checkFits(const runtime::DeviceBytes &needed) override {
+    asked = needed.total();
+    return runtime::makeError("tiny.sclm: error: the run takes " +
+                              runtime::humanBytes(needed.total()));
+  }
+
+private:
+  size_t &asked, &allocated;
+};
+
+TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
+  MLIRContext context;
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
+  ASSERT_TRUE(module);
+  auto bytes = serializeModule(*module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  size_t asked = 0, allocated = 0;
+  runtime::DeviceFactory factory =
+      [&](const runtime::LoadedModule &) -> runtime::Expected<std::unique_ptr<runtime::Device>> {
+    return std::unique_ptr<runtime::Device>(std::make_unique<RefusingDevice>(asked, allocated));
+  };
+  runtime::TrainingOptions options;
+  auto state = runtime::prepareRun(*loaded, factory, options, "finetune", false);
+  ASSERT_FALSE(static_cast<bool>(state));
+  EXPECT_NE(state.errorMessage().find("tiny.sclm: error: the run takes "), std::string::npos)
+      << state.errorMessage();
+  EXPECT_EQ(allocated, 0u);
+  auto step = runtime::deviceBytes(*loaded, format::Target::Cpu, {"train_step"});
+  ASSERT_TRUE(static_cast<bool>(step));
+  EXPECT_EQ(asked, step->total());
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 #include "passes/ModelStats.h"
 #include "passes/Passes.h"
 #include "runtime/cpu/KernelBuild.h"
+#include "runtime/exec/DeviceBytes.h"
 #include "runtime/support/Files.h"
 #include "targets/module/EmitExecutable.h"
 #include "targets/common/KernelWalk.h"
@@ -74,8 +75,52 @@ static cl::opt<std::string> cudaArch(
     cl::desc("GPU architectures of the CUDA fatbin, sm_NN names separated by commas "
              "(default sm_90: -gencode arch=compute_90,code=[sm_90,compute_90])"),
     cl::init(mlir::simclr::kDefaultCudaArchitectures), cl::cat(category));
+static cl::opt<int64_t> batchSize(
+    "batch-size",
+    cl::desc("Images per step per replica instead of the description's input.batch_size"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
+
+/// "Will it fit": what training `module` takes on a GPU, by part (runtime/exec/DeviceBytes.h),
+/// from its compiled step written with the CUDA target's sources (no nvcc needed).
+static int printCudaDeviceBytes(mlir::ModuleOp original) {
+  mlir::OwningOpRef<mlir::ModuleOp> module(original.clone());
+  if (mlir::failed(mlir::simclr::compileTrainingStep(*module)))
+    return 1;
+  mlir::simclr::ModuleTargets targets;
+  targets.cuda = true;
+  targets.cudaBinary = false;
+  auto bytes = mlir::simclr::serializeModule(*module, targets);
+  if (mlir::failed(bytes))
+    return 1;
+  auto loaded = mlir::simclr::runtime::parseModule(std::move(*bytes), inputPath);
+  if (!loaded) {
+    llvm::errs() << loaded.errorMessage() << "\n";
+    return 1;
+  }
+  std::vector<std::string> entries;
+  for (const auto *entry : *loaded->root().entry_points())
+    entries.push_back(entry->name()->str());
+  auto needed = mlir::simclr::runtime::deviceBytes(*loaded, mlir::simclr::format::Target::Cuda,
+                                                   entries);
+  if (!needed) {
+    llvm::errs() << needed.errorMessage() << "\n";
+    return 1;
+  }
+  llvm::outs() << "cuda_bytes_variables: " << needed->variables << "\n";
+  for (const auto &[entry, arena] : needed->arenas)
+    llvm::outs() << "cuda_bytes_arena_" << entry << ": " << arena << "\n";
+  llvm::outs() << "cuda_bytes_constants: " << needed->constants << "\n"
+               << "cuda_bytes_staged_arguments: " << needed->arguments << "\n"
+               << "cuda_bytes_kernel_scratch: " << needed->kernelScratch << "\n"
+               << "cuda_bytes_kernel_temp: " << needed->kernelTemp << "\n"
+               << "cuda_bytes_cublaslt_workspace: " << needed->libraryWorkspace << "\n"
+               << "cuda_bytes_total: " << needed->total() << "  # "
+               << mlir::simclr::runtime::humanBytes(needed->total())
+               << "; cuDNN's workspace, chosen on the GPU, comes on top\n";
+  return 0;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -103,7 +148,7 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr);
+      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr, {batchSize});
   if (!module)
     return 1;
 
@@ -111,6 +156,8 @@ int main(int argc, char **argv) {
     mlir::simclr::ModelStats figures = mlir::simclr::computeModelStats(*module);
     mlir::simclr::computeTrainingStepStats(*module, figures);
     mlir::simclr::printModelStats(figures, llvm::outs());
+    if (target == Target::Cuda && printCudaDeviceBytes(*module) != 0)
+      return 1;
   }
   if ((emit == Emit::Module || emit == Emit::Executable) && outputPath == "-") {
     llvm::errs() << inputPath << ": error: --emit="
