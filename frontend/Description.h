@@ -94,6 +94,9 @@ struct Description {
   OptimizerSpec optimizer;
   LossSpec loss;
   AugmentSpec augment;
+  /// "f32" or "bf16": the element type of the convolutions and matrix products
+  /// (simclr-mixed-precision); batch norm, losses and the optimizer stay f32.
+  std::string precision = "f32";
 };
 
 /// Parses a description from `text`; `path` names it in error messages. Errors read

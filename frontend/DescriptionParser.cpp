@@ -277,6 +277,9 @@ llvm::Expected<Description> Parser::run() {
                              {intField("num_classes", desc.numClasses, 2, 1 << 20)});
         }},
        {"loss", [&](const Node &n) { return readLoss(n, desc); }},
+       {"precision", [&](const Node &n) {
+          return readChoice(n, "precision", {"f32", "bf16"}, desc.precision);
+        }},
        {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }},
        {"augment", [&](const Node &n) {
           return readMapping(

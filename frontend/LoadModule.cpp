@@ -43,6 +43,8 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       }
       desc->input.batchSize = int(options.batchSize);
     }
+    if (!options.precision.empty())
+      desc->precision = options.precision;
     // Keep the description in the source manager so diagnostics can quote it.
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     return buildModule(*desc, context);
@@ -54,7 +56,13 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       return nullptr;
     }
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    auto module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    if (module && !options.precision.empty()) {
+      auto *simclr = context.getLoadedDialect<mlir::simclr::SimclrDialect>();
+      simclr->getPrecisionAttrHelper().setAttr(
+          *module, mlir::StringAttr::get(&context, options.precision));
+    }
+    return module;
   }
   llvm::errs() << path
                << ": error: unknown input kind; expected a description (.yaml, .yml) or a "

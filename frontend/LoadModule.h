@@ -6,6 +6,8 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <string>
+
 namespace mlir::simclr::frontend {
 
 /// Registers every dialect a module may use (simclr, func, arith, tensor).
@@ -16,6 +18,9 @@ struct LoadOptions {
   /// Images per step per replica instead of the description's `input.batch_size` (a
   /// description only: a .mlir module has its shapes).
   int64_t batchSize = 0;
+  /// "f32" or "bf16" instead of the description's `precision` (or a module's
+  /// simclr.precision); empty keeps it.
+  std::string precision;
 };
 
 /// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the

@@ -406,6 +406,8 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
     stepArgs.push_back(labels);
   func::FuncOp step = createFunction(*module, fileLoc, "train_step", stepArgs, {scalar, scalar});
   auto *simclr = context.getLoadedDialect<SimclrDialect>();
+  if (desc.precision != "f32")
+    simclr->getPrecisionAttrHelper().setAttr(*module, attrs.getStringAttr(desc.precision));
   simclr->getStageAttrHelper().setAttr(step, attrs.getStringAttr(stageName(desc.stage)));
   simclr->getInputAttrHelper().setAttr(step, inputAttr(attrs, desc, views));
   simclr->getLossAttrHelper().setAttr(step, lossAttr(attrs, desc));

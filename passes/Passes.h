@@ -14,8 +14,8 @@ namespace mlir::simclr {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// The training-step pipeline: simclr-autodiff, simclr-optimizer, canonicalize,
-/// simclr-fuse-kernels, simclr-plan-memory. Registered as `simclr-training-step`.
+/// The training-step pipeline: simclr-autodiff, simclr-optimizer, simclr-mixed-precision,
+/// canonicalize, simclr-fuse-kernels, simclr-plan-memory. Registered as `simclr-training-step`.
 void buildTrainingStepPipeline(OpPassManager &pm);
 void registerTrainingStepPipeline();
 

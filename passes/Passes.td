@@ -107,6 +107,39 @@ def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::simclr::SimclrDialect"];
 }
 
+def MixedPrecision : Pass<"simclr-mixed-precision", "::mlir::ModuleOp"> {
+  let summary = "Runs a step's convolutions and matrix products in bf16";
+  let description = [{
+    With precision `bf16` (the option, else the module's `simclr.precision`; `f32`, the
+    default, changes nothing), every library call of every function (`conv2d`, its input and
+    filter gradients, `dense`, `matmul`) takes bf16 operands and gives a bf16 result, which
+    the library accumulates in f32. `simclr.convert` ops put each f32 operand into bf16 (one
+    conversion per value, placed where the value is defined, so that a forward activation
+    saved for the filter gradient is kept in bf16) and each result back into f32 for the
+    ops that read it; a library call that reads another's result takes the bf16 value
+    directly. Everything else stays f32: batch norm and its statistics, activations between
+    element-wise ops, softmax and the losses, the learning rate, LARS and the parameters
+    (f32 master weights). Runs after `simclr-optimizer`; the conversions fuse into the
+    kernels beside the library calls.
+
+    ```mlir
+    // before
+    %w = simclr.load @conv1.weight : tensor<8x3x3x3xf32>
+    %y = simclr.conv2d %x, %w ... : tensor<4x3x8x8xf32>, tensor<8x3x3x3xf32> -> tensor<4x8x8x8xf32>
+    // after
+    %w = simclr.load @conv1.weight : tensor<8x3x3x3xf32>
+    %wb = simclr.convert %w : tensor<8x3x3x3xf32> -> tensor<8x3x3x3xbf16>
+    %yb = simclr.conv2d %xb, %wb ... : tensor<4x3x8x8xbf16>, tensor<8x3x3x3xbf16> -> tensor<4x8x8x8xbf16>
+    %y = simclr.convert %yb : tensor<4x8x8x8xbf16> -> tensor<4x8x8x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"\"",
+           "f32 or bf16 (default: the module's simclr.precision, else f32)">
+  ];
+}
+
 def FuseKernels : Pass<"simclr-fuse-kernels", "::mlir::ModuleOp"> {
   let summary = "Groups the work between library calls into fused kernels";
   let description = [{

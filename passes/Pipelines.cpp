@@ -11,6 +11,7 @@
 void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
   pm.addPass(createAutodiff());
   pm.addPass(createOptimizer());
+  pm.addPass(createMixedPrecision());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseKernels());
   pm.addPass(createPlanMemory());
@@ -19,7 +20,8 @@ void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
 void mlir::simclr::registerTrainingStepPipeline() {
   PassPipelineRegistration<>(
       "simclr-training-step",
-      "Differentiate a step, add its optimizer, fuse it into kernels and plan its memory",
+      "Differentiate a step, add its optimizer, set its precision, fuse it into kernels and "
+      "plan its memory",
       buildTrainingStepPipeline);
 }
 

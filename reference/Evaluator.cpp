@@ -16,6 +16,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -65,6 +66,17 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
     if (args[i].shape != shapeOf(arg))
       return failAt(func, "argument #" + llvm::Twine(i) + " has the wrong shape");
   return runBlock(func.getBody().front(), args);
+}
+
+/// `f` rounded to bfloat16 (nearest, ties to even), as a float.
+static float roundToBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return f; // NaN
+  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  std::memcpy(&f, &u, 4);
+  return f;
 }
 
 llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
@@ -146,6 +158,7 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
         .Case([&](SplitOp s) { outs = split(s, in(0)); })
         .Case([&](SliceOp s) { outs.push_back(slice(s, in(0))); })
         .Case([&](ReshapeOp r) { outs.push_back(Array(shapeOf(r.getOutput()), in(0).data)); })
+        .Case([&](ConvertOp) { outs.push_back(in(0)); }) // narrowing: rounded below
         .Case([&](SoftmaxOp s) { outs.push_back(softmax(in(0), s.getAxis())); })
         .Case([&](L2NormalizeOp l) { outs.push_back(l2Normalize(l, in(0))); })
         .Case([&](ReduceSumOp r) {
@@ -274,8 +287,15 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
       return failAt(&op, "no value of the declared shape for variable '" + missing + "'");
     if (outs.size() != op.getNumResults())
       return failAt(&op, "internal error: wrong number of results");
-    for (auto [result, value] : llvm::zip(op.getResults(), outs))
+    for (auto [result, value] : llvm::zip(op.getResults(), outs)) {
+      // A bf16 result (a conversion, a library call of a bf16 step) holds bf16 values: the
+      // exact result rounded as the runtime stores it (through float32).
+      if (auto type = llvm::dyn_cast<RankedTensorType>(result.getType());
+          type && type.getElementType().isBF16())
+        for (double &x : value.data)
+          x = roundToBf16(float(x));
       values[result] = std::move(value);
+    }
   }
   return failAt(block.getParentOp(), "block has no terminator");
 }

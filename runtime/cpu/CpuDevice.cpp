@@ -48,24 +48,24 @@ Expected<const void *> CpuDevice::stageArgument(size_t, const void *host, size_t
   return host;
 }
 
-void CpuDevice::convolution(const runtime::Convolution &conv, const float *x, const float *w,
-                            float *y) {
+void CpuDevice::convolution(const runtime::Convolution &conv, const void *x, const void *w,
+                            void *y) {
   library.convolution(conv, x, w, y);
 }
 
-void CpuDevice::convolutionBackwardInput(const runtime::Convolution &conv, const float *dy,
-                                         const float *w, float *dx) {
+void CpuDevice::convolutionBackwardInput(const runtime::Convolution &conv, const void *dy,
+                                         const void *w, void *dx) {
   library.convolutionBackwardInput(conv, dy, w, dx);
 }
 
-void CpuDevice::convolutionBackwardFilter(const runtime::Convolution &conv, const float *x,
-                                          const float *dy, float *dw) {
+void CpuDevice::convolutionBackwardFilter(const runtime::Convolution &conv, const void *x,
+                                          const void *dy, void *dw) {
   library.convolutionBackwardFilter(conv, x, dy, dw);
 }
 
-void CpuDevice::matmul(const runtime::MatrixProduct &p, const float *a, const float *b,
-                       const float *bias, float *c) {
-  library.matmul(p.m, p.n, p.k, p.transposeA, p.transposeB, a, b, bias, c);
+void CpuDevice::matmul(const runtime::MatrixProduct &p, const void *a, const void *b,
+                       const void *bias, void *c) {
+  library.matmul(p, a, b, bias, c);
 }
 
 void CpuDevice::launch(int kernel, const void *const *inputs, size_t, void *const *outputs,

@@ -35,14 +35,14 @@ public:
   void copy(void *to, const void *from, size_t bytes) override;
   runtime::Expected<const void *> stageArgument(size_t index, const void *host,
                                                 size_t bytes) override;
-  void convolution(const runtime::Convolution &conv, const float *x, const float *w,
-                   float *y) override;
-  void convolutionBackwardInput(const runtime::Convolution &conv, const float *dy,
-                                const float *w, float *dx) override;
-  void convolutionBackwardFilter(const runtime::Convolution &conv, const float *x,
-                                 const float *dy, float *dw) override;
-  void matmul(const runtime::MatrixProduct &product, const float *a, const float *b,
-              const float *bias, float *c) override;
+  void convolution(const runtime::Convolution &conv, const void *x, const void *w,
+                   void *y) override;
+  void convolutionBackwardInput(const runtime::Convolution &conv, const void *dy,
+                                const void *w, void *dx) override;
+  void convolutionBackwardFilter(const runtime::Convolution &conv, const void *x,
+                                 const void *dy, void *dw) override;
+  void matmul(const runtime::MatrixProduct &product, const void *a, const void *b,
+              const void *bias, void *c) override;
   void launch(int kernel, const void *const *inputs, size_t inputCount, void *const *outputs,
               size_t outputCount) override;
 

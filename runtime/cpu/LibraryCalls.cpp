@@ -24,14 +24,18 @@ using Key = std::tuple<int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t
                        int64_t, int64_t>;
 
 Key keyOf(int kind, const Convolution &c) {
-  return Key{kind, c.batch, c.inChannels, c.inHeight, c.inWidth, c.outChannels,
+  return Key{kind + (c.bf16 ? 16 : 0), c.batch, c.inChannels, c.inHeight, c.inWidth, c.outChannels,
              c.kernelHeight, c.kernelWidth, c.stride[0], c.stride[1], c.padding[0],
              c.padding[1], c.padding[2], c.padding[3], c.dilation[0], c.dilation[1],
              c.groups, c.outHeight * 100000 + c.outWidth};
 }
 
-memory::desc plain(memory::dims dims, memory::format_tag tag) {
-  return memory::desc(dims, memory::data_type::f32, tag);
+memory::data_type typeOf(bool bf16) {
+  return bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
+memory::desc plain(memory::dims dims, memory::format_tag tag, memory::data_type type) {
+  return memory::desc(dims, type, tag);
 }
 
 struct ConvDescs {
@@ -42,15 +46,16 @@ struct ConvDescs {
 /// The plain descriptors of a convolution (what the step's buffers hold).
 ConvDescs descsOf(const Convolution &c) {
   ConvDescs d;
-  d.src = plain({c.batch, c.inChannels, c.inHeight, c.inWidth}, memory::format_tag::nchw);
-  d.dst = plain({c.batch, c.outChannels, c.outHeight, c.outWidth}, memory::format_tag::nchw);
+  memory::data_type t = typeOf(c.bf16);
+  d.src = plain({c.batch, c.inChannels, c.inHeight, c.inWidth}, memory::format_tag::nchw, t);
+  d.dst = plain({c.batch, c.outChannels, c.outHeight, c.outWidth}, memory::format_tag::nchw, t);
   if (c.groups == 1)
     d.weights = plain({c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth},
-                      memory::format_tag::oihw);
+                      memory::format_tag::oihw, t);
   else
     d.weights = plain({c.groups, c.outChannels / c.groups, c.inChannels / c.groups,
                        c.kernelHeight, c.kernelWidth},
-                      memory::format_tag::goihw);
+                      memory::format_tag::goihw, t);
   d.strides = {c.stride[0], c.stride[1]};
   d.dilates = {c.dilation[0] - 1, c.dilation[1] - 1};
   d.padLeft = {c.padding[0], c.padding[1]};
@@ -63,7 +68,7 @@ ConvDescs descsOf(const Convolution &c) {
 ConvDescs anyLayout(const ConvDescs &plainDescs) {
   ConvDescs d = plainDescs;
   auto any = [](const memory::desc &m) {
-    return memory::desc(m.dims(), memory::data_type::f32, memory::format_tag::any);
+    return memory::desc(m.dims(), m.data_type(), memory::format_tag::any);
   };
   d.src = any(plainDescs.src);
   d.weights = any(plainDescs.weights);
@@ -115,8 +120,8 @@ struct LibraryCalls::State {
     return it->second;
   }
 
-  memory wrap(const memory::desc &desc, const float *data) {
-    return memory(desc, engine, const_cast<float *>(data));
+  memory wrap(const memory::desc &desc, const void *data) {
+    return memory(desc, engine, const_cast<void *>(data));
   }
 
   /// `chosen[i]` is the layout the primitive picked for operand i.
@@ -140,7 +145,7 @@ struct LibraryCalls::State {
   }
 
   /// Runs a prepared convolution on the step's (plain) buffers.
-  void run(Prepared &p, const float *const (&data)[3]) {
+  void run(Prepared &p, const void *const (&data)[3]) {
     std::unordered_map<int, memory> args;
     memory plainMemory[3], chosenMemory[3];
     for (int i = 0; i < 3; ++i) {
@@ -168,7 +173,7 @@ struct LibraryCalls::State {
 LibraryCalls::LibraryCalls() : state(std::make_unique<State>()) {}
 LibraryCalls::~LibraryCalls() = default;
 
-void LibraryCalls::convolution(const Convolution &c, const float *x, const float *w, float *y) {
+void LibraryCalls::convolution(const Convolution &c, const void *x, const void *w, void *y) {
   ConvDescs d = descsOf(c);
   Prepared &p = state->get(state->convolutions, keyOf(0, c), [&] {
     auto pd = forwardDesc(anyLayout(d), state->engine);
@@ -180,8 +185,8 @@ void LibraryCalls::convolution(const Convolution &c, const float *x, const float
   state->run(p, {x, w, y});
 }
 
-void LibraryCalls::convolutionBackwardInput(const Convolution &c, const float *dy,
-                                            const float *w, float *dx) {
+void LibraryCalls::convolutionBackwardInput(const Convolution &c, const void *dy,
+                                            const void *w, void *dx) {
   ConvDescs d = descsOf(c);
   Prepared &p = state->get(state->convolutions, keyOf(1, c), [&] {
     ConvDescs a = anyLayout(d);
@@ -198,8 +203,8 @@ void LibraryCalls::convolutionBackwardInput(const Convolution &c, const float *d
   state->run(p, {dy, w, dx});
 }
 
-void LibraryCalls::convolutionBackwardFilter(const Convolution &c, const float *x,
-                                             const float *dy, float *dw) {
+void LibraryCalls::convolutionBackwardFilter(const Convolution &c, const void *x,
+                                             const void *dy, void *dw) {
   ConvDescs d = descsOf(c);
   Prepared &p = state->get(state->convolutions, keyOf(2, c), [&] {
     ConvDescs a = anyLayout(d);
@@ -216,17 +221,17 @@ void LibraryCalls::convolutionBackwardFilter(const Convolution &c, const float *
   state->run(p, {x, dy, dw});
 }
 
-void LibraryCalls::matmul(int64_t m, int64_t n, int64_t k, bool transposeA, bool transposeB,
-                          const float *a, const float *b, const float *bias, float *c) {
+void LibraryCalls::matmul(const runtime::MatrixProduct &p, const void *a, const void *b,
+                          const void *bias, void *c) {
+  const int64_t m = p.m, n = p.n, k = p.k;
+  memory::data_type t = typeOf(p.bf16);
   // A transposed operand is the same row-major buffer read with swapped strides.
-  memory::desc aDesc({m, k}, memory::data_type::f32,
-                     transposeA ? memory::dims{1, m} : memory::dims{k, 1});
-  memory::desc bDesc({k, n}, memory::data_type::f32,
-                     transposeB ? memory::dims{1, k} : memory::dims{n, 1});
-  memory::desc cDesc({m, n}, memory::data_type::f32, memory::dims{n, 1});
-  memory::desc biasDesc({1, n}, memory::data_type::f32, memory::dims{n, 1});
-  Key key{3 + (transposeA ? 1 : 0) + (transposeB ? 2 : 0) + (bias ? 4 : 0), m, n, k, 0, 0, 0, 0,
-          0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  memory::desc aDesc({m, k}, t, p.transposeA ? memory::dims{1, m} : memory::dims{k, 1});
+  memory::desc bDesc({k, n}, t, p.transposeB ? memory::dims{1, k} : memory::dims{n, 1});
+  memory::desc cDesc({m, n}, t, memory::dims{n, 1});
+  memory::desc biasDesc({1, n}, t, memory::dims{n, 1});
+  Key key{3 + (p.transposeA ? 1 : 0) + (p.transposeB ? 2 : 0) + (bias ? 4 : 0) + (p.bf16 ? 16 : 0),
+          m, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   auto &prim = state->get(state->primitives, key, [&] {
     auto desc = bias ? dnnl::matmul::desc(aDesc, bDesc, biasDesc, cDesc)
                      : dnnl::matmul::desc(aDesc, bDesc, cDesc);

@@ -208,8 +208,8 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
                                                  : s.backwardFilterBytes;
 }
 
-Error Convolutions::forward(const runtime::Convolution &c, const float *x, const float *w,
-                            float *y, void *workspace, size_t bytes) {
+Error Convolutions::forward(const runtime::Convolution &c, const void *x, const void *w,
+                            void *y, void *workspace, size_t bytes) {
   const Shape &s = state->shapes.at(keyOf(c));
   const float one = 1.f, zero = 0.f;
   return cudnnError(cudnnConvolutionForward(state->handle, &one, s.x, x, s.w, w, s.conv,
@@ -218,8 +218,8 @@ Error Convolutions::forward(const runtime::Convolution &c, const float *x, const
                     "convolution");
 }
 
-Error Convolutions::backwardInput(const runtime::Convolution &c, const float *dy,
-                                  const float *w, float *dx, void *workspace, size_t bytes) {
+Error Convolutions::backwardInput(const runtime::Convolution &c, const void *dy,
+                                  const void *w, void *dx, void *workspace, size_t bytes) {
   const Shape &s = state->shapes.at(keyOf(c));
   const float one = 1.f, zero = 0.f;
   return cudnnError(cudnnConvolutionBackwardData(state->handle, &one, s.w, w, s.y, dy, s.conv,
@@ -228,8 +228,8 @@ Error Convolutions::backwardInput(const runtime::Convolution &c, const float *dy
                     "input gradient");
 }
 
-Error Convolutions::backwardFilter(const runtime::Convolution &c, const float *x,
-                                   const float *dy, float *dw, void *workspace, size_t bytes) {
+Error Convolutions::backwardFilter(const runtime::Convolution &c, const void *x,
+                                   const void *dy, void *dw, void *workspace, size_t bytes) {
   const Shape &s = state->shapes.at(keyOf(c));
   const float one = 1.f, zero = 0.f;
   return cudnnError(cudnnConvolutionBackwardFilter(

@@ -33,12 +33,12 @@ public:
 
   /// y = conv(x, w); dx from dy and w; dw from x and dy. The shape must be prepared.
   /// Errors are cuDNN's (they come back at once; the work runs on the stream).
-  runtime::Error forward(const runtime::Convolution &conv, const float *x, const float *w,
-                         float *y, void *workspace, size_t bytes);
-  runtime::Error backwardInput(const runtime::Convolution &conv, const float *dy,
-                               const float *w, float *dx, void *workspace, size_t bytes);
-  runtime::Error backwardFilter(const runtime::Convolution &conv, const float *x,
-                                const float *dy, float *dw, void *workspace, size_t bytes);
+  runtime::Error forward(const runtime::Convolution &conv, const void *x, const void *w,
+                         void *y, void *workspace, size_t bytes);
+  runtime::Error backwardInput(const runtime::Convolution &conv, const void *dy,
+                               const void *w, void *dx, void *workspace, size_t bytes);
+  runtime::Error backwardFilter(const runtime::Convolution &conv, const void *x,
+                                const void *dy, void *dw, void *workspace, size_t bytes);
 
 private:
   Convolutions() = default;

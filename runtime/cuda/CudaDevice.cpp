@@ -50,20 +50,20 @@ public:
   Expected<const void *> stageArgument(size_t index, const void *host, size_t bytes) override;
   Error prepare(const runtime::Schedule &schedule) override;
   Error checkFits(const runtime::DeviceBytes &needed) override;
-  void convolution(const runtime::Convolution &conv, const float *x, const float *w,
-                   float *y) override {
+  void convolution(const runtime::Convolution &conv, const void *x, const void *w,
+                   void *y) override {
     note(convolutions->forward(conv, x, w, y, workspace, workspaceBytes));
   }
-  void convolutionBackwardInput(const runtime::Convolution &conv, const float *dy,
-                                const float *w, float *dx) override {
+  void convolutionBackwardInput(const runtime::Convolution &conv, const void *dy,
+                                const void *w, void *dx) override {
     note(convolutions->backwardInput(conv, dy, w, dx, workspace, workspaceBytes));
   }
-  void convolutionBackwardFilter(const runtime::Convolution &conv, const float *x,
-                                 const float *dy, float *dw) override {
+  void convolutionBackwardFilter(const runtime::Convolution &conv, const void *x,
+                                 const void *dy, void *dw) override {
     note(convolutions->backwardFilter(conv, x, dy, dw, workspace, workspaceBytes));
   }
-  void matmul(const runtime::MatrixProduct &product, const float *a, const float *b,
-              const float *bias, float *c) override {
+  void matmul(const runtime::MatrixProduct &product, const void *a, const void *b,
+              const void *bias, void *c) override {
     note(gemm->multiply(product, a, b, bias, c));
   }
   void launch(int kernel, const void *const *inputs, size_t inputCount, void *const *outputs,

@@ -165,8 +165,8 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
   return Error::success();
 }
 
-Error Gemm::multiply(const runtime::MatrixProduct &p, const float *a, const float *b,
-                     const float *bias, float *c) {
+Error Gemm::multiply(const runtime::MatrixProduct &p, const void *a, const void *b,
+                     const void *bias, void *c) {
   Plan &plan = state->plans.at(Key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias != nullptr});
   if (bias)
     if (Error e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation,

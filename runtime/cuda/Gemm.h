@@ -29,8 +29,8 @@ public:
   /// Chooses the algorithm of a product (with or without a bias) once.
   runtime::Error prepare(const runtime::MatrixProduct &product, bool bias);
   /// c = op(a) op(b) (+ bias); the product must be prepared. Errors are cuBLASLt's.
-  runtime::Error multiply(const runtime::MatrixProduct &product, const float *a, const float *b,
-                          const float *bias, float *c);
+  runtime::Error multiply(const runtime::MatrixProduct &product, const void *a, const void *b,
+                          const void *bias, void *c);
 
 private:
   Gemm() = default;

@@ -35,6 +35,8 @@ struct Convolution {
   std::array<int64_t, 4> padding{0, 0, 0, 0}; ///< top, left, bottom, right
   std::array<int64_t, 2> dilation{1, 1};
   int64_t groups = 1;
+  /// x, w and y (dy, dx, dw) are bfloat16, summed in float32 (a bf16 step); else float32.
+  bool bf16 = false;
 };
 
 /// c[m, n] = op(a) op(b) (+ bias[n]), op transposing when asked; a is m x k after op, b is
@@ -42,6 +44,8 @@ struct Convolution {
 struct MatrixProduct {
   int64_t m = 0, n = 0, k = 0;
   bool transposeA = false, transposeB = false;
+  /// a, b, the bias and c are bfloat16, summed in float32 (a bf16 step); else float32.
+  bool bf16 = false;
 };
 
 class Device {
@@ -75,17 +79,18 @@ public:
   virtual Error prepare(const Schedule &schedule) { return Error::success(); }
 
   // --- Instructions ----------------------------------------------------------------------
+  // Operands are float32, or bfloat16 where the geometry says `bf16`.
   /// y = conv(x, w).
-  virtual void convolution(const Convolution &conv, const float *x, const float *w,
-                           float *y) = 0;
+  virtual void convolution(const Convolution &conv, const void *x, const void *w,
+                           void *y) = 0;
   /// dx = the gradient of conv with respect to its input, from dy.
-  virtual void convolutionBackwardInput(const Convolution &conv, const float *dy,
-                                        const float *w, float *dx) = 0;
+  virtual void convolutionBackwardInput(const Convolution &conv, const void *dy,
+                                        const void *w, void *dx) = 0;
   /// dw = the gradient of conv with respect to its filter, from x and dy.
-  virtual void convolutionBackwardFilter(const Convolution &conv, const float *x,
-                                         const float *dy, float *dw) = 0;
-  virtual void matmul(const MatrixProduct &product, const float *a, const float *b,
-                      const float *bias, float *c) = 0;
+  virtual void convolutionBackwardFilter(const Convolution &conv, const void *x,
+                                         const void *dy, void *dw) = 0;
+  virtual void matmul(const MatrixProduct &product, const void *a, const void *b,
+                      const void *bias, void *c) = 0;
   /// Runs the module's kernel `kernel` on its operands, in the kernel's order.
   virtual void launch(int kernel, const void *const *inputs, size_t inputCount,
                       void *const *outputs, size_t outputCount) = 0;

@@ -90,8 +90,8 @@ Executor::run(const std::vector<const void *> &arguments) {
     staged[i] = *where;
   }
   auto at = [&](const Operand &o) { return address(o, staged); };
-  auto in = [&](const Instruction &s, size_t i) { return static_cast<const float *>(at(s.inputs[i])); };
-  auto out = [&](const Instruction &s) { return static_cast<float *>(at(s.outputs[0])); };
+  auto in = [&](const Instruction &s, size_t i) { return static_cast<const void *>(at(s.inputs[i])); };
+  auto out = [&](const Instruction &s) { return at(s.outputs[0]); };
   std::vector<const void *> ins;
   std::vector<void *> outs;
   if (profiling && seconds.size() != plan.instructions().size())

@@ -33,9 +33,11 @@ public:
     o.count = countOf(o.shape);
     o.dtype = ref->dtype();
     bool isInt = ref->dtype() == format::DType::I32;
+    bool isBf16 = ref->dtype() == format::DType::BF16;
     if (ref->dtype() != format::DType::F32 &&
-        !(isInt && ref->kind() == format::ValueKind::Argument))
-      return fail(at, "the runtime runs float32 (and int32 labels) only");
+        !(isInt && ref->kind() == format::ValueKind::Argument) &&
+        !(isBf16 && ref->kind() == format::ValueKind::Buffer))
+      return fail(at, "the runtime runs float32, int32 labels and bfloat16 intermediates only");
     switch (ref->kind()) {
     case format::ValueKind::Argument:
       o.kind = Operand::Kind::Argument;
@@ -99,6 +101,10 @@ public:
         x = &in[0].shape, y = &in[1].shape, w = &out[0].shape;
       if (Error e = convolution(inst, *x, *w, *y, at, step.convolution))
         return e;
+      auto bf16 = libraryPrecision(step, at);
+      if (!bf16)
+        return bf16.takeError();
+      step.convolution.bf16 = *bf16;
       break;
     }
     case format::Op::Dense: {
@@ -111,6 +117,10 @@ public:
       if (!ok)
         return fail(at, "operand shapes do not make a dense layer");
       step.product = {a[0], b[0], a[1], false, true};
+      auto bf16 = libraryPrecision(step, at);
+      if (!bf16)
+        return bf16.takeError();
+      step.product.bf16 = *bf16;
       break;
     }
     case format::Op::Matmul: {
@@ -127,6 +137,10 @@ public:
       }
       if (!ok)
         return fail(at, "operand shapes do not make a matrix product");
+      auto bf16 = libraryPrecision(step, at);
+      if (!bf16)
+        return bf16.takeError();
+      step.product.bf16 = *bf16;
       break;
     }
     case format::Op::Kernel:
@@ -143,6 +157,20 @@ public:
   }
 
 private:
+  /// Whether a library call runs in bf16: every operand bf16, or every one float32.
+  Expected<bool> libraryPrecision(const Instruction &step, const std::string &at) {
+    size_t bf16 = 0, all = step.inputs.size() + step.outputs.size();
+    for (const std::vector<Operand> *side : {&step.inputs, &step.outputs})
+      for (const Operand &o : *side)
+        if (o.dtype == format::DType::BF16)
+          bf16 += 1;
+        else if (o.dtype != format::DType::F32)
+          return fail(at, "a convolution or matrix product of other than float32 or bfloat16");
+    if (bf16 != 0 && bf16 != all)
+      return fail(at, "mixes bfloat16 and float32 operands");
+    return bf16 == all;
+  }
+
   Error convolution(const format::Instruction &inst, const std::vector<int64_t> &x,
                     const std::vector<int64_t> &w, const std::vector<int64_t> &y,
                     const std::string &at, Convolution &c) {

@@ -29,7 +29,7 @@ struct Operand {
   format::DType dtype = format::DType::F32;
   std::vector<int64_t> shape;
 
-  size_t bytes() const { return size_t(count) * 4; }
+  size_t bytes() const { return size_t(count) * elementBytes(dtype); }
 };
 
 struct Instruction {

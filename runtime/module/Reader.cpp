@@ -18,6 +18,20 @@
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
+size_t mlir::simclr::runtime::elementBytes(format::DType dtype) {
+  switch (dtype) {
+  case format::DType::F32:
+  case format::DType::I32:
+    return 4;
+  case format::DType::F16:
+  case format::DType::BF16:
+    return 2;
+  case format::DType::I64:
+    return 8;
+  }
+  return 0;
+}
+
 namespace {
 
 Error error(const std::string &path, const std::string &message) {
@@ -33,20 +47,6 @@ template <typename T> T read(const std::vector<uint8_t> &bytes, size_t at) {
 /// Whether a FlatBuffers enum holds one of its values (the verifier does not check).
 template <typename E> bool known(E value) { return value >= E::MIN && value <= E::MAX; }
 
-/// Bytes per element; 0 for a value outside the enum.
-size_t elementBytes(format::DType dtype) {
-  switch (dtype) {
-  case format::DType::F32:
-  case format::DType::I32:
-    return 4;
-  case format::DType::F16:
-  case format::DType::BF16:
-    return 2;
-  case format::DType::I64:
-    return 8;
-  }
-  return 0;
-}
 
 class Checker {
 public:

@@ -43,6 +43,9 @@ Expected<LoadedModule> readModule(const std::string &path);
 const char *opName(format::Op op);
 
 /// The code of `kernel` for `target`, or null when the module has none.
+/// Bytes per element of `dtype`; 0 for a value outside the enum.
+size_t elementBytes(format::DType dtype);
+
 const format::KernelSource *kernelSource(const format::Kernel &kernel, format::Target target);
 
 } // namespace mlir::simclr::runtime

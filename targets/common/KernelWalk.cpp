@@ -32,7 +32,7 @@ public:
     auto yield = llvm::cast<YieldOp>(body.getTerminator());
     for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
       KernelStatement input = statement(Kind::Input, define(arg));
-      input.type = isInt(arg) ? "int32_t" : "float";
+      input.type = elementType(arg);
       input.index = int(i);
       program.statements.push_back(input);
     }
@@ -57,8 +57,14 @@ private:
     auto type = llvm::cast<RankedTensorType>(v.getType());
     return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
   }
-  static bool isInt(Value v) {
-    return llvm::cast<RankedTensorType>(v.getType()).getElementType().isInteger(32);
+  /// The C++ (and CUDA C++) type of `v`'s elements.
+  static std::string elementType(Value v) {
+    Type element = llvm::cast<RankedTensorType>(v.getType()).getElementType();
+    if (element.isInteger(32))
+      return "int32_t";
+    if (element.isBF16())
+      return "simclr_kernels::bf16";
+    return "float";
   }
   static int rank(Value v) {
     return std::max<int>(1, llvm::cast<RankedTensorType>(v.getType()).getRank());
@@ -92,9 +98,11 @@ private:
     if (auto it = outputOf.find(v); it != outputOf.end()) {
       KernelStatement s = statement(Kind::Output, name);
       s.index = int(it->second);
+      s.type = elementType(v);
       program.statements.push_back(s);
     } else {
       KernelStatement s = statement(Kind::Scratch, name);
+      s.type = elementType(v);
       s.offset = program.scratchFloats;
       program.statements.push_back(s);
       program.scratchFloats += (count(v) + 15) / 16 * 16;
@@ -172,7 +180,7 @@ private:
 
   /// Element-wise ops on operands of the result's shape (no broadcasting).
   static bool isElementwise(Operation *op) {
-    if (llvm::isa<ReluOp, ReluBackwardOp, ScaleOp>(op))
+    if (llvm::isa<ReluOp, ReluBackwardOp, ScaleOp, ConvertOp>(op))
       return true;
     if (!llvm::isa<AddOp, MulOp>(op))
       return false;
@@ -231,6 +239,14 @@ private:
           elementwise(o.getGradInput(), "simclr_kernels::reluGradient(" +
                                             value(o.getGradOutput()) + ", " +
                                             value(o.getOutput()) + ")");
+        })
+        .Case([&](ConvertOp o) {
+          // Narrowing rounds where the value is made (it may stay an expression);
+          // widening is exact.
+          std::string x = value(o.getInput());
+          elementwise(o.getOutput(), elementType(o.getOutput()) == "float"
+                                         ? "float(" + x + ")"
+                                         : "simclr_kernels::toBf16(" + x + ")");
         })
         .Case([&](ScaleOp o) {
           elementwise(o.getOutput(), "(" + value(o.getInput()) + " * float(" +

@@ -28,9 +28,10 @@ namespace mlir::simclr {
 /// `name[0]`, calls of `simclr_kernels::` functions.
 struct KernelStatement {
   enum class Kind {
-    Input,     ///< `name` is input `index`, of element type `type` ("float", "int32_t")
-    Output,    ///< `name` is output `index` (float)
-    Scratch,   ///< `name` is `offset` floats into the scratch buffer
+    Input,     ///< `name` is input `index`, of element type `type` ("float", "int32_t",
+               ///< "simclr_kernels::bf16")
+    Output,    ///< `name` is output `index`, of element type `type`
+    Scratch,   ///< `name` is `offset` floats into the scratch buffer, of element type `type`
     IntArray,  ///< `name` is the int64 array `numbers`
     BoolArray, ///< `name` is the bool array `flags`
     Axis,      ///< `name` splits the shape in array `arguments[0]` (rank `numbers[0]`) around

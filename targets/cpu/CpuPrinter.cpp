@@ -29,9 +29,11 @@ std::string line(const KernelStatement &s) {
     return "  " + s.type + " * " + s.name + " = (" + s.type + " *)inputs[" +
            std::to_string(s.index) + "];\n";
   case Kind::Output:
-    return "  float *" + s.name + " = (float *)outputs[" + std::to_string(s.index) + "];\n";
+    return "  " + s.type + " *" + s.name + " = (" + s.type + " *)outputs[" +
+           std::to_string(s.index) + "];\n";
   case Kind::Scratch:
-    return "  float *" + s.name + " = scratch + " + std::to_string(s.offset) + ";\n";
+    return "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
+           std::to_string(s.offset) + ");\n";
   case Kind::IntArray:
     return "  const int64_t " + s.name + "[] = {" + joined(s.numbers, integer) + "};\n";
   case Kind::BoolArray:

@@ -117,10 +117,12 @@ private:
              std::to_string(s.index) + "];\n";
     case Kind::Output:
       where[s.name] = "{1, " + std::to_string(s.index) + "}";
-      return "  float *" + s.name + " = (float *)out[" + std::to_string(s.index) + "];\n";
+      return "  " + s.type + " *" + s.name + " = (" + s.type + " *)out[" +
+             std::to_string(s.index) + "];\n";
     case Kind::Scratch:
       where[s.name] = "{2, " + std::to_string(s.offset) + "}";
-      return "  float *" + s.name + " = scratch + " + std::to_string(s.offset) + ";\n";
+      return "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
+             std::to_string(s.offset) + ");\n";
     case Kind::IntArray:
       return "  const int64_t " + s.name + "[] = {" + joined(s.numbers, integer) + "};\n";
     case Kind::BoolArray:

@@ -149,7 +149,7 @@ Error writeLibraryCases(const std::string &dir) {
     auto b = test::randomValues(m.k * m.n, rng);
     auto bias = test::randomValues(m.n, rng);
     std::vector<float> c(size_t(m.m * m.n));
-    calls.matmul(m.m, m.n, m.k, m.transposeA, m.transposeB, a.data(), b.data(),
+    calls.matmul(m, a.data(), b.data(),
                  products[i].bias ? bias.data() : nullptr, c.data());
     std::string p = "product" + std::to_string(i) + ".";
     tensors[p + "a"] = floats({m.transposeA ? m.k : m.m, m.transposeA ? m.m : m.k}, a);

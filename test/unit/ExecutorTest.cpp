@@ -339,19 +339,19 @@ public:
     calls.push_back("stage " + std::to_string(index) + " " + std::to_string(bytes));
     return host;
   }
-  void convolution(const runtime::Convolution &c, const float *, const float *, float *) override {
+  void convolution(const runtime::Convolution &c, const void *, const void *, void *) override {
     calls.push_back("conv " + std::to_string(c.outChannels));
   }
-  void convolutionBackwardInput(const runtime::Convolution &, const float *, const float *,
-                                float *) override {
+  void convolutionBackwardInput(const runtime::Convolution &, const void *, const void *,
+                                void *) override {
     calls.push_back("conv-input");
   }
-  void convolutionBackwardFilter(const runtime::Convolution &, const float *, const float *,
-                                 float *) override {
+  void convolutionBackwardFilter(const runtime::Convolution &, const void *, const void *,
+                                 void *) override {
     calls.push_back("conv-filter");
   }
-  void matmul(const runtime::MatrixProduct &p, const float *, const float *, const float *bias,
-              float *) override {
+  void matmul(const runtime::MatrixProduct &p, const void *, const void *, const void *bias,
+              void *) override {
     calls.push_back("matmul " + std::to_string(p.m) + "x" + std::to_string(p.n) + "x" +
                     std::to_string(p.k) + (bias ? " bias" : ""));
   }

@@ -7,6 +7,7 @@
 
 #include "frontend/LoadModule.h"
 #include "runtime/cpu/LibraryCalls.h"
+#include "runtime/cpu/kernels/Common.h"
 #include "reference/Evaluator.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -135,7 +136,7 @@ TEST(LibraryCalls, MatmulsMatchTheReference) {
       std::vector<int64_t> bs = tb ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n};
       Array a = random(as, rng), b = random(bs, rng);
       std::vector<float> c(m * n);
-      library.matmul(m, n, k, ta, tb, floats(a).data(), floats(b).data(), nullptr, c.data());
+      library.matmul({m, n, k, ta, tb}, floats(a).data(), floats(b).data(), nullptr, c.data());
       std::string flags = ta && tb ? " {transpose_a, transpose_b}"
                           : ta     ? " {transpose_a}"
                           : tb     ? " {transpose_b}"
@@ -149,7 +150,7 @@ TEST(LibraryCalls, MatmulsMatchTheReference) {
   // simclr.dense: x w^T + bias.
   Array x = random({m, k}, rng), w = random({n, k}, rng), bias = random({n}, rng);
   std::vector<float> y(m * n);
-  library.matmul(m, n, k, false, true, floats(x).data(), floats(w).data(), floats(bias).data(),
+  library.matmul({m, n, k, false, true}, floats(x).data(), floats(w).data(), floats(bias).data(),
                  y.data());
   expectClose(y,
               reference("%r = simclr.dense %a0, %a1, %a2 : " + tensorType({m, k}) + ", " +
@@ -157,6 +158,99 @@ TEST(LibraryCalls, MatmulsMatchTheReference) {
                             tensorType({m, n}),
                         {x, w, bias}, {m, n}),
               "dense");
+}
+
+} // namespace
+
+namespace {
+
+/// `a` rounded to bfloat16, as the buffers of a bf16 step hold it, and the same values as
+/// the reference's doubles.
+std::vector<simclr_kernels::bf16> bf16s(const Array &a) {
+  return std::vector<simclr_kernels::bf16>(a.data.begin(), a.data.end());
+}
+Array rounded(const Array &a) {
+  Array r = a;
+  for (double &v : r.data)
+    v = float(simclr_kernels::bf16(float(v)));
+  return r;
+}
+std::vector<float> widened(const std::vector<simclr_kernels::bf16> &v) {
+  return std::vector<float>(v.begin(), v.end());
+}
+
+/// bf16 results against float64 sums of the same bf16 operands: the library sums in
+/// float32, so what is left is the result's own rounding (2^-9 relative, at most).
+void expectCloseBf16(const std::vector<float> &got, const Array &want, const char *what) {
+  ASSERT_EQ(got.size(), want.data.size()) << what;
+  size_t off = 0;
+  double worst = 0.0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    float exact = float(simclr_kernels::bf16(float(want.data[i])));
+    if (got[i] != exact)
+      off += 1;
+    worst = std::max(worst, std::fabs(got[i] - want.data[i]) / std::max(1.0, std::fabs(want.data[i])));
+  }
+  std::printf("%s: %zu of %zu not the nearest bf16, worst %.3g\n", what, off, got.size(), worst);
+  EXPECT_LT(worst, 1.0 / 256) << what;
+}
+
+// The bf16 library calls of a bf16 step (oneDNN, bf16 operands and results, f32 sums).
+TEST(LibraryCalls, Bf16ConvolutionsAndProductsMatchTheReference) {
+  cpu::LibraryCalls library;
+  std::mt19937 rng(7);
+  cpu::Convolution k{2, 8, 9, 8, 16, 3, 3, 5, 4, {2, 2}, {1, 0, 2, 1}};
+  k.bf16 = true;
+  std::vector<int64_t> xs = {k.batch, k.inChannels, k.inHeight, k.inWidth};
+  std::vector<int64_t> ws = {k.outChannels, k.inChannels, k.kernelHeight, k.kernelWidth};
+  std::vector<int64_t> ys = {k.batch, k.outChannels, k.outHeight, k.outWidth};
+  Array x = rounded(random(xs, rng)), w = rounded(random(ws, rng)), dy = rounded(random(ys, rng));
+  auto xb = bf16s(x), wb = bf16s(w), dyb = bf16s(dy);
+
+  std::vector<simclr_kernels::bf16> y(dy.data.size()), dx(x.data.size()), dw(w.data.size());
+  library.convolution(k, xb.data(), wb.data(), y.data());
+  expectCloseBf16(widened(y),
+                  reference("%r = simclr.conv2d %a0, %a1" + attributes(k) + tensorType(xs) +
+                                ", " + tensorType(ws) + " -> " + tensorType(ys),
+                            {x, w}, ys),
+                  "forward");
+  library.convolutionBackwardInput(k, dyb.data(), wb.data(), dx.data());
+  expectCloseBf16(widened(dx),
+                  reference("%r = simclr.conv2d_backward_input %a0, %a1" + attributes(k) +
+                                tensorType(ys) + ", " + tensorType(ws) + " -> " + tensorType(xs),
+                            {dy, w}, xs),
+                  "input gradient");
+  library.convolutionBackwardFilter(k, xb.data(), dyb.data(), dw.data());
+  expectCloseBf16(widened(dw),
+                  reference("%r = simclr.conv2d_backward_filter %a0, %a1" + attributes(k) +
+                                tensorType(xs) + ", " + tensorType(ys) + " -> " + tensorType(ws),
+                            {x, dy}, ws),
+                  "filter gradient");
+
+  const int64_t m = 24, n = 40, kk = 72;
+  Array a = rounded(random({kk, m}, rng)), b = rounded(random({kk, n}, rng));
+  auto ab = bf16s(a), bb = bf16s(b);
+  std::vector<simclr_kernels::bf16> c(m * n);
+  runtime::MatrixProduct product{m, n, kk, true, false};
+  product.bf16 = true;
+  library.matmul(product, ab.data(), bb.data(), nullptr, c.data());
+  expectCloseBf16(widened(c),
+                  reference("%r = simclr.matmul %a0, %a1 {transpose_a} : " + tensorType({kk, m}) +
+                                ", " + tensorType({kk, n}) + " -> " + tensorType({m, n}),
+                            {a, b}, {m, n}),
+                  "matmul");
+  Array xd = rounded(random({m, kk}, rng)), wd = rounded(random({n, kk}, rng)),
+        bias = rounded(random({n}, rng));
+  auto xdb = bf16s(xd), wdb = bf16s(wd), biasb = bf16s(bias);
+  runtime::MatrixProduct dense{m, n, kk, false, true};
+  dense.bf16 = true;
+  library.matmul(dense, xdb.data(), wdb.data(), biasb.data(), c.data());
+  expectCloseBf16(widened(c),
+                  reference("%r = simclr.dense %a0, %a1, %a2 : " + tensorType({m, kk}) + ", " +
+                                tensorType({n, kk}) + ", " + tensorType({n}) + " -> " +
+                                tensorType({m, n}),
+                            {xd, wd, bias}, {m, n}),
+                  "dense");
 }
 
 } // namespace

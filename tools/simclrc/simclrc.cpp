@@ -79,6 +79,11 @@ static cl::opt<int64_t> batchSize(
     "batch-size",
     cl::desc("Images per step per replica instead of the description's input.batch_size"),
     cl::value_desc("n"), cl::init(0), cl::cat(category));
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Element type of the convolutions and matrix products, f32 or bf16, instead of "
+             "the description's precision (batch norm, losses and the optimizer stay f32)"),
+    cl::value_desc("f32|bf16"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
 
@@ -147,8 +152,13 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context;
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  if (!precision.empty() && precision != "f32" && precision != "bf16") {
+    llvm::errs() << "simclrc: error: --precision must be f32 or bf16, not '" << precision
+                 << "'\n";
+    return 1;
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr, {batchSize});
+      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr, {batchSize, precision});
   if (!module)
     return 1;
 

@@ -206,6 +206,12 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   return success();
 }
 
+LogicalResult ConvertOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(ConvertOp::create(b, getLoc(), getInput().getType(), grads[0]));
+  return success();
+}
+
 LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                         SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(ReshapeOp::create(b, getLoc(), getInput().getType(), grads[0]));

@@ -49,6 +49,8 @@ def Simclr_Dialect : Dialect {
       the arena (`simclr-plan-memory`; -1 for results that need no buffer).
     * `simclr.arena_bytes`: on a planned function, the size of its arena. A function that
       carries it is compiled.
+    * `simclr.precision`: on a module, `"f32"` or `"bf16"`: the element type of its
+      convolutions' and matrix products' operands and results (`simclr-mixed-precision`).
   }];
   // Declared once here: code reads and writes them through the generated helpers
   // (SimclrDialect::getStageAttrHelper(), ...), never by spelling the names.
@@ -60,7 +62,8 @@ def Simclr_Dialect : Dialect {
     "::mlir::DictionaryAttr":$augment,
     "::mlir::ArrayAttr":$gradients,
     "::mlir::DenseI64ArrayAttr":$offsets,
-    "::mlir::IntegerAttr":$arena_bytes);
+    "::mlir::IntegerAttr":$arena_bytes,
+    "::mlir::StringAttr":$precision);
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
   let dependentDialects = ["::mlir::arith::ArithDialect"];

@@ -129,6 +129,15 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                                << value;
     return success();
   }
+  if (name == PrecisionAttrHelper::getNameStr()) {
+    auto precision = llvm::dyn_cast<StringAttr>(value);
+    if (!precision || (precision.getValue() != "f32" && precision.getValue() != "bf16"))
+      return op->emitOpError() << "expects 'simclr.precision' to be \"f32\" or \"bf16\", got "
+                               << value;
+    if (!llvm::isa<ModuleOp>(op))
+      return op->emitOpError() << "'simclr.precision' belongs on the module";
+    return success();
+  }
   if (name == OptimizerAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"kind", FieldKind::String, kOptimizers},

@@ -116,6 +116,27 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+LogicalResult ConvertOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (!in.hasStaticShape() || in.getShape() != out.getShape())
+    return emitOpError() << "converts elements, not shapes: got " << in << " and " << out;
+  return success();
+}
+
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  // A conversion to the same type, and a round trip through a wider type, change nothing.
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<ConvertOp>()) {
+    Type original = inner.getInput().getType(), wide = getInput().getType();
+    auto bits = [](Type t) { return llvm::cast<RankedTensorType>(t).getElementTypeBitWidth(); };
+    if (original == getOutput().getType() && bits(wide) > bits(original) &&
+        llvm::isa<Float32Type>(llvm::cast<RankedTensorType>(wide).getElementType()))
+      return inner.getInput();
+  }
+  return {};
+}
+
 LogicalResult KernelOp::verify() {
   Block &body = getBody().front();
   if (body.getArgumentTypes() != getInputs().getTypes())

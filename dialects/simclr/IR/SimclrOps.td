@@ -356,6 +356,26 @@ def Simclr_SliceOp : Simclr_DifferentiableOp<"slice"> {
   }];
 }
 
+def Simclr_ConvertOp : Simclr_Op<"convert", [Pure,
+    DeclareOpInterfaceMethods<Simclr_GradientOpInterface>]> {
+  let summary = "same shape, another floating-point element type";
+  let description = [{
+    Converts every element to the result's element type: to a narrower type with rounding to
+    the nearest value, ties to even (NaN stays NaN); to a wider type exactly. The mixed-
+    precision pass (`simclr-mixed-precision`) puts these around the library calls of a bf16
+    step; they fuse into the kernels beside them.
+
+    ```mlir
+    %xb = simclr.convert %x : tensor<8x64x56x56xf32> -> tensor<8x64x56x56xbf16>
+    ```
+  }];
+  let arguments = (ins Simclr_FloatTensor:$input);
+  let results = (outs Simclr_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Simclr_ReshapeOp : Simclr_Op<"reshape", [Pure,
     DeclareOpInterfaceMethods<Simclr_GradientOpInterface>]> {
   let summary = "same elements, new shape (row-major order)";

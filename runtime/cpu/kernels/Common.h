@@ -10,11 +10,37 @@
 #define SIMCLR_RUNTIME_CPU_KERNELS_COMMON_H
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace simclr_kernels {
 
 using i64 = int64_t;
+
+/// A bfloat16 value as a bf16 step's buffers hold it: the upper half of a float32. Made
+/// from a float by rounding to the nearest, ties to even (a NaN stays a NaN); read as a
+/// float exactly. Kernels compute in float and convert where they read or write one.
+struct bf16 {
+  uint16_t bits;
+  bf16() = default;
+  bf16(float f) : bits(round(f)) {}
+  operator float() const {
+    uint32_t u = uint32_t(bits) << 16;
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+  }
+  static uint16_t round(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+      return uint16_t((u >> 16) | 0x40u);
+    return uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+};
+static_assert(sizeof(bf16) == 2, "bf16 is two bytes");
+
+inline bf16 toBf16(float f) { return bf16(f); }
 
 /// Splits a shape around `axis`: index = (outer * extent + a) * inner + i.
 struct Axis {

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 namespace simclr_kernels {
 
@@ -29,6 +30,32 @@ struct Phase {
   int index;
   void *temp;
 };
+
+/// A bfloat16 value as a bf16 step's buffers hold it: the upper half of a float32 (the
+/// layout of cuDNN's and cuBLASLt's CUDA_R_16BF). Made from a float by rounding to the
+/// nearest, ties to even (a NaN stays a NaN); read as a float exactly. Kernels compute in
+/// float and convert where they read or write one.
+struct bf16 {
+  uint16_t bits;
+  bf16() = default;
+  __host__ __device__ bf16(float f) : bits(round(f)) {}
+  __host__ __device__ operator float() const {
+    uint32_t u = uint32_t(bits) << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+  }
+  __host__ __device__ static uint16_t round(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+      return uint16_t((u >> 16) | 0x40u);
+    return uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+};
+static_assert(sizeof(bf16) == 2, "bf16 is two bytes");
+
+__host__ __device__ inline bf16 toBf16(float f) { return bf16(f); }
 
 /// Splits a shape around `axis`: index = (outer * extent + a) * inner + i.
 struct Axis {

@@ -709,3 +709,24 @@ func.func @both_logits_bad(%s: tensor<40xf32>, %t: tensor<40x1x1xf32>) {
   %l, %a = simclr.distillation_loss %s, %t temperature 1.0 : tensor<40xf32>, tensor<40x1x1xf32>
   return
 }
+
+// -----
+
+func.func @convert_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{converts elements, not shapes: got 'tensor<2x3xf32>' and 'tensor<3x2xbf16>'}}
+  %y = simclr.convert %x : tensor<2x3xf32> -> tensor<3x2xbf16>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expects 'simclr.precision' to be "f32" or "bf16", got "fp8"}}
+module attributes {simclr.precision = "fp8"} {
+}
+
+// -----
+
+// expected-error @+1 {{'simclr.precision' belongs on the module}}
+func.func @precision_on_function() attributes {simclr.precision = "bf16"} {
+  return
+}
