@@ -277,9 +277,6 @@ llvm::Expected<Description> Parser::run() {
                              {intField("num_classes", desc.numClasses, 2, 1 << 20)});
         }},
        {"loss", [&](const Node &n) { return readLoss(n, desc); }},
-       {"precision", [&](const Node &n) {
-          return readChoice(n, "precision", {"f32", "bf16"}, desc.precision);
-        }},
        {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }},
        {"augment", [&](const Node &n) {
           return readMapping(
@@ -289,6 +286,9 @@ llvm::Expected<Description> Parser::run() {
                numberField("color_strength", desc.augment.colorStrength, 0.0, 2.0),
                boolField("flip", desc.augment.flip),
                boolField("blur", desc.augment.blur, &blurLoc)});
+        }},
+       {"precision", [&](const Node &n) {
+          return readChoice(n, "precision", {"f32", "bf16"}, desc.precision);
         }}});
   if (!ok)
     return failure();

@@ -3,7 +3,8 @@
 # a machine that has an NVIDIA GPU, its driver and the CUDA libraries but no MLIR, LLVM or
 # oneDNN (docs/GPU.md): the runtime and the CUDA device, the GPU tests, the kernel cases,
 # library cases and whole steps simclr-gpu-cases writes (with the CPU's results), the
-# CUDA executables of the Fashion-MNIST stages, a Fashion-MNIST subset and the scripts.
+# CUDA executables of the Fashion-MNIST stages, a Fashion-MNIST subset, the benchmark's
+# modules (simclr-step-bench against bench_pytorch.py) and the scripts.
 # Then: gpu-bundle/run.sh DIR on the GPU machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +15,8 @@ limit_mib=60
 if [ "${SIMCLR_BUNDLE_NO_BUILD:-}" != 1 ]; then
   bash "$root/scripts/build.sh"
 fi
-for need in "$build/lib/libsimclr_cuda.so" "$build/bin/simclr-gpu-tests" "$build/bin/simclr-gpu-cases"; do
+for need in "$build/lib/libsimclr_cuda.so" "$build/bin/simclr-gpu-tests" "$build/bin/simclr-gpu-cases" \
+            "$build/bin/simclr-step-bench"; do
   if [ ! -e "$need" ]; then
     echo "gpu-bundle: error: $need was not built (the CUDA toolkit or cuDNN is missing)" >&2
     exit 1
@@ -53,7 +55,11 @@ for spec in "${specs[@]}"; do
       --outputs="$partial/steps/$name.f64-results.safetensors" \
       --variables-out="$partial/steps/$name.f64-variables.safetensors" &&
     rm "$partial/steps/$name.f64-step.mlir" &&
-    echo "steps/$name: the float64 reference's step"
+    /usr/bin/python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import safetensors_io as s; \
+[s.write(p, {k: v.float() if v.is_floating_point() else v for k, v in s.read(p).items()}) \
+ for p in sys.argv[2:]]" "$root/test/lib" "$partial/steps/$name.f64-results.safetensors" \
+      "$partial/steps/$name.f64-variables.safetensors" &&
+    echo "steps/$name: the float64 reference's step (stored in float32: it arbitrates at 1e-4)"
   ) &
   pids+=($!)
 done
@@ -65,6 +71,27 @@ done
   "$partial/data/fashion-mnist" 12000 2000
 cp "$root/scripts/gpu/run.sh" "$partial/run.sh"
 cp "$root/scripts/gpu/check_steps.py" "$partial/scripts/"
+
+# The benchmark (docs/GPU.md): ResNet-50 1x at 256 images and the Fashion-MNIST step, in
+# f32 and bf16, as CUDA modules for simclr-step-bench, and what PyTorch's side needs (the
+# description, its declarations, the reference network).
+mkdir -p "$partial/bench"
+cp "$build/bin/simclr-step-bench" "$partial/bin/"
+cp "$root/scripts/gpu/bench_pytorch.py" "$root/scripts/gpu/bench_table.py" \
+  "$root/test/lib/simclr_reference.py" "$partial/scripts/"
+for spec in "r50:$root/examples/imagenet/r50_1x_sk0.yaml:256" \
+            "fmnist:$root/examples/fashion_mnist/pretrain.yaml:256"; do
+  IFS=: read -r name description batch <<< "$spec"
+  cp "$description" "$partial/bench/$name.yaml"
+  "$build/bin/simclrc" "$description" --batch-size="$batch" --emit=mlir \
+    > "$partial/bench/$name.mlir"
+  echo "$batch" > "$partial/bench/$name.batch"
+  for precision in f32 bf16; do
+    "$build/bin/simclrc" "$description" --batch-size="$batch" --precision="$precision" \
+      --target=cuda --emit=module -o "$partial/bench/$name.$precision.sclm"
+  done
+  echo "bench/$name: f32 and bf16 modules at $batch images"
+done
 
 # Nothing in it may need LLVM, MLIR or oneDNN; everything it needs is in it or NVIDIA's.
 status=0

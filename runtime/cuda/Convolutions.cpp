@@ -49,7 +49,7 @@ using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int
 Key keyOf(const runtime::Convolution &c) {
   return {c.batch,     c.inChannels, c.inHeight,   c.inWidth,    c.outChannels, c.kernelHeight,
           c.kernelWidth, c.outHeight, c.outWidth, c.stride[0],  c.stride[1],   c.padding[0],
-          c.padding[1], c.dilation[0], c.dilation[1], c.groups};
+          c.padding[1], c.dilation[0], c.dilation[1], c.groups * (c.bf16 ? -1 : 1)};
 }
 
 /// A shape's descriptors and its algorithm in each direction (-1: not chosen yet).
@@ -97,23 +97,26 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
                      std::to_string(c.padding[2]) + ", " + std::to_string(c.padding[3]) + "]");
   auto [it, fresh] = state->shapes.try_emplace(keyOf(c));
   Shape &s = it->second;
+  // A bf16 step's operands are bf16, summed in float32 on the tensor cores.
+  const cudnnDataType_t type = c.bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+  const cudnnMathType_t math = c.bf16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
   if (fresh) {
     Error e = cudnnError(cudnnCreateTensorDescriptor(&s.x), "descriptor");
     if (!e) e = cudnnError(cudnnCreateTensorDescriptor(&s.y), "descriptor");
     if (!e) e = cudnnError(cudnnCreateFilterDescriptor(&s.w), "descriptor");
     if (!e) e = cudnnError(cudnnCreateConvolutionDescriptor(&s.conv), "descriptor");
     if (!e)
-      e = cudnnError(cudnnSetTensor4dDescriptor(s.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.x, CUDNN_TENSOR_NCHW, type,
                                                 int(c.batch), int(c.inChannels),
                                                 int(c.inHeight), int(c.inWidth)),
                      "input shape");
     if (!e)
-      e = cudnnError(cudnnSetTensor4dDescriptor(s.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.y, CUDNN_TENSOR_NCHW, type,
                                                 int(c.batch), int(c.outChannels),
                                                 int(c.outHeight), int(c.outWidth)),
                      "output shape");
     if (!e)
-      e = cudnnError(cudnnSetFilter4dDescriptor(s.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+      e = cudnnError(cudnnSetFilter4dDescriptor(s.w, type, CUDNN_TENSOR_NCHW,
                                                 int(c.outChannels),
                                                 int(c.inChannels / c.groups),
                                                 int(c.kernelHeight), int(c.kernelWidth)),
@@ -127,11 +130,12 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
     if (!e)
       e = cudnnError(cudnnSetConvolutionGroupCount(s.conv, int(c.groups)), "groups");
     if (!e)
-      e = cudnnError(cudnnSetConvolutionMathType(s.conv, CUDNN_FMA_MATH), "math type");
+      e = cudnnError(cudnnSetConvolutionMathType(s.conv, math), "math type");
     if (e)
       return e;
   }
-  // Among the algorithms that are deterministic, compute in FMA math (no TF32) and are no
+  // Among the algorithms that are deterministic, compute in FMA math (no TF32; a bf16
+  // step's: tensor-op math, summing in float32) and are no
   // transform (FFT, Winograd: their error exceeds float32 rounding of a direct sum): the
   // first in cuDNN's order (fastest first) whose workspace is at most kMaxWorkspace, else
   // the one that needs the least (large batches: the workspace allocation then says
@@ -142,7 +146,8 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
     for (int i = 0; i < returned; ++i) {
       if (results[i].status != CUDNN_STATUS_SUCCESS ||
           results[i].determinism != CUDNN_DETERMINISTIC ||
-          results[i].mathType != CUDNN_FMA_MATH || isTransform(results[i].algo))
+          (results[i].mathType != math && !(c.bf16 && results[i].mathType == CUDNN_DEFAULT_MATH)) ||
+          isTransform(results[i].algo))
         continue;
       if (results[i].memory <= kMaxWorkspace) {
         smallest = i;

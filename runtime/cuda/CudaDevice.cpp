@@ -281,6 +281,13 @@ void CudaDevice::download(void *host, const void *device, size_t bytes) {
 }
 
 Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host, size_t bytes) {
+  // An argument already in this GPU's memory (a benchmark's synthetic batch, a loader that
+  // decodes on the GPU) is read in place.
+  cudaPointerAttributes where{};
+  if (cudaPointerGetAttributes(&where, host) == cudaSuccess &&
+      where.type == cudaMemoryTypeDevice)
+    return host;
+  cudaGetLastError(); // a host pointer the driver does not know is not an error
   if (staging.size() <= index)
     staging.resize(index + 1);
   Staging &s = staging[index];

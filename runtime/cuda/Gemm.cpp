@@ -40,7 +40,7 @@ Error cublasError(cublasStatus_t status, const std::string &what) {
                    std::to_string(int(status)) + ")");
 }
 
-using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool>;
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, bool, bool>;
 
 /// One product's descriptors and algorithm.
 struct Plan {
@@ -80,7 +80,7 @@ Gemm::~Gemm() {
 }
 
 Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
-  Key key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias};
+  Key key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias, p.bf16};
   if (state->plans.count(key))
     return Error::success();
   Plan plan;
@@ -91,6 +91,8 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
   cublasOperation_t opSecond = p.transposeA ? CUBLAS_OP_T : CUBLAS_OP_N;
   uint64_t firstRows = p.transposeB ? p.k : p.n, firstCols = p.transposeB ? p.n : p.k;
   uint64_t secondRows = p.transposeA ? p.m : p.k, secondCols = p.transposeA ? p.k : p.m;
+  // A bf16 step's operands, bias and result are bf16, summed in float32.
+  const cudaDataType_t type = p.bf16 ? CUDA_R_16BF : CUDA_R_32F;
   Error e = cublasError(cublasLtMatmulDescCreate(&plan.operation, CUBLAS_COMPUTE_32F, CUDA_R_32F),
                         "product descriptor");
   if (!e)
@@ -108,15 +110,15 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
                     "bias epilogue");
   }
   if (!e)
-    e = cublasError(cublasLtMatrixLayoutCreate(&plan.first, CUDA_R_32F, firstRows, firstCols,
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.first, type, firstRows, firstCols,
                                                int64_t(firstRows)),
                     "layout");
   if (!e)
-    e = cublasError(cublasLtMatrixLayoutCreate(&plan.second, CUDA_R_32F, secondRows, secondCols,
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.second, type, secondRows, secondCols,
                                                int64_t(secondRows)),
                     "layout");
   if (!e)
-    e = cublasError(cublasLtMatrixLayoutCreate(&plan.result, CUDA_R_32F, uint64_t(p.n),
+    e = cublasError(cublasLtMatrixLayoutCreate(&plan.result, type, uint64_t(p.n),
                                                uint64_t(p.m), p.n),
                     "layout");
   cublasLtMatmulPreference_t preference = nullptr;
@@ -167,7 +169,8 @@ Error Gemm::prepare(const runtime::MatrixProduct &p, bool bias) {
 
 Error Gemm::multiply(const runtime::MatrixProduct &p, const void *a, const void *b,
                      const void *bias, void *c) {
-  Plan &plan = state->plans.at(Key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias != nullptr});
+  Plan &plan = state->plans.at(
+      Key{p.m, p.n, p.k, p.transposeA, p.transposeB, bias != nullptr, p.bf16});
   if (bias)
     if (Error e = cublasError(cublasLtMatmulDescSetAttribute(plan.operation,
                                                              CUBLASLT_MATMUL_DESC_BIAS_POINTER,

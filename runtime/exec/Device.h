@@ -65,7 +65,8 @@ public:
   /// Device -> device, in order with the instructions around it.
   virtual void copy(void *to, const void *from, size_t bytes) = 0;
   /// Where argument `index` of a run, `bytes` at `host`, is read from: the CPU reads the
-  /// host memory in place; a GPU copies it into a staging buffer of its own.
+  /// host memory in place; a GPU copies it into a staging buffer of its own, unless it is
+  /// already in the GPU's memory (then it is read in place).
   virtual Expected<const void *> stageArgument(size_t index, const void *host,
                                                size_t bytes) = 0;
 

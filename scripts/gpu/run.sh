@@ -143,6 +143,39 @@ check resumed-bitwise 60 "$python" "$bundle/scripts/check_steps.py" same \
 speed() { grep -o '[0-9.]* images/s' "$out/$1.log" 2>/dev/null | tail -n 1; }
 echo "pretraining throughput: $(speed pretrain-300) replaying CUDA graphs, $(speed pretrain-300-no-graph) without" | tee "$out/speed.txt"
 
+# --- Benchmark ---------------------------------------------------------------------------
+# The compiled pretraining step (simclr-step-bench: synthetic batch left on the GPU, CUDA
+# graphs) against PyTorch's on the same network, batch and data (bench_pytorch.py: eager,
+# with autocast and channels_last in bf16, and torch.compile of the whole step): ResNet-50
+# 1x at 256 images (512 views) of 224 px, and the Fashion-MNIST step, each in f32 and
+# bf16. The table goes to DIR/bench.txt (docs/GPU.md, "Benchmark"). SIMCLR_BENCH=0 skips
+# it; SIMCLR_BENCH_STEPS sets the timed steps (default 20).
+if [ "${SIMCLR_BENCH:-1}" != 0 ] && [ -d "$bundle/bench" ]; then
+  mkdir -p "$out/bench"
+  bench_steps="${SIMCLR_BENCH_STEPS:-20}"
+  for model in r50 fmnist; do
+    batch="$(cat "$bundle/bench/$model.batch")"
+    for precision in f32 bf16; do
+      check "bench-simclr-$model-$precision" 300 "$bundle/bin/simclr-step-bench" \
+        "$bundle/bench/$model.$precision.sclm" --steps="$bench_steps" --warmup=5 \
+        --json="$out/bench/simclr-$model-$precision.json"
+      for mode in eager compile; do
+        check "bench-pytorch-$mode-$model-$precision" 600 "$python" \
+          "$bundle/scripts/bench_pytorch.py" --description "$bundle/bench/$model.yaml" \
+          --declarations "$bundle/bench/$model.mlir" --batch "$batch" --precision "$precision" \
+          --mode "$mode" --steps "$bench_steps" --warmup 5 --device cuda \
+          --reference "$bundle/scripts/simclr_reference.py" \
+          --json "$out/bench/pytorch-$mode-$model-$precision.json"
+      done
+    done
+  done
+  "$python" "$bundle/scripts/bench_table.py" "$out" | tee "$out/bench.txt"
+  # Whether the loader limits training: the same Fashion-MNIST step fed by the data
+  # pipeline (pretrain-300, images/s) and on a batch left on the GPU (views/s / 2).
+  synthetic="$("$python" -c 'import json, sys; print("%.0f images/s" % (json.load(open(sys.argv[1]))["views_per_second"] / 2))' "$out/bench/simclr-fmnist-f32.json" 2>/dev/null)"
+  echo "Fashion-MNIST pretraining, f32: $(speed pretrain-300) fed by the loader, ${synthetic:-?} on a batch left on the GPU" | tee -a "$out/speed.txt"
+fi
+
 # --- Report ------------------------------------------------------------------------------
 "$python" - "$out" "$bundle" "$started" <<'PY'
 import json, os, sys, time
@@ -154,6 +187,8 @@ for line in open(os.path.join(out, "checks.tsv")):
                    "seconds": float(seconds or 0), "last_line": last})
 report = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
           "speed": open(os.path.join(out, "speed.txt")).read().strip(),
+          "bench": json.load(open(os.path.join(out, "bench.json")))
+          if os.path.exists(os.path.join(out, "bench.json")) else None,
           "gpu": open(os.path.join(out, "gpu.txt")).read().strip(),
           "libraries": open(os.path.join(out, "libraries.txt")).read().splitlines(),
           "bundle": open(os.path.join(bundle, "MANIFEST.txt")).read().splitlines()

@@ -32,8 +32,10 @@ std::string line(const KernelStatement &s) {
     return "  " + s.type + " *" + s.name + " = (" + s.type + " *)outputs[" +
            std::to_string(s.index) + "];\n";
   case Kind::Scratch:
-    return "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
-           std::to_string(s.offset) + ");\n";
+    return s.type == "float"
+               ? "  float *" + s.name + " = scratch + " + std::to_string(s.offset) + ";\n"
+               : "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
+                     std::to_string(s.offset) + ");\n";
   case Kind::IntArray:
     return "  const int64_t " + s.name + "[] = {" + joined(s.numbers, integer) + "};\n";
   case Kind::BoolArray:

@@ -121,8 +121,10 @@ private:
              std::to_string(s.index) + "];\n";
     case Kind::Scratch:
       where[s.name] = "{2, " + std::to_string(s.offset) + "}";
-      return "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
-             std::to_string(s.offset) + ");\n";
+      return s.type == "float"
+                 ? "  float *" + s.name + " = scratch + " + std::to_string(s.offset) + ";\n"
+                 : "  " + s.type + " *" + s.name + " = (" + s.type + " *)(scratch + " +
+                       std::to_string(s.offset) + ");\n";
     case Kind::IntArray:
       return "  const int64_t " + s.name + "[] = {" + joined(s.numbers, integer) + "};\n";
     case Kind::BoolArray:

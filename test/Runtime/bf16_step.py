@@ -16,7 +16,7 @@ where the IR says. Checked:
   the other way) some hundredfold, so the runtime and float64 differ by some 7% there;
 * the gradients' distance from f32 (the velocities) is printed: bf16 rounding of the
   convolutions' results moves them by some 20% at initialisation, as PyTorch's autocast
-  does (docs/CUDA.md, "bf16").
+  does (docs/PRECISION.md).
 
 Usage: bf16_step.py SIMCLRC SIMCLR_RUN SIMCLR_TRAIN DESCRIPTION BATCH WORKDIR
 """

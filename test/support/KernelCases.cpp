@@ -22,7 +22,7 @@ test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
     if (failed(program))
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "kernel " + name + " cannot be walked");
-    KernelCase c{std::move(*program), {}, {}};
+    KernelCase c{std::move(*program), {}, {}, {}};
     // The same kernel in a function of its own, for the reference evaluator.
     OpBuilder b(&context);
     OwningOpRef<ModuleOp> wrapper = ModuleOp::create(b.getUnknownLoc());
@@ -40,11 +40,15 @@ test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
       auto type = llvm::cast<RankedTensorType>(input.getType());
       Array a(type.getShape().vec());
       bool labels = type.getElementType().isInteger(32);
+      bool bf16 = type.getElementType().isBF16();
+      runtime::DType dtype = labels ? runtime::DType::I32
+                             : bf16 ? runtime::DType::BF16
+                                    : runtime::DType::F32;
       for (double &v : a.data)
         v = labels ? double(rng() % 3) : static_cast<float>(uniform(rng));
-      c.inputs.push_back(runtime::Tensor::fromDoubles(labels ? runtime::DType::I32
-                                                             : runtime::DType::F32,
-                                                      a.shape, a.data));
+      runtime::Tensor t = runtime::Tensor::fromDoubles(dtype, a.shape, a.data);
+      a.data = t.toDoubles(); // what the kernel reads (bf16: rounded)
+      c.inputs.push_back(std::move(t));
       args.push_back(std::move(a));
     }
     reference::Evaluator evaluator(*wrapper);
@@ -53,6 +57,10 @@ test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
       return expected.takeError();
     for (const Array &r : *expected)
       c.expected.push_back(runtime::Tensor::fromDoubles(runtime::DType::F64, r.shape, r.data));
+    for (Type type : k.getResultTypes())
+      c.resultTypes.push_back(llvm::cast<RankedTensorType>(type).getElementType().isBF16()
+                                  ? runtime::DType::BF16
+                                  : runtime::DType::F32);
     cases.push_back(std::move(c));
   }
   return cases;

@@ -24,11 +24,13 @@ namespace mlir::simclr::test {
 
 struct KernelCase {
   KernelProgram program;
-  /// The kernel's operands in its order: F32 values drawn from [0.5, 1.5), I32 labels
-  /// from {0, 1, 2}.
+  /// The kernel's operands in its order: F32 values drawn from [0.5, 1.5) (BF16 ones the
+  /// same, rounded), I32 labels from {0, 1, 2}.
   std::vector<runtime::Tensor> inputs;
   /// The reference evaluator's results (F64), in the kernel's order.
   std::vector<runtime::Tensor> expected;
+  /// The element type the kernel writes each result in (F32, or BF16 in a bf16 step).
+  std::vector<runtime::DType> resultTypes;
 };
 
 /// A case for every kernel of `module`, in module order (namedKernels: the order of the

@@ -73,6 +73,13 @@ TEST(CpuKernels, PretrainingStep) {
   MLIRContext context;
   check(test::stageModule(context, "pretrain"), context);
 }
+// A bf16 step's kernels: they read the library calls' bf16 results and write bf16 operands
+// for the next (simclr.convert fused in).
+TEST(CpuKernels, Bf16SelectiveKernelStep) {
+  MLIRContext context;
+  check(tiny::compileDescription(context, tiny::tinySkDescription("pretrain", "precision: bf16\n")),
+        context);
+}
 TEST(CpuKernels, FinetuningStep) {
   MLIRContext context;
   check(test::stageModule(context, "finetune"), context);

@@ -144,6 +144,13 @@ TEST(CudaKernelsEmulated, PretrainingStep) {
   MLIRContext context;
   check(test::stageModule(context, "pretrain"), context);
 }
+// A bf16 step's kernels: they read the library calls' bf16 results and write bf16 operands
+// for the next (simclr.convert fused in).
+TEST(CudaKernelsEmulated, Bf16SelectiveKernelStep) {
+  MLIRContext context;
+  check(tiny::compileDescription(context, tiny::tinySkDescription("pretrain", "precision: bf16\n")),
+        context);
+}
 TEST(CudaKernelsEmulated, FinetuningStep) {
   MLIRContext context;
   check(test::stageModule(context, "finetune"), context);

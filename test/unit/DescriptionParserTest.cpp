@@ -199,7 +199,7 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
        "blocks, block, width_multiplier, base_width, sk_ratio, stem, head, batch_norm)"},
       {"unknown top-level key", m + "epochs: 3\n",
        "bad.yaml:12:1: error: unknown key 'epochs' in the description (expected one of: "
-       "name, stage, input, network, teacher, classifier, loss, optimizer, augment)"},
+       "name, stage, input, network, teacher, classifier, loss, optimizer, augment, precision)"},
       {"crop area out of range", m + "augment: {crop_min_area: 0}\n",
        "bad.yaml:12:26: error: 'crop_min_area' must be in (0, 1], got 0"},
       {"unknown augment key", m + "augment:\n  solarize: true\n",
