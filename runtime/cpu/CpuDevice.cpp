@@ -44,7 +44,7 @@ void CpuDevice::download(void *host, const void *device, size_t bytes) {
 
 void CpuDevice::copy(void *to, const void *from, size_t bytes) { std::memcpy(to, from, bytes); }
 
-Expected<const void *> CpuDevice::stageArgument(size_t, const void *host, size_t) {
+Expected<const void *> CpuDevice::stageArgument(const void *, size_t, const void *host, size_t) {
   return host;
 }
 

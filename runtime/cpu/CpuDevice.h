@@ -33,7 +33,7 @@ public:
   void upload(void *device, const void *host, size_t bytes) override;
   void download(void *host, const void *device, size_t bytes) override;
   void copy(void *to, const void *from, size_t bytes) override;
-  runtime::Expected<const void *> stageArgument(size_t index, const void *host,
+  runtime::Expected<const void *> stageArgument(const void *owner, size_t index, const void *host,
                                                 size_t bytes) override;
   void convolution(const runtime::Convolution &conv, const void *x, const void *w,
                    void *y) override;

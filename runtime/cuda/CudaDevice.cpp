@@ -47,7 +47,8 @@ public:
   void copy(void *to, const void *from, size_t bytes) override {
     note(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream), "a copy");
   }
-  Expected<const void *> stageArgument(size_t index, const void *host, size_t bytes) override;
+  Expected<const void *> stageArgument(const void *owner, size_t index, const void *host,
+                                       size_t bytes) override;
   Error prepare(const runtime::Schedule &schedule) override;
   Error checkFits(const runtime::DeviceBytes &needed) override;
   void convolution(const runtime::Convolution &conv, const void *x, const void *w,
@@ -71,7 +72,7 @@ public:
   Error synchronize() override;
   Error issue(const std::vector<const void *> &key,
               const std::function<Error()> &instructions) override;
-  void forgetRecordings(const void *owner) override;
+  void forget(const void *owner) override;
   void allowRecording(bool on) override { recordingAllowed = on; }
 
 private:
@@ -97,10 +98,30 @@ private:
     /// an executor's operands never move, so each table is written once.
     std::map<std::vector<const void *>, void **> tables;
   };
+  /// Where an argument is staged: pinned host memory, its copy on the GPU, and the event
+  /// that says the copy is done. Each argument has two, used in turn, so that the next
+  /// run's batch is staged (copied on the copy stream) while this run computes.
   struct Staging {
     void *device = nullptr, *host = nullptr;
     size_t bytes = 0;
+    cudaEvent_t copied = nullptr;
   };
+  struct ArgumentSlots {
+    Staging slot[2];
+    int next = 0;
+  };
+  static void freeStaging(std::vector<ArgumentSlots> &arguments) {
+    for (ArgumentSlots &slots : arguments)
+      for (Staging &s : slots.slot) {
+        if (s.device)
+          cudaFree(s.device);
+        if (s.host)
+          cudaFreeHost(s.host);
+        if (s.copied)
+          cudaEventDestroy(s.copied);
+        s = Staging{};
+      }
+  }
   /// A run's work as a CUDA graph: issued eagerly the first time (operand tables are
   /// written then), captured the second, replayed after.
   struct Recording {
@@ -117,7 +138,8 @@ private:
   std::vector<Kernel> kernels;
   void *scratch = nullptr, *temp = nullptr, *workspace = nullptr, *gemmWorkspace = nullptr;
   size_t workspaceBytes = 0;
-  std::vector<Staging> staging;
+  std::map<const void *, std::vector<ArgumentSlots>> staging; ///< by owner
+  cudaStream_t copyStream = nullptr; ///< arguments' copies, ordered with events
   std::unique_ptr<Convolutions> convolutions;
   std::unique_ptr<Gemm> gemm;
   std::string pending;
@@ -162,6 +184,9 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
                      ", and this GPU (" + d->properties.name + ") is sm_" + std::to_string(gpu) +
                      ": compile the module again with --cuda-arch=sm_" + std::to_string(gpu));
   if (Error e = check(cudaStreamCreateWithFlags(&d->stream, cudaStreamNonBlocking),
+                      "cannot create a stream"))
+    return e;
+  if (Error e = check(cudaStreamCreateWithFlags(&d->copyStream, cudaStreamNonBlocking),
                       "cannot create a stream"))
     return e;
   if (binary) {
@@ -239,10 +264,10 @@ CudaDevice::~CudaDevice() {
   for (Kernel &k : kernels)
     for (auto &[key, table] : k.tables)
       cudaFree(table);
-  for (Staging &s : staging) {
-    cudaFree(s.device);
-    cudaFreeHost(s.host);
-  }
+  if (copyStream)
+    cudaStreamSynchronize(copyStream);
+  for (auto &[owner, arguments] : staging)
+    freeStaging(arguments);
   for (void *memory : {scratch, temp, workspace, gemmWorkspace})
     if (memory)
       cudaFree(memory);
@@ -250,6 +275,8 @@ CudaDevice::~CudaDevice() {
     cudaLibraryUnload(library);
   if (stream)
     cudaStreamDestroy(stream);
+  if (copyStream)
+    cudaStreamDestroy(copyStream);
 }
 
 Expected<void *> CudaDevice::allocate(size_t bytes) {
@@ -280,7 +307,8 @@ void CudaDevice::download(void *host, const void *device, size_t bytes) {
   note(cudaStreamSynchronize(stream), "a download");
 }
 
-Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host, size_t bytes) {
+Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index,
+                                                const void *host, size_t bytes) {
   // An argument already in this GPU's memory (a benchmark's synthetic batch, a loader that
   // decodes on the GPU) is read in place.
   cudaPointerAttributes where{};
@@ -288,14 +316,21 @@ Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host,
       where.type == cudaMemoryTypeDevice)
     return host;
   cudaGetLastError(); // a host pointer the driver does not know is not an error
-  if (staging.size() <= index)
-    staging.resize(index + 1);
-  Staging &s = staging[index];
-  if (s.bytes < bytes) { // the first run (or a larger argument): room for it, once
+  std::vector<ArgumentSlots> &mine = staging[owner];
+  if (mine.size() <= index)
+    mine.resize(index + 1);
+  // The slot the owner's run before last used: that run has finished (an owner has one run
+  // at a time between launch and finish), so its memory and its copy are free.
+  ArgumentSlots &slots = mine[index];
+  Staging &s = slots.slot[slots.next];
+  slots.next ^= 1;
+  if (s.bytes < bytes) { // the first runs (or a larger argument): room for it, once
     if (s.device) {
       cudaStreamSynchronize(stream);
+      cudaStreamSynchronize(copyStream);
       cudaFree(s.device);
       cudaFreeHost(s.host);
+      cudaEventDestroy(s.copied);
       s = Staging{};
     }
     auto device = allocate(bytes);
@@ -307,12 +342,18 @@ Expected<const void *> CudaDevice::stageArgument(size_t index, const void *host,
       cudaGetLastError(); // not sticky: clear it
       return e;
     }
+    if (Error e = check(cudaEventCreateWithFlags(&s.copied, cudaEventDisableTiming),
+                        "an event for the batch's copy"))
+      return e;
     s.bytes = bytes;
   }
-  // The previous run's copy out of this pinned buffer finished at its synchronisation.
+  // Into pinned memory, then up on the copy stream (overlapping a run still computing);
+  // the run that reads it waits for the copy on the compute stream.
   std::memcpy(s.host, host, bytes);
-  note(cudaMemcpyAsync(s.device, s.host, bytes, cudaMemcpyHostToDevice, stream),
+  note(cudaMemcpyAsync(s.device, s.host, bytes, cudaMemcpyHostToDevice, copyStream),
        "staging argument " + std::to_string(index));
+  note(cudaEventRecord(s.copied, copyStream), "staging argument " + std::to_string(index));
+  note(cudaStreamWaitEvent(stream, s.copied, 0), "staging argument " + std::to_string(index));
   return static_cast<const void *>(s.device);
 }
 
@@ -446,7 +487,7 @@ Error CudaDevice::issue(const std::vector<const void *> &key,
   return Error::success();
 }
 
-void CudaDevice::forgetRecordings(const void *owner) {
+void CudaDevice::forget(const void *owner) {
   for (auto it = recordings.begin(); it != recordings.end();) {
     if (!it->first.empty() && it->first.front() == owner) {
       if (it->second.graph) {
@@ -457,6 +498,12 @@ void CudaDevice::forgetRecordings(const void *owner) {
     } else {
       ++it;
     }
+  }
+  if (auto it = staging.find(owner); it != staging.end()) {
+    cudaStreamSynchronize(stream);
+    cudaStreamSynchronize(copyStream);
+    freeStaging(it->second);
+    staging.erase(it);
   }
 }
 

@@ -64,11 +64,13 @@ public:
   virtual void download(void *host, const void *device, size_t bytes) = 0;
   /// Device -> device, in order with the instructions around it.
   virtual void copy(void *to, const void *from, size_t bytes) = 0;
-  /// Where argument `index` of a run, `bytes` at `host`, is read from: the CPU reads the
-  /// host memory in place; a GPU copies it into a staging buffer of its own, unless it is
-  /// already in the GPU's memory (then it is read in place).
-  virtual Expected<const void *> stageArgument(size_t index, const void *host,
-                                               size_t bytes) = 0;
+  /// Where argument `index` of a run of `owner` (an executor), `bytes` at `host`, is read
+  /// from: the CPU reads the host memory in place; a GPU copies it into a staging buffer of
+  /// its own (two per argument of each owner, used in turn, so that staging the next run
+  /// never touches the one running), unless it is already in the GPU's memory (then it is
+  /// read in place).
+  virtual Expected<const void *> stageArgument(const void *owner, size_t index,
+                                               const void *host, size_t bytes) = 0;
 
   /// Whether a run that takes `needed` fits in what the device has left; an error with the
   /// figures when it does not (a GPU; the CPU's memory is the host's and is not checked).
@@ -120,9 +122,9 @@ public:
                       const std::function<Error()> &instructions) {
     return instructions();
   }
-  /// Drops every recording whose key starts with `owner` (an executor that goes: its
-  /// memory may be reused by another).
-  virtual void forgetRecordings(const void *owner) {}
+  /// Drops what the device keeps for `owner` (an executor that goes: its memory may be
+  /// reused by another): every recording whose key starts with it, its staging buffers.
+  virtual void forget(const void *owner) {}
   /// Whether the device may record and replay (on unless switched off: --no-cuda-graph).
   virtual void allowRecording(bool on) {}
 };

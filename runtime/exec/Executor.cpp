@@ -41,7 +41,7 @@ Expected<std::unique_ptr<Executor>> Executor::create(const LoadedModule &module,
 }
 
 Executor::~Executor() {
-  device.forgetRecordings(this);
+  device.forget(this);
   if (arena)
     device.release(arena);
   for (void *c : constants)
@@ -77,18 +77,40 @@ std::vector<Executor::ProfileEntry> Executor::profile() const {
 
 Expected<std::vector<std::vector<float>>>
 Executor::run(const std::vector<const void *> &arguments) {
+  auto staged = stage(arguments);
+  if (!staged)
+    return staged.takeError();
+  if (Error e = launch(*staged))
+    return e;
+  return finish();
+}
+
+Expected<Executor::Staged> Executor::stage(const std::vector<const void *> &arguments) {
   const std::vector<Operand> &declared = plan.arguments();
   if (arguments.size() != declared.size())
     return makeError("error: entry point '" + plan.entry() + "' takes " +
                      std::to_string(declared.size()) + " arguments, got " +
                      std::to_string(arguments.size()));
-  std::vector<const void *> staged(arguments.size());
+  Staged staged;
+  staged.where.resize(arguments.size());
   for (size_t i = 0; i < arguments.size(); ++i) {
-    auto where = device.stageArgument(i, arguments[i], declared[i].bytes());
+    auto where = device.stageArgument(this, i, arguments[i], declared[i].bytes());
     if (!where)
       return where.takeError();
-    staged[i] = *where;
+    staged.where[i] = *where;
   }
+  return staged;
+}
+
+Error Executor::launch(const Staged &stagedRun) {
+  if (running)
+    return makeError("error: entry point '" + plan.entry() +
+                     "': a run was launched before the last one finished");
+  if (stagedRun.where.size() != plan.arguments().size())
+    return makeError("error: entry point '" + plan.entry() + "': staged arguments of another "
+                     "entry point");
+  launched = stagedRun;
+  const std::vector<const void *> &staged = launched.where;
   auto at = [&](const Operand &o) { return address(o, staged); };
   auto in = [&](const Instruction &s, size_t i) { return static_cast<const void *>(at(s.inputs[i])); };
   auto out = [&](const Instruction &s) { return at(s.outputs[0]); };
@@ -150,10 +172,18 @@ Executor::run(const std::vector<const void *> &arguments) {
   key.insert(key.end(), staged.begin(), staged.end());
   if (Error e = profiling ? instructions() : device.issue(key, instructions))
     return e;
+  running = true;
+  return Error::success();
+}
+
+Expected<std::vector<std::vector<float>>> Executor::finish() {
+  if (!running)
+    return makeError("error: entry point '" + plan.entry() + "': no run to finish");
+  running = false;
   std::vector<std::vector<float>> results;
   for (const Operand &r : plan.results()) {
     results.emplace_back(size_t(r.count));
-    device.download(results.back().data(), at(r), r.bytes());
+    device.download(results.back().data(), address(r, launched.where), r.bytes());
   }
   if (Error e = device.synchronize())
     return e;

@@ -34,8 +34,24 @@ public:
   const Schedule &schedule() const { return plan; }
 
   /// Runs the entry point once. `arguments` point at the arguments' data on the host
-  /// (float32, or int32 for labels); returns the results (float32).
+  /// (float32, or int32 for labels); returns the results (float32). The same as
+  /// stage(), launch() and finish() one after the other.
   Expected<std::vector<std::vector<float>>> run(const std::vector<const void *> &arguments);
+
+  /// A run in three parts, so that the next run's arguments go to the device while this
+  /// one computes (the trainer: launch step t, stage the batch of step t + 1, finish step
+  /// t). stage() hands the arguments to the device (Device::stageArgument); a device keeps
+  /// two runs' staged arguments apart, so staging the next run never touches the one
+  /// running. The host memory of the arguments must stay as it is until their run is
+  /// launched (the CPU reads it in place). launch() issues the run and returns (a GPU has
+  /// not finished it); finish() waits for it and returns its results. One run at a time
+  /// between launch() and finish().
+  struct Staged {
+    std::vector<const void *> where; ///< each argument where the device reads it
+  };
+  Expected<Staged> stage(const std::vector<const void *> &arguments);
+  Error launch(const Staged &staged);
+  Expected<std::vector<std::vector<float>>> finish();
 
   /// Per-instruction wall time, when switched on (off by default: it costs a clock read
   /// and, on an asynchronous device, a wait per instruction).
@@ -60,6 +76,8 @@ private:
   bool profiling = false;
   std::vector<double> seconds;
   int64_t runs = 0;
+  Staged launched; ///< the arguments of the run between launch() and finish()
+  bool running = false;
 };
 
 } // namespace mlir::simclr::runtime

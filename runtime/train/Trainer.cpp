@@ -154,20 +154,47 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   int killAfter = kill ? std::atoi(kill) : 0, poisonStep = poison ? std::atoi(poison) : 0;
 
   float total = float(options.steps), warmup = settings->warmupSteps(options.steps);
-  for (int t = start.step; t < options.steps; ++t) {
+  // Step t is launched, then the batch of step t + 1 is staged (a GPU copies it up while
+  // step t computes), then step t is finished. A step's batch and scalars stay untouched
+  // until it is launched: two of them, in turn.
+  struct Next {
+    data::Batch batch;
+    float stepNumber = 0;
+    Executor::Staged staged;
+  };
+  Next slots[2];
+  auto prepare = [&](int t, Next &next) -> Error {
     auto batch = loader.next();
     if (!batch)
       return makeError("step " + std::to_string(t + 1) + ": " + batch.errorMessage());
+    next.batch = std::move(*batch);
     if (poisonStep == t + 1)
-      std::fill(batch->images.begin(), batch->images.end(), std::nanf(""));
-    float stepNumber = float(t);
-    std::vector<const void *> arguments = {batch->images.data()};
+      std::fill(next.batch.images.begin(), next.batch.images.end(), std::nanf(""));
+    next.stepNumber = float(t);
+    std::vector<const void *> arguments = {next.batch.images.data()};
     if (settings->labelled)
-      arguments.push_back(batch->labels.data());
-    arguments.insert(arguments.end(), {&stepNumber, &warmup, &total});
-    auto results = step.run(arguments);
+      arguments.push_back(next.batch.labels.data());
+    arguments.insert(arguments.end(), {&next.stepNumber, &warmup, &total});
+    auto staged = step.stage(arguments);
+    if (!staged)
+      return staged.takeError();
+    next.staged = std::move(*staged);
+    return Error::success();
+  };
+  if (start.step < options.steps)
+    if (Error e = prepare(start.step, slots[start.step % 2]))
+      return e;
+  for (int t = start.step; t < options.steps; ++t) {
+    Next &current = slots[t % 2];
+    const data::Batch *batch = &current.batch;
+    if (Error e = step.launch(current.staged))
+      return e;
+    Error staging = t + 1 < options.steps ? prepare(t + 1, slots[(t + 1) % 2]) : Error::success();
+    auto results = step.finish();
     if (!results)
       return results.takeError();
+    if (staging)
+      return staging;
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
     if (!std::isfinite(loss))
       return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss);

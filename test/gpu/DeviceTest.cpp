@@ -39,19 +39,41 @@ TEST(GpuDevice, MemoryIsZeroedAndCopiesGoBothWays) {
   device->release(*b);
 }
 
-TEST(GpuDevice, ArgumentsGoThroughPinnedStaging) {
+TEST(GpuDevice, ArgumentsGoThroughPinnedStagingInTurns) {
   SIMCLR_REQUIRE_GPU();
   auto device = makeDevice(test::emptyModule());
   ASSERT_TRUE(device);
-  for (size_t count : {size_t(1000), size_t(1000), size_t(50000)}) { // reused, then grown
+  std::vector<const void *> where;
+  for (size_t count : {size_t(1000), size_t(1000), size_t(1000), size_t(50000)}) {
     std::vector<float> host(count), back(count);
     for (size_t i = 0; i < count; ++i)
       host[i] = float(i) * 0.25f + float(count);
-    auto staged = device->stageArgument(0, host.data(), count * sizeof(float));
+    auto staged = device->stageArgument(this, 0, host.data(), count * sizeof(float));
     ASSERT_TRUE(static_cast<bool>(staged)) << staged.errorMessage();
     device->download(back.data(), *staged, count * sizeof(float));
     EXPECT_EQ(back, host);
+    where.push_back(*staged);
   }
+  // Two buffers in turn (the next run's batch is staged while this one computes), each
+  // reused, the grown one anew.
+  EXPECT_NE(where[0], where[1]);
+  EXPECT_EQ(where[0], where[2]);
+  // Another owner (executor) has buffers of its own.
+  std::vector<float> other(1000, 3.f);
+  int owner = 0;
+  auto elsewhere = device->stageArgument(&owner, 0, other.data(), other.size() * sizeof(float));
+  ASSERT_TRUE(static_cast<bool>(elsewhere));
+  EXPECT_NE(*elsewhere, where[0]);
+  EXPECT_NE(*elsewhere, where[1]);
+  // An argument already on the GPU is read in place.
+  auto resident = device->allocate(4096);
+  ASSERT_TRUE(static_cast<bool>(resident));
+  auto inPlace = device->stageArgument(this, 1, *resident, 4096);
+  ASSERT_TRUE(static_cast<bool>(inPlace));
+  EXPECT_EQ(*inPlace, *resident);
+  device->release(*resident);
+  device->forget(this);
+  device->forget(&owner);
   EXPECT_FALSE(static_cast<bool>(device->synchronize()));
 }
 

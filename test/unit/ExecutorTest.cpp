@@ -334,7 +334,7 @@ public:
     calls.push_back("copy " + std::to_string(bytes));
     std::memcpy(to, from, bytes);
   }
-  runtime::Expected<const void *> stageArgument(size_t index, const void *host,
+  runtime::Expected<const void *> stageArgument(const void *, size_t index, const void *host,
                                                 size_t bytes) override {
     calls.push_back("stage " + std::to_string(index) + " " + std::to_string(bytes));
     return host;
@@ -368,7 +368,7 @@ public:
     calls.push_back("issued");
     return e;
   }
-  void forgetRecordings(const void *owner) override { forgotten.push_back(owner); }
+  void forget(const void *owner) override { forgotten.push_back(owner); }
 
   std::vector<std::vector<const void *>> keys;
   std::vector<const void *> forgotten;
@@ -558,6 +558,56 @@ TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
   auto step = runtime::deviceBytes(*loaded, format::Target::Cpu, {"train_step"});
   ASSERT_TRUE(static_cast<bool>(step));
   EXPECT_EQ(asked, step->total());
+}
+
+} // namespace
+
+namespace {
+
+// A run in three parts: the next run's arguments are staged between this run's launch and
+// finish (what lets a GPU copy the next batch while a step computes); one run at a time.
+TEST(CpuExecutor, TheNextRunIsStagedWhileThisOneRuns) {
+  MLIRContext context;
+  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
+  ASSERT_TRUE(module);
+  auto bytes = serializeModule(*module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  RecordingDevice device;
+  auto variables = runtime::VariableTable::create(*loaded, device);
+  ASSERT_TRUE(static_cast<bool>(variables));
+  auto predict = runtime::Executor::create(*loaded, "predict", device, **variables);
+  ASSERT_TRUE(static_cast<bool>(predict));
+  std::vector<float> first(4 * 1 * 8 * 8, 0.5f), second(4 * 1 * 8 * 8, 0.25f);
+
+  auto a = (*predict)->stage({first.data()});
+  ASSERT_TRUE(static_cast<bool>(a));
+  EXPECT_EQ(a->where, std::vector<const void *>{first.data()}); // the recording device: in place
+  ASSERT_FALSE(static_cast<bool>((*predict)->launch(*a)));
+  size_t launched = device.calls.size();
+  auto b = (*predict)->stage({second.data()});
+  ASSERT_TRUE(static_cast<bool>(b));
+  // Staging the next run issued nothing and read nothing back.
+  EXPECT_EQ(std::vector<std::string>(device.calls.begin() + launched, device.calls.end()),
+            std::vector<std::string>{"stage 0 1024"});
+  // One run at a time.
+  runtime::Error twice = (*predict)->launch(*b);
+  ASSERT_TRUE(static_cast<bool>(twice));
+  EXPECT_NE(runtime::toString(twice).find("launched before the last one finished"),
+            std::string::npos);
+  auto results = (*predict)->finish();
+  ASSERT_TRUE(static_cast<bool>(results)) << results.errorMessage();
+  EXPECT_EQ(device.calls.back(), "download 48");
+  auto none = (*predict)->finish();
+  ASSERT_FALSE(static_cast<bool>(none));
+  EXPECT_NE(none.errorMessage().find("no run to finish"), std::string::npos);
+  // The staged run goes next, with its own arguments (its recording key says where).
+  ASSERT_FALSE(static_cast<bool>((*predict)->launch(*b)));
+  ASSERT_TRUE(static_cast<bool>((*predict)->finish()));
+  ASSERT_EQ(device.keys.size(), 2u);
+  EXPECT_EQ(device.keys[0][1], static_cast<const void *>(first.data()));
+  EXPECT_EQ(device.keys[1][1], static_cast<const void *>(second.data()));
 }
 
 } // namespace
