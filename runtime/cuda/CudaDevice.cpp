@@ -140,6 +140,7 @@ private:
   size_t workspaceBytes = 0;
   std::map<const void *, std::vector<ArgumentSlots>> staging; ///< by owner
   cudaStream_t copyStream = nullptr; ///< arguments' copies, ordered with events
+  std::vector<cudaEvent_t> copies;   ///< staged since the last run was issued
   std::unique_ptr<Convolutions> convolutions;
   std::unique_ptr<Gemm> gemm;
   std::string pending;
@@ -348,12 +349,12 @@ Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index
     s.bytes = bytes;
   }
   // Into pinned memory, then up on the copy stream (overlapping a run still computing);
-  // the run that reads it waits for the copy on the compute stream.
+  // the run that reads it waits for the copy on the compute stream (issue).
   std::memcpy(s.host, host, bytes);
   note(cudaMemcpyAsync(s.device, s.host, bytes, cudaMemcpyHostToDevice, copyStream),
        "staging argument " + std::to_string(index));
   note(cudaEventRecord(s.copied, copyStream), "staging argument " + std::to_string(index));
-  note(cudaStreamWaitEvent(stream, s.copied, 0), "staging argument " + std::to_string(index));
+  copies.push_back(s.copied); // the run that reads it waits for it (issue)
   return static_cast<const void *>(s.device);
 }
 
@@ -449,7 +450,12 @@ void CudaDevice::launch(int index, const void *const *inputs, size_t inputCount,
 
 Error CudaDevice::issue(const std::vector<const void *> &key,
                         const std::function<Error()> &instructions) {
-  if (!recordingAllowed)
+  // The run waits for its arguments' copies, staged since the last run was issued (not the
+  // results of a run still computing: those do not wait for the next batch).
+  for (cudaEvent_t copied : copies)
+    note(cudaStreamWaitEvent(stream, copied, 0), "waiting for the batch's copy");
+  copies.clear();
+  if (!recordingAllowed || key.empty())
     return instructions();
   Recording &r = recordings[key];
   if (r.eagerOnly || r.runs++ == 0 || !pending.empty())

@@ -117,7 +117,7 @@ public:
   /// staged):
   /// every call with the same key issues the same work on the same memory, so a device may
   /// record it once and replay the recording on later calls (the CUDA device captures a
-  /// CUDA graph). By default it only issues.
+  /// CUDA graph); an empty key is never recorded (profiling). By default it only issues.
   virtual Error issue(const std::vector<const void *> &key,
                       const std::function<Error()> &instructions) {
     return instructions();

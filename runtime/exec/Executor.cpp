@@ -170,7 +170,9 @@ Error Executor::launch(const Staged &stagedRun) {
   // (not while profiling, which waits after every instruction).
   std::vector<const void *> key = {this};
   key.insert(key.end(), staged.begin(), staged.end());
-  if (Error e = profiling ? instructions() : device.issue(key, instructions))
+  if (profiling)
+    key.clear(); // issued, never recorded
+  if (Error e = device.issue(key, instructions))
     return e;
   running = true;
   return Error::success();

@@ -193,8 +193,6 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     auto results = step.finish();
     if (!results)
       return results.takeError();
-    if (staging)
-      return staging;
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
     if (!std::isfinite(loss))
       return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss);
@@ -216,6 +214,10 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
         return e;
     if (killAfter == t + 1)
       std::raise(SIGKILL);
+    // A batch that could not be made stops the run after the step before it is complete
+    // (logged, checkpointed), as when batches were made one step at a time.
+    if (staging)
+      return staging;
   }
   progress.printSummary();
   if (options.profile && options.steps > 1)
