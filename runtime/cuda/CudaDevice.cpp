@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -329,6 +330,7 @@ Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index
     if (s.device) {
       cudaStreamSynchronize(stream);
       cudaStreamSynchronize(copyStream);
+      copies.erase(std::remove(copies.begin(), copies.end(), s.copied), copies.end());
       cudaFree(s.device);
       cudaFreeHost(s.host);
       cudaEventDestroy(s.copied);
@@ -508,6 +510,9 @@ void CudaDevice::forget(const void *owner) {
   if (auto it = staging.find(owner); it != staging.end()) {
     cudaStreamSynchronize(stream);
     cudaStreamSynchronize(copyStream);
+    for (ArgumentSlots &slots : it->second) // staged, never issued: nothing waits for it
+      for (Staging &s : slots.slot)
+        copies.erase(std::remove(copies.begin(), copies.end(), s.copied), copies.end());
     freeStaging(it->second);
     staging.erase(it);
   }
