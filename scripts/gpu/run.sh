@@ -149,26 +149,35 @@ echo "pretraining throughput: $(speed pretrain-300) replaying CUDA graphs, $(spe
 # with autocast and channels_last in bf16, and torch.compile of the whole step): ResNet-50
 # 1x at 256 images (512 views) of 224 px, and the Fashion-MNIST step, each in f32 and
 # bf16. The table goes to DIR/bench.txt (docs/GPU.md, "Benchmark"). SIMCLR_BENCH=0 skips
-# it; SIMCLR_BENCH_STEPS sets the timed steps (default 20).
+# it, SIMCLR_BENCH_COMPILE=0 skips torch.compile; SIMCLR_BENCH_STEPS sets the timed steps
+# (default 20).
 if [ "${SIMCLR_BENCH:-1}" != 0 ] && [ -d "$bundle/bench" ]; then
   mkdir -p "$out/bench"
   bench_steps="${SIMCLR_BENCH_STEPS:-20}"
+  # The compiled step and PyTorch eager first, torch.compile (minutes of compiling) last.
+  bench_pytorch() { # MODE MODEL PRECISION LIMIT
+    check "bench-pytorch-$1-$2-$3" "$4" "$python" "$bundle/scripts/bench_pytorch.py" \
+      --description "$bundle/bench/$2.yaml" --declarations "$bundle/bench/$2.mlir" \
+      --batch "$(cat "$bundle/bench/$2.batch")" --precision "$3" --mode "$1" \
+      --steps "$bench_steps" --warmup 5 --device cuda \
+      --reference "$bundle/scripts/simclr_reference.py" \
+      --json "$out/bench/pytorch-$1-$2-$3.json"
+  }
   for model in r50 fmnist; do
-    batch="$(cat "$bundle/bench/$model.batch")"
-    for precision in f32 bf16; do
+    for precision in bf16 f32; do
       check "bench-simclr-$model-$precision" 300 "$bundle/bin/simclr-step-bench" \
         "$bundle/bench/$model.$precision.sclm" --steps="$bench_steps" --warmup=5 \
         --json="$out/bench/simclr-$model-$precision.json"
-      for mode in eager compile; do
-        check "bench-pytorch-$mode-$model-$precision" 600 "$python" \
-          "$bundle/scripts/bench_pytorch.py" --description "$bundle/bench/$model.yaml" \
-          --declarations "$bundle/bench/$model.mlir" --batch "$batch" --precision "$precision" \
-          --mode "$mode" --steps "$bench_steps" --warmup 5 --device cuda \
-          --reference "$bundle/scripts/simclr_reference.py" \
-          --json "$out/bench/pytorch-$mode-$model-$precision.json"
-      done
+      bench_pytorch eager "$model" "$precision" 300
     done
   done
+  if [ "${SIMCLR_BENCH_COMPILE:-1}" != 0 ]; then
+    for model in r50 fmnist; do
+      for precision in bf16 f32; do
+        bench_pytorch compile "$model" "$precision" 400
+      done
+    done
+  fi
   "$python" "$bundle/scripts/bench_table.py" "$out" | tee "$out/bench.txt"
   # Whether the loader limits training: the same Fashion-MNIST step fed by the data
   # pipeline (pretrain-300, images/s) and on a batch left on the GPU (views/s / 2).
