@@ -5,9 +5,9 @@
 // Times train_step of a CUDA module the way the GPU bundle's benchmark needs it
 // (docs/GPU.md, "Benchmark"): the variables initialised from the seed, one random batch
 // made once and left on the GPU (synthetic data: the loader is not measured), the step's
-// scalars staged as in training, W warm-up steps (the first issues the step, the second
-// captures its CUDA graph), then N timed steps, each ending, as in training, when its
-// results are back. Prints views/s and ms/step; --json writes them with the precision and
+// scalars staged as in training (two staging buffers in turn: two CUDA graphs, captured at
+// the third and fourth steps), W warm-up steps, then N timed steps, each ending, as in
+// training, when its results are back. Prints views/s and ms/step; --json writes them with the precision and
 // the device. Links the runtime and the CUDA device only (no LLVM, MLIR or oneDNN), so that
 // it runs where the bundle runs.
 //
@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
   std::string jsonPath;
   uint64_t seed = 1;
   flags.add("steps", &steps, "Timed steps");
-  flags.add("warmup", &warmup, "Steps before the timing (at least 2, so that the "
+  flags.add("warmup", &warmup, "Steps before the timing (at least 4, so that the "
                                "CUDA graph is captured before it)");
   flags.add("no-cuda-graph", &noGraph, "Issue every step anew instead of replaying a CUDA graph");
   flags.add("json", &jsonPath, "Also write the figures here (JSON)");
