@@ -8,6 +8,7 @@
 #include "reference/Evaluator.h"
 #include "reference/KernelHelpers.h"
 #include "reference/Kernels.h"
+#include "runtime/Tensor.h"
 #include "dialects/simclr/IR/SimclrOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -16,7 +17,6 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -66,17 +66,6 @@ llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
     if (args[i].shape != shapeOf(arg))
       return failAt(func, "argument #" + llvm::Twine(i) + " has the wrong shape");
   return runBlock(func.getBody().front(), args);
-}
-
-/// `f` rounded to bfloat16 (nearest, ties to even), as a float.
-static float roundToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u)
-    return f; // NaN
-  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
-  std::memcpy(&f, &u, 4);
-  return f;
 }
 
 llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
@@ -293,7 +282,7 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
       if (auto type = llvm::dyn_cast<RankedTensorType>(result.getType());
           type && type.getElementType().isBF16())
         for (double &x : value.data)
-          x = roundToBf16(float(x));
+          x = runtime::bfloatToDouble(runtime::doubleToBfloat(x));
       values[result] = std::move(value);
     }
   }

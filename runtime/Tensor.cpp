@@ -56,6 +56,23 @@ int64_t Tensor::numElements() const {
   return n;
 }
 
+double mlir::simclr::runtime::bfloatToDouble(uint16_t b) {
+  uint32_t bits = uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t mlir::simclr::runtime::doubleToBfloat(double value) {
+  float f = static_cast<float>(value);
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if (std::isnan(f))
+    return 0x7fc0;
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
 namespace {
 
 template <typename T> T load(const uint8_t *p) {
@@ -76,24 +93,6 @@ double halfToDouble(uint16_t h) {
   else
     value = std::ldexp(mantissa + 1024, exponent - 25);
   return sign ? -value : value;
-}
-
-double bfloatToDouble(uint16_t b) {
-  uint32_t bits = uint32_t(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-/// Round-to-nearest-even float -> bfloat16.
-uint16_t doubleToBfloat(double value) {
-  float f = static_cast<float>(value);
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if (std::isnan(f))
-    return 0x7fc0;
-  bits += 0x7fff + ((bits >> 16) & 1);
-  return static_cast<uint16_t>(bits >> 16);
 }
 
 uint16_t doubleToHalf(double value) {

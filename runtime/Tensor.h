@@ -25,6 +25,11 @@ size_t dtypeSize(DType dtype);
 const char *dtypeName(DType dtype);
 std::optional<DType> parseDType(std::string_view name);
 
+/// bfloat16 bits of `value`: rounded to float32, then to the nearest bfloat16, ties to even
+/// (a NaN stays a NaN); and back, exactly.
+uint16_t doubleToBfloat(double value);
+double bfloatToDouble(uint16_t bits);
+
 struct Tensor {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;

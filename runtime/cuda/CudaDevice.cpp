@@ -51,7 +51,8 @@ public:
   Expected<const void *> stageArgument(const void *owner, size_t index, const void *host,
                                        size_t bytes) override;
   Error prepare(const runtime::Schedule &schedule) override;
-  Error checkFits(const runtime::DeviceBytes &needed) override;
+  Error checkFits(const runtime::LoadedModule &loaded,
+                  const std::vector<std::string> &entries) override;
   void convolution(const runtime::Convolution &conv, const void *x, const void *w,
                    void *y) override {
     note(convolutions->forward(conv, x, w, y, workspace, workspaceBytes));
@@ -111,17 +112,19 @@ private:
     Staging slot[2];
     int next = 0;
   };
+  static void freeSlot(Staging &s) {
+    if (s.device)
+      cudaFree(s.device);
+    if (s.host)
+      cudaFreeHost(s.host);
+    if (s.copied)
+      cudaEventDestroy(s.copied);
+    s = Staging{};
+  }
   static void freeStaging(std::vector<ArgumentSlots> &arguments) {
     for (ArgumentSlots &slots : arguments)
-      for (Staging &s : slots.slot) {
-        if (s.device)
-          cudaFree(s.device);
-        if (s.host)
-          cudaFreeHost(s.host);
-        if (s.copied)
-          cudaEventDestroy(s.copied);
-        s = Staging{};
-      }
+      for (Staging &s : slots.slot)
+        freeSlot(s);
   }
   /// A run's work as a CUDA graph: issued eagerly the first time (operand tables are
   /// written then), captured the second, replayed after.
@@ -331,10 +334,7 @@ Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index
       cudaStreamSynchronize(stream);
       cudaStreamSynchronize(copyStream);
       copies.erase(std::remove(copies.begin(), copies.end(), s.copied), copies.end());
-      cudaFree(s.device);
-      cudaFreeHost(s.host);
-      cudaEventDestroy(s.copied);
-      s = Staging{};
+      freeSlot(s);
     }
     auto device = allocate(bytes);
     if (!device)
@@ -360,7 +360,12 @@ Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index
   return static_cast<const void *>(s.device);
 }
 
-Error CudaDevice::checkFits(const runtime::DeviceBytes &needed) {
+Error CudaDevice::checkFits(const runtime::LoadedModule &loaded,
+                           const std::vector<std::string> &entries) {
+  auto counted = runtime::deviceBytes(loaded, format::Target::Cuda, entries);
+  if (!counted)
+    return counted.takeError();
+  const runtime::DeviceBytes &needed = *counted;
   // The kernels' scratch and temp and cuBLASLt's workspace are taken already.
   size_t held = needed.kernelScratch + needed.kernelTemp + needed.libraryWorkspace;
   size_t still = needed.total() - std::min(held, needed.total());

@@ -23,7 +23,6 @@ namespace mlir::simclr::runtime {
 
 class LoadedModule;
 class Schedule;
-struct DeviceBytes;
 
 /// A 2-D convolution as simclr.conv2d defines it: x [batch, inChannels, inHeight, inWidth]
 /// (NCHW), filters [outChannels, inChannels / groups, kernelHeight, kernelWidth] (OIHW),
@@ -72,9 +71,12 @@ public:
   virtual Expected<const void *> stageArgument(const void *owner, size_t index,
                                                const void *host, size_t bytes) = 0;
 
-  /// Whether a run that takes `needed` fits in what the device has left; an error with the
-  /// figures when it does not (a GPU; the CPU's memory is the host's and is not checked).
-  virtual Error checkFits(const DeviceBytes &needed) { return Error::success(); }
+  /// Whether a run of `module`'s `entries` fits in what the device has left (counted by
+  /// deviceBytes, runtime/exec/DeviceBytes.h); an error with the figures when it does not.
+  /// A GPU checks; the CPU's memory is the host's and is not counted.
+  virtual Error checkFits(const LoadedModule &module, const std::vector<std::string> &entries) {
+    return Error::success();
+  }
 
   /// Gets ready to run `schedule` (the executor calls it once, when it is made): a GPU
   /// chooses its convolution algorithms and sizes their workspace here, so that no step

@@ -44,19 +44,18 @@ Expected<DeviceBytes> runtime::deviceBytes(const LoadedModule &module, format::T
                                            const std::vector<std::string> &entries) {
   const format::Module &root = module.root();
   DeviceBytes d;
-  for (const format::Variable *v : *root.variables()) {
+  // The runtime holds variables and constants as float32 (VariableTable, Executor).
+  auto bytes = [](const auto &value) {
     size_t count = 1;
-    for (int64_t dim : *v->shape())
+    for (int64_t dim : *value.shape())
       count *= size_t(dim);
-    d.variables += count * sizeof(float);
-  }
+    return count * sizeof(float);
+  };
+  for (const format::Variable *v : *root.variables())
+    d.variables += bytes(*v);
   if (root.constants())
-    for (const format::Constant *c : *root.constants()) {
-      size_t count = 1;
-      for (int64_t dim : *c->shape())
-        count *= size_t(dim);
-      d.constants += count * sizeof(float);
-    }
+    for (const format::Constant *c : *root.constants())
+      d.constants += bytes(*c);
   for (const std::string &entry : entries) {
     auto schedule = Schedule::create(module, entry);
     if (!schedule)

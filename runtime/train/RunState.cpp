@@ -1,7 +1,6 @@
 //===- RunState.cpp - what a run trains, made ready -----------------------===//
 
 #include "runtime/train/RunState.h"
-#include "runtime/exec/DeviceBytes.h"
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -23,12 +22,7 @@ Expected<RunState> runtime::prepareRun(const LoadedModule &module,
     entries.push_back("embed");
   if (options.evaluate && module.entryPoint("predict"))
     entries.push_back("predict");
-  format::Target target = std::string(state.device->name()) == "cuda" ? format::Target::Cuda
-                                                                      : format::Target::Cpu;
-  auto needed = deviceBytes(module, target, entries);
-  if (!needed)
-    return needed.takeError();
-  if (Error e = state.device->checkFits(*needed))
+  if (Error e = state.device->checkFits(module, entries))
     return e;
   auto variables = VariableTable::create(module, *state.device);
   if (!variables)

@@ -186,7 +186,6 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       return e;
   for (int t = start.step; t < options.steps; ++t) {
     Next &current = slots[t % 2];
-    const data::Batch *batch = &current.batch;
     if (Error e = step.launch(current.staged))
       return e;
     Error staging = t + 1 < options.steps ? prepare(t + 1, slots[(t + 1) % 2]) : Error::success();
@@ -207,7 +206,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (!options.checkpointPath.empty() &&
         (last || (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
       if (Error e = writeCheckpoint(variables, options, settings->stage,
-                                    {t + 1, batch->samplerEpoch, batch->samplerOffset}))
+                                    {t + 1, current.batch.samplerEpoch,
+                                     current.batch.samplerOffset}))
         return e;
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
       if (Error e = evaluations.knn(t + 1))

@@ -14,7 +14,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaDevice.h"
-#include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/exec/VariableTable.h"
 #include "runtime/support/CommandLine.h"
@@ -69,10 +68,7 @@ int main(int argc, char **argv) {
   if (!device)
     return fail(device.errorMessage());
   (*device)->allowRecording(!noGraph);
-  auto needed = runtime::deviceBytes(*module, format::Target::Cuda, {"train_step"});
-  if (!needed)
-    return fail(needed.errorMessage());
-  if (runtime::Error e = (*device)->checkFits(*needed))
+  if (runtime::Error e = (*device)->checkFits(*module, {"train_step"}))
     return fail(runtime::toString(e));
   auto variables = runtime::VariableTable::create(*module, **device);
   if (!variables)

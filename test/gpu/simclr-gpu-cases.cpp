@@ -149,8 +149,7 @@ Error writeLibraryCases(const std::string &dir) {
     auto b = test::randomValues(m.k * m.n, rng);
     auto bias = test::randomValues(m.n, rng);
     std::vector<float> c(size_t(m.m * m.n));
-    calls.matmul(m, a.data(), b.data(),
-                 products[i].bias ? bias.data() : nullptr, c.data());
+    calls.matmul(m, a.data(), b.data(), products[i].bias ? bias.data() : nullptr, c.data());
     std::string p = "product" + std::to_string(i) + ".";
     tensors[p + "a"] = floats({m.transposeA ? m.k : m.m, m.transposeA ? m.m : m.k}, a);
     tensors[p + "b"] = floats({m.transposeB ? m.n : m.k, m.transposeB ? m.k : m.n}, b);
@@ -162,9 +161,9 @@ Error writeLibraryCases(const std::string &dir) {
   return runtime::writeSafetensors(runtime::joinPath(dir, "library.safetensors"), tensors);
 }
 
-/// `description` compiled for the GPU and written to `path`.
-Error writeModule(const std::string &description, const std::string &path,
-                  const ModuleTargets &targets) {
+/// `description` compiled for `targets`: the module file's bytes.
+runtime::Expected<std::vector<uint8_t>> compileModule(const std::string &description,
+                                                      const ModuleTargets &targets) {
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -174,6 +173,15 @@ Error writeModule(const std::string &description, const std::string &path,
   auto bytes = serializeModule(*module, targets);
   if (failed(bytes))
     return runtime::makeError(description + ": error: does not serialise");
+  return std::move(*bytes);
+}
+
+/// `description` compiled for the GPU and written to `path`.
+Error writeModule(const std::string &description, const std::string &path,
+                  const ModuleTargets &targets) {
+  auto bytes = compileModule(description, targets);
+  if (!bytes)
+    return bytes.takeError();
   return writeBytes(path, *bytes);
 }
 
@@ -181,15 +189,9 @@ Error writeModule(const std::string &description, const std::string &path,
 /// one step on the CPU, and its CUDA executable.
 Error writeStep(const std::string &name, const std::string &description,
                 const std::string &out, const ModuleTargets &targets) {
-  MLIRContext context;
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  auto module = frontend::loadModule(description, context, sourceMgr);
-  if (!module || failed(compileTrainingStep(*module)))
-    return runtime::makeError(description + ": error: does not compile");
-  auto bytes = serializeModule(*module, targets);
-  if (failed(bytes))
-    return runtime::makeError(description + ": error: does not serialise");
+  auto bytes = compileModule(description, targets);
+  if (!bytes)
+    return bytes.takeError();
   std::string steps = runtime::joinPath(out, "steps");
   std::string modulePath = runtime::joinPath(steps, name + ".sclm");
   if (Error e = writeBytes(modulePath, *bytes))

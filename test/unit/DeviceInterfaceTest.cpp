@@ -8,7 +8,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "OrFail.h"
 #include "TestModels.h"
 #include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Executor.h"
@@ -36,7 +35,6 @@ public:
   std::vector<std::string> calls;
   const char *name() const override { return "recording"; }
   runtime::Expected<void *> allocate(size_t bytes) override {
-    ++allocations;
     blocks.push_back(std::vector<char>(bytes + 16, 0));
     return static_cast<void *>(blocks.back().data());
   }
@@ -88,20 +86,27 @@ public:
 
   std::vector<std::vector<const void *>> keys;
   std::vector<const void *> forgotten;
-  size_t allocations = 0;
 
 private:
   std::list<std::vector<char>> blocks;
 };
 
-TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
+/// The tiny fine-tuning step (tiny::tinyDescription), compiled, written as a module
+/// image and read back, as a runtime sees it.
+runtime::Expected<runtime::LoadedModule> tinyModule() {
   MLIRContext context;
-  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
-  ASSERT_TRUE(module);
-  auto bytes = serializeModule(*module);
-  ASSERT_TRUE(succeeded(bytes));
-  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded));
+  auto module = tiny::compileDescription(context, tiny::tinyDescription("finetune", ""));
+  if (!module)
+    return runtime::makeError(llvm::toString(module.takeError()));
+  auto bytes = serializeModule(**module);
+  if (failed(bytes))
+    return runtime::makeError("tiny: error: the module could not be written");
+  return runtime::parseModule(std::move(*bytes), "tiny.sclm");
+}
+
+TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
+  auto loaded = tinyModule();
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
   RecordingDevice device;
   {
     auto variables = runtime::VariableTable::create(*loaded, device);
@@ -158,13 +163,8 @@ TEST(CpuExecutor, DispatchThroughTheDeviceInterface) {
 // (what lets a GPU replay a graph); another executor another key; profiling, which waits
 // after each instruction, issues with the empty key (never recorded).
 TEST(CpuExecutor, RunsOfOneShapeShareTheirRecordingKey) {
-  MLIRContext context;
-  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
-  ASSERT_TRUE(module);
-  auto bytes = serializeModule(*module);
-  ASSERT_TRUE(succeeded(bytes));
-  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded));
+  auto loaded = tinyModule();
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
   RecordingDevice device;
   auto variables = runtime::VariableTable::create(*loaded, device);
   ASSERT_TRUE(static_cast<bool>(variables));
@@ -190,13 +190,8 @@ TEST(CpuExecutor, RunsOfOneShapeShareTheirRecordingKey) {
 // each entry point's planned arena and the largest entry point's staged arguments; the CUDA
 // target adds cuBLASLt's workspace and its kernels' scratch.
 TEST(DeviceBytes, CountTheVariablesTheArenasAndTheArguments) {
-  MLIRContext context;
-  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
-  ASSERT_TRUE(module);
-  auto bytes = serializeModule(*module);
-  ASSERT_TRUE(succeeded(bytes));
-  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded));
+  auto loaded = tinyModule();
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
   auto cpu = runtime::deviceBytes(*loaded, format::Target::Cpu, {"train_step", "predict"});
   ASSERT_TRUE(static_cast<bool>(cpu)) << cpu.errorMessage();
   size_t variables = 0;
@@ -235,33 +230,34 @@ TEST(DeviceBytes, CountTheVariablesTheArenasAndTheArguments) {
 }
 
 // A device that says the run does not fit stops it before the variables or the arena are
-// allocated, and its message is the run's error.
+// allocated, and its message is the run's error; it is asked about the entry points the run
+// will use.
 class RefusingDevice : public RecordingDevice {
 public:
-  RefusingDevice(size_t &asked, size_t &allocated) : asked(asked), allocated(allocated) {}
+  RefusingDevice(std::vector<std::string> &asked, size_t &allocated)
+      : asked(asked), allocated(allocated) {}
   runtime::Expected<void *> allocate(size_t bytes) override {
     ++allocated;
     return RecordingDevice::allocate(bytes);
   }
-  runtime::Error checkFits(const runtime::DeviceBytes &needed) override {
-    asked = needed.total();
+  runtime::Error checkFits(const runtime::LoadedModule &module,
+                           const std::vector<std::string> &entries) override {
+    asked = entries;
+    auto needed = runtime::deviceBytes(module, format::Target::Cpu, entries);
     return runtime::makeError("tiny.sclm: error: the run takes " +
-                              runtime::humanBytes(needed.total()));
+                              runtime::humanBytes(needed ? needed->total() : 0));
   }
 
 private:
-  size_t &asked, &allocated;
+  std::vector<std::string> &asked;
+  size_t &allocated;
 };
 
 TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
-  MLIRContext context;
-  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
-  ASSERT_TRUE(module);
-  auto bytes = serializeModule(*module);
-  ASSERT_TRUE(succeeded(bytes));
-  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded));
-  size_t asked = 0, allocated = 0;
+  auto loaded = tinyModule();
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
+  std::vector<std::string> asked;
+  size_t allocated = 0;
   runtime::DeviceFactory factory =
       [&](const runtime::LoadedModule &) -> runtime::Expected<std::unique_ptr<runtime::Device>> {
     return std::unique_ptr<runtime::Device>(std::make_unique<RefusingDevice>(asked, allocated));
@@ -272,22 +268,20 @@ TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
   EXPECT_NE(state.errorMessage().find("tiny.sclm: error: the run takes "), std::string::npos)
       << state.errorMessage();
   EXPECT_EQ(allocated, 0u);
-  auto step = runtime::deviceBytes(*loaded, format::Target::Cpu, {"train_step"});
-  ASSERT_TRUE(static_cast<bool>(step));
-  EXPECT_EQ(asked, step->total());
+  EXPECT_EQ(asked, std::vector<std::string>{"train_step"});
+  // With --eval the run will also hold predict's arena: it is counted.
+  options.evaluate = true;
+  ASSERT_FALSE(static_cast<bool>(runtime::prepareRun(*loaded, factory, options, "finetune", false)));
+  EXPECT_EQ(asked, (std::vector<std::string>{"train_step", "predict"}));
+  EXPECT_EQ(allocated, 0u);
 }
 
 
 // A run in three parts: the next run's arguments are staged between this run's launch and
 // finish (what lets a GPU copy the next batch while a step computes); one run at a time.
 TEST(CpuExecutor, TheNextRunIsStagedWhileThisOneRuns) {
-  MLIRContext context;
-  auto module = test::orFail(tiny::compileDescription(context, tiny::tinyDescription("finetune", "")));
-  ASSERT_TRUE(module);
-  auto bytes = serializeModule(*module);
-  ASSERT_TRUE(succeeded(bytes));
-  auto loaded = runtime::parseModule(std::move(*bytes), "tiny.sclm");
-  ASSERT_TRUE(static_cast<bool>(loaded));
+  auto loaded = tinyModule();
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
   RecordingDevice device;
   auto variables = runtime::VariableTable::create(*loaded, device);
   ASSERT_TRUE(static_cast<bool>(variables));

@@ -48,8 +48,7 @@ TEST(NaiveLibrary, ProductsAgreeWithTheCpuRuntime) {
     auto bias = test::randomValues(p.n, rng);
     std::vector<float> c(size_t(p.m * p.n));
     const float *biasOrNull = s.bias ? bias.data() : nullptr;
-    calls.matmul(p, a.data(), b.data(), biasOrNull,
-                 c.data());
+    calls.matmul(p, a.data(), b.data(), biasOrNull, c.data());
     EXPECT_LT(test::normError(c, test::naiveProduct(p, a, b, biasOrNull)), 1e-6)
         << p.m << "x" << p.n << "x" << p.k;
   }
