@@ -47,7 +47,11 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       desc->precision = options.precision;
     // Keep the description in the source manager so diagnostics can quote it.
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    return buildModule(*desc, context);
+    auto module = buildModule(*desc, context);
+    if (module && !options.layout.empty())
+      context.getLoadedDialect<mlir::simclr::SimclrDialect>()->getLayoutAttrHelper().setAttr(
+          *module, mlir::StringAttr::get(&context, options.layout));
+    return module;
   }
   if (extension == ".mlir") {
     if (options.batchSize != 0) {
@@ -57,11 +61,13 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     }
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     auto module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-    if (module && !options.precision.empty()) {
-      auto *simclr = context.getLoadedDialect<mlir::simclr::SimclrDialect>();
+    auto *simclr = context.getLoadedDialect<mlir::simclr::SimclrDialect>();
+    if (module && !options.precision.empty())
       simclr->getPrecisionAttrHelper().setAttr(
           *module, mlir::StringAttr::get(&context, options.precision));
-    }
+    if (module && !options.layout.empty())
+      simclr->getLayoutAttrHelper().setAttr(*module,
+                                            mlir::StringAttr::get(&context, options.layout));
     return module;
   }
   llvm::errs() << path

@@ -21,6 +21,9 @@ struct LoadOptions {
   /// "f32" or "bf16" instead of the description's `precision` (or a module's
   /// simclr.precision); empty keeps it.
   std::string precision;
+  /// "nchw" or "nhwc" as the module's simclr.layout; empty leaves the choice to the
+  /// compiler (chooseLayout).
+  std::string layout;
 };
 
 /// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the

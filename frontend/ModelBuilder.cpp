@@ -171,7 +171,8 @@ Value NetworkEmitter::batchNorm(Value x, StringRef name, bool relu, bool zeroIni
     StoreOp::create(b, loc, bn.getNewRunningVar(), mode.prefix + varName);
     y = bn.getOutput();
   } else {
-    y = BatchNormInferOp::create(b, loc, x, gamma, beta, mean, var, epsilon);
+    y = BatchNormInferOp::create(b, loc, x, gamma, beta, mean, var, epsilon,
+                                 /*channels_last=*/UnitAttr());
   }
   return relu ? ReluOp::create(b, loc, y).getResult() : y;
 }

@@ -15,9 +15,15 @@ namespace mlir::simclr {
 #include "passes/Passes.h.inc"
 
 /// The training-step pipeline: simclr-autodiff, simclr-optimizer, simclr-mixed-precision,
-/// canonicalize, simclr-fuse-kernels, simclr-plan-memory. Registered as `simclr-training-step`.
+/// simclr-channels-last, canonicalize, simclr-fuse-kernels, simclr-plan-memory.
+/// Registered as `simclr-training-step`.
 void buildTrainingStepPipeline(OpPassManager &pm);
 void registerTrainingStepPipeline();
+
+/// The compiler's choice of `module`'s layout (its `simclr.layout`), unless it has one:
+/// `nhwc` for the CUDA target in bf16 (cuDNN's tensor-core convolutions read and write
+/// NHWC; in NCHW they transpose around every call), else `nchw` (no attribute).
+void chooseLayout(ModuleOp module, bool cudaTarget);
 
 /// Compiles every step of `module` with the training-step pipeline, unless it is compiled
 /// already (a function carries `simclr.arena_bytes`, as `simclrc --emit=step` writes it).

@@ -140,6 +140,43 @@ def MixedPrecision : Pass<"simclr-mixed-precision", "::mlir::ModuleOp"> {
   ];
 }
 
+def ChannelsLast : Pass<"simclr-channels-last", "::mlir::ModuleOp"> {
+  let summary = "Stores a step's rank-4 activations channels last (NHWC)";
+  let description = [{
+    With layout `nhwc` (the option, else the module's `simclr.layout`; `nchw`, the default,
+    changes nothing), every rank-4 value that a function computes is stored `NHWC`:
+    convolutions and their gradients (with `OHWI` filters), batch norm and its gradients,
+    and pooling get `channels_last`; element-wise ops, broadcasts and reductions take the
+    permuted shapes; `global_avg_pool` becomes a `reduce_mean` over dimensions 1 and 2. A
+    reshape to or from a rank-4 value whose height and width are 1 keeps its meaning (both
+    layouts hold such a value in the same order). Values that come from outside stay
+    `NCHW` and go through one `simclr.transpose` where they are read: the image batch,
+    each filter (`OIHW` -> `OHWI`); so do values that leave (a filter's gradient back into
+    `OIHW` for the optimizer) and the operands of any other op. Parameters, checkpoints and
+    the module's arguments therefore keep their layout. Runs after
+    `simclr-mixed-precision`; `simclrc` chooses `nhwc` for the CUDA target in bf16, where
+    cuDNN's tensor-core convolutions read and write `NHWC` without transposing.
+
+    ```mlir
+    // before
+    %y = simclr.conv2d %x, %w stride [1, 1] padding [1, 1, 1, 1]
+           : tensor<4x3x8x8xf32>, tensor<8x3x3x3xf32> -> tensor<4x8x8x8xf32>
+    %r = simclr.relu %y : tensor<4x8x8x8xf32>
+    // after
+    %xt = simclr.transpose %x permutation [0, 2, 3, 1] : tensor<4x3x8x8xf32> -> tensor<4x8x8x3xf32>
+    %wt = simclr.transpose %w permutation [0, 2, 3, 1] : tensor<8x3x3x3xf32> -> tensor<8x3x3x3xf32>
+    %y = simclr.conv2d %xt, %wt stride [1, 1] padding [1, 1, 1, 1] {channels_last}
+           : tensor<4x8x8x3xf32>, tensor<8x3x3x3xf32> -> tensor<4x8x8x8xf32>
+    %r = simclr.relu %y : tensor<4x8x8x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+  let options = [
+    Option<"layout", "layout", "std::string", /*default=*/"\"\"",
+           "nchw or nhwc (default: the module's simclr.layout, else nchw)">
+  ];
+}
+
 def FuseKernels : Pass<"simclr-fuse-kernels", "::mlir::ModuleOp"> {
   let summary = "Groups the work between library calls into fused kernels";
   let description = [{

@@ -12,6 +12,7 @@ void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
   pm.addPass(createAutodiff());
   pm.addPass(createOptimizer());
   pm.addPass(createMixedPrecision());
+  pm.addPass(createChannelsLast());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseKernels());
   pm.addPass(createPlanMemory());
@@ -20,9 +21,18 @@ void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
 void mlir::simclr::registerTrainingStepPipeline() {
   PassPipelineRegistration<>(
       "simclr-training-step",
-      "Differentiate a step, add its optimizer, set its precision, fuse it into kernels and "
+      "Differentiate a step, add its optimizer, set its precision and layout, fuse it into kernels and "
       "plan its memory",
       buildTrainingStepPipeline);
+}
+
+void mlir::simclr::chooseLayout(ModuleOp module, bool cudaTarget) {
+  auto *dialect = module.getContext()->getLoadedDialect<SimclrDialect>();
+  if (dialect->getLayoutAttrHelper().getAttr(module))
+    return;
+  StringAttr precision = dialect->getPrecisionAttrHelper().getAttr(module);
+  if (cudaTarget && precision && precision.getValue() == "bf16")
+    dialect->getLayoutAttrHelper().setAttr(module, StringAttr::get(module.getContext(), "nhwc"));
 }
 
 mlir::LogicalResult mlir::simclr::compileTrainingStep(ModuleOp module) {

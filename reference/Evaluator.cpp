@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -88,6 +89,15 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
     Arrays outs;
     std::string missing, invalid;
     bool handled = true;
+    if (op.hasAttr("channels_last")) {
+      Arrays operands;
+      for (Value v : op.getOperands())
+        operands.push_back(values.find(v)->second);
+      auto results = runChannelsLast(op, operands);
+      if (!results)
+        return results.takeError();
+      outs = std::move(*results);
+    } else
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](LoadOp load) {
           auto it = variables.find(load.getName().str());
@@ -146,6 +156,7 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
         })
         .Case([&](SplitOp s) { outs = split(s, in(0)); })
         .Case([&](SliceOp s) { outs.push_back(slice(s, in(0))); })
+        .Case([&](TransposeOp t) { outs.push_back(transpose(in(0), t.getPermutation())); })
         .Case([&](ReshapeOp r) { outs.push_back(Array(shapeOf(r.getOutput()), in(0).data)); })
         .Case([&](ConvertOp) { outs.push_back(in(0)); }) // narrowing: rounded below
         .Case([&](SoftmaxOp s) { outs.push_back(softmax(in(0), s.getAxis())); })
@@ -288,4 +299,45 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
   }
   return failAt(block.getParentOp(), "block has no terminator");
 }
+llvm::Expected<std::vector<Array>>
+Evaluator::runChannelsLast(Operation &op, const std::vector<Array> &operands) {
+  static constexpr int64_t toFirst[] = {0, 3, 1, 2}, toLast[] = {0, 2, 3, 1};
+  auto isRank4 = [](Type t) {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(t);
+    return tensor && tensor.getRank() == 4;
+  };
+  auto channelsFirst = [&](Type t) -> Type {
+    if (!isRank4(t))
+      return t;
+    auto tensor = llvm::cast<RankedTensorType>(t);
+    SmallVector<int64_t> shape;
+    for (int64_t d : toFirst)
+      shape.push_back(tensor.getDimSize(d));
+    return RankedTensorType::get(shape, tensor.getElementType());
+  };
+  Block scratch;
+  IRMapping mapping;
+  std::vector<Array> args;
+  for (auto [v, value] : llvm::zip(op.getOperands(), operands)) {
+    mapping.map(v, scratch.addArgument(channelsFirst(v.getType()), op.getLoc()));
+    args.push_back(isRank4(v.getType()) ? transpose(value, toFirst) : value);
+  }
+  OpBuilder b(op.getContext()); // the scratch block has no region to ask
+  b.setInsertionPointToEnd(&scratch);
+  Operation *nchw = b.clone(op, mapping);
+  nchw->removeAttr("channels_last");
+  for (Value r : nchw->getResults())
+    r.setType(channelsFirst(r.getType()));
+  YieldOp::create(b, op.getLoc(), nchw->getResults());
+  auto results = runBlock(scratch, args);
+  scratch.dropAllDefinedValueUses();
+  scratch.clear();
+  if (!results)
+    return results.takeError();
+  for (auto [r, value] : llvm::zip(op.getResults(), *results))
+    if (isRank4(r.getType()))
+      value = transpose(value, toLast);
+  return results;
+}
+
 } // namespace mlir::simclr::reference

@@ -48,6 +48,11 @@ private:
   /// (func.return or simclr.yield).
   llvm::Expected<std::vector<Array>> runBlock(mlir::Block &block,
                                               const std::vector<Array> &args);
+  /// Runs a `channels_last` op as its NCHW form (a clone without the attribute, on
+  /// transposed operands) and transposes its rank-4 results back: the layout's meaning
+  /// stated once, on top of the NCHW reference kernels.
+  llvm::Expected<std::vector<Array>> runChannelsLast(mlir::Operation &op,
+                                                     const std::vector<Array> &operands);
 
   mlir::ModuleOp module;
 };

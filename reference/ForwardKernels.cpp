@@ -228,6 +228,23 @@ Array reduce(Value result, const Array &x, ArrayRef<int64_t> axes, Reduction kin
 /// NT-Xent as SIMCLR.md states it: rows [0, N) are view a, [N, 2N) view b; each view's
 /// logits are its similarities with the other view (positives on the diagonal) and with its
 /// own view, self-similarity masked with -1e9; loss = mean_i CE_a(i) + CE_b(i).
+Array transpose(const Array &x, ArrayRef<int64_t> permutation) {
+  std::vector<int64_t> shape;
+  for (int64_t d : permutation)
+    shape.push_back(x.shape[d]);
+  Array y(shape);
+  auto xs = stridesOf(x.shape), ys = stridesOf(y.shape);
+  for (int64_t e = 0; e < y.size(); ++e) {
+    int64_t source = 0, rest = e;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      source += (rest / ys[d]) * xs[permutation[d]];
+      rest %= ys[d];
+    }
+    y.data[e] = x.data[source];
+  }
+  return y;
+}
+
 Arrays ntXent(const Array &z, double temperature) {
   int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2;
   auto dot = [&](int64_t i, int64_t j) {

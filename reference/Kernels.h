@@ -34,6 +34,8 @@ Array slice(mlir::simclr::SliceOp op, const Array &x);
 Array softmax(const Array &x, int64_t axis);
 Array l2Normalize(mlir::simclr::L2NormalizeOp op, const Array &x);
 Array reduce(mlir::Value result, const Array &x, llvm::ArrayRef<int64_t> axes, Reduction kind);
+/// Result dimension d is x's dimension permutation[d].
+Array transpose(const Array &x, llvm::ArrayRef<int64_t> permutation);
 Arrays ntXent(const Array &z, double temperature);
 Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indices);
 Arrays distillation(const Array &student, const Array &teacher, double temperature);

@@ -47,15 +47,18 @@ struct ConvDescs {
 ConvDescs descsOf(const Convolution &c) {
   ConvDescs d;
   memory::data_type t = typeOf(c.bf16);
-  d.src = plain({c.batch, c.inChannels, c.inHeight, c.inWidth}, memory::format_tag::nchw, t);
-  d.dst = plain({c.batch, c.outChannels, c.outHeight, c.outWidth}, memory::format_tag::nchw, t);
+  using tag = memory::format_tag;
+  bool last = c.channelsLast;
+  d.src = plain({c.batch, c.inChannels, c.inHeight, c.inWidth}, last ? tag::nhwc : tag::nchw, t);
+  d.dst =
+      plain({c.batch, c.outChannels, c.outHeight, c.outWidth}, last ? tag::nhwc : tag::nchw, t);
   if (c.groups == 1)
     d.weights = plain({c.outChannels, c.inChannels, c.kernelHeight, c.kernelWidth},
-                      memory::format_tag::oihw, t);
+                      last ? tag::ohwi : tag::oihw, t);
   else
     d.weights = plain({c.groups, c.outChannels / c.groups, c.inChannels / c.groups,
                        c.kernelHeight, c.kernelWidth},
-                      memory::format_tag::goihw, t);
+                      last ? tag::gohwi : tag::goihw, t);
   d.strides = {c.stride[0], c.stride[1]};
   d.dilates = {c.dilation[0] - 1, c.dilation[1] - 1};
   d.padLeft = {c.padding[0], c.padding[1]};

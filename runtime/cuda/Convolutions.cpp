@@ -45,11 +45,13 @@ Error cudnnError(cudnnStatus_t status, const std::string &what) {
 }
 
 using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                       bool, bool>;
 Key keyOf(const runtime::Convolution &c) {
-  return {c.batch,     c.inChannels, c.inHeight,   c.inWidth,    c.outChannels, c.kernelHeight,
-          c.kernelWidth, c.outHeight, c.outWidth, c.stride[0],  c.stride[1],   c.padding[0],
-          c.padding[1], c.dilation[0], c.dilation[1], c.groups * (c.bf16 ? -1 : 1)};
+  return {c.batch,       c.inChannels,  c.inHeight,    c.inWidth,      c.outChannels,
+          c.kernelHeight, c.kernelWidth, c.outHeight,   c.outWidth,     c.stride[0],
+          c.stride[1],   c.padding[0],  c.padding[1],  c.dilation[0],  c.dilation[1],
+          c.groups,      c.bf16,        c.channelsLast};
 }
 
 /// A shape's descriptors and its algorithm in each direction (-1: not chosen yet).
@@ -100,23 +102,26 @@ Expected<size_t> Convolutions::prepare(const runtime::Convolution &c, Direction 
   // A bf16 step's operands are bf16, summed in float32 on the tensor cores.
   const cudnnDataType_t type = c.bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
   const cudnnMathType_t math = c.bf16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+  // NHWC tensors with OHWI filters (a module compiled channels last), else NCHW and OIHW;
+  // the dimensions are given in NCHW terms either way.
+  const cudnnTensorFormat_t format = c.channelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
   if (fresh) {
     Error e = cudnnError(cudnnCreateTensorDescriptor(&s.x), "descriptor");
     if (!e) e = cudnnError(cudnnCreateTensorDescriptor(&s.y), "descriptor");
     if (!e) e = cudnnError(cudnnCreateFilterDescriptor(&s.w), "descriptor");
     if (!e) e = cudnnError(cudnnCreateConvolutionDescriptor(&s.conv), "descriptor");
     if (!e)
-      e = cudnnError(cudnnSetTensor4dDescriptor(s.x, CUDNN_TENSOR_NCHW, type,
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.x, format, type,
                                                 int(c.batch), int(c.inChannels),
                                                 int(c.inHeight), int(c.inWidth)),
                      "input shape");
     if (!e)
-      e = cudnnError(cudnnSetTensor4dDescriptor(s.y, CUDNN_TENSOR_NCHW, type,
+      e = cudnnError(cudnnSetTensor4dDescriptor(s.y, format, type,
                                                 int(c.batch), int(c.outChannels),
                                                 int(c.outHeight), int(c.outWidth)),
                      "output shape");
     if (!e)
-      e = cudnnError(cudnnSetFilter4dDescriptor(s.w, type, CUDNN_TENSOR_NCHW,
+      e = cudnnError(cudnnSetFilter4dDescriptor(s.w, type, format,
                                                 int(c.outChannels),
                                                 int(c.inChannels / c.groups),
                                                 int(c.kernelHeight), int(c.kernelWidth)),

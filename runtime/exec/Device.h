@@ -36,6 +36,9 @@ struct Convolution {
   int64_t groups = 1;
   /// x, w and y (dy, dx, dw) are bfloat16, summed in float32 (a bf16 step); else float32.
   bool bf16 = false;
+  /// x and y (dx, dy) are NHWC and w (dw) OHWI; else NCHW and OIHW. The sizes above are
+  /// the same either way.
+  bool channelsLast = false;
 };
 
 /// c[m, n] = op(a) op(b) (+ bias[n]), op transposing when asked; a is m x k after op, b is

@@ -171,16 +171,22 @@ private:
     return bf16 == all;
   }
 
-  Error convolution(const format::Instruction &inst, const std::vector<int64_t> &x,
-                    const std::vector<int64_t> &w, const std::vector<int64_t> &y,
+  Error convolution(const format::Instruction &inst, const std::vector<int64_t> &xStored,
+                    const std::vector<int64_t> &wStored, const std::vector<int64_t> &yStored,
                     const std::string &at, Convolution &c) {
     const format::Convolution *g = inst.convolution();
     if (!g || g->stride()->size() != 2 || g->padding()->size() != 4 ||
         g->dilation()->size() != 2)
       return fail(at, "has no valid convolution geometry");
-    if (x.size() != 4 || w.size() != 4 || y.size() != 4)
+    if (xStored.size() != 4 || wStored.size() != 4 || yStored.size() != 4)
       return fail(at, "convolution operands must be 4-D");
+    // The checks below read NCHW and OIHW shapes.
+    auto nchw = [&](const std::vector<int64_t> &s) {
+      return g->channels_last() ? std::vector<int64_t>{s[0], s[3], s[1], s[2]} : s;
+    };
+    std::vector<int64_t> x = nchw(xStored), w = nchw(wStored), y = nchw(yStored);
     c = Convolution{x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3]};
+    c.channelsLast = g->channels_last();
     for (int i = 0; i < 2; ++i)
       c.stride[i] = g->stride()->Get(i), c.dilation[i] = g->dilation()->Get(i);
     for (int i = 0; i < 4; ++i)

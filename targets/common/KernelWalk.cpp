@@ -139,23 +139,33 @@ private:
     program.statements.push_back(s);
     return s.name;
   }
-  /// A pooling window for `input` (NCHW) -> `output`.
+  /// A pooling window for `input` -> `output`, NCHW (or NHWC with `channelsLast`: the
+  /// window's `channels` is then C, else 0).
   std::string window(Value input, Value output, ArrayRef<int64_t> kernel,
-                     ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
-    auto x = llvm::cast<RankedTensorType>(input.getType()).getShape();
-    auto y = llvm::cast<RankedTensorType>(output.getType()).getShape();
+                     ArrayRef<int64_t> stride, ArrayRef<int64_t> padding, bool channelsLast) {
+    auto xs = llvm::cast<RankedTensorType>(input.getType()).getShape();
+    auto ys = llvm::cast<RankedTensorType>(output.getType()).getShape();
+    // In NCHW terms.
+    auto nchw = [&](ArrayRef<int64_t> v) {
+      return channelsLast ? SmallVector<int64_t>{v[0], v[3], v[1], v[2]}
+                          : SmallVector<int64_t>(v.begin(), v.end());
+    };
+    auto x = nchw(xs), y = nchw(ys);
     KernelStatement s = statement(Kind::Window, fresh("w"));
-    s.numbers = {x[0] * x[1], x[2],      x[3],      y[2],       y[3],      kernel[0],
-                 kernel[1],   stride[0], stride[1], padding[0], padding[1]};
+    s.numbers = {x[0] * x[1], x[2],      x[3],      y[2],       y[3],
+                 kernel[0],   kernel[1], stride[0], stride[1],  padding[0],
+                 padding[1],  channelsLast ? x[1] : 0};
     program.statements.push_back(s);
     return s.name;
   }
-  /// "N, C, S" of a batch-norm input.
-  std::string ncs(Value v) {
+  /// "N, C, S" of a batch-norm input: element (n, c, s) at (n * C + c) * S + s. A
+  /// channels-last input is [N * H * W, C, 1].
+  std::string ncs(Value v, bool channelsLast) {
     auto t = llvm::cast<RankedTensorType>(v.getType());
-    int64_t s = t.getNumElements() / t.getDimSize(0) / t.getDimSize(1);
-    return std::to_string(t.getDimSize(0)) + ", " + std::to_string(t.getDimSize(1)) + ", " +
-           std::to_string(s);
+    int64_t c = t.getDimSize(channelsLast ? t.getRank() - 1 : 1);
+    int64_t n = channelsLast ? t.getNumElements() / c : t.getDimSize(0);
+    return std::to_string(n) + ", " + std::to_string(c) + ", " +
+           std::to_string(t.getNumElements() / n / c);
   }
 
   void call(std::string function, std::vector<std::string> arguments) {
@@ -268,6 +278,11 @@ private:
                       y = result(o.getOutput());
           call("broadcastTo", {of(o.getInput()), sx, y, sy, std::to_string(rank(o.getOutput()))});
         })
+        .Case([&](TransposeOp o) {
+          std::string sx = shape(o.getInput()),
+                      p = array(o.getPermutation().vec()), y = result(o.getOutput());
+          call("permute", {of(o.getInput()), y, sx, std::to_string(rank(o.getInput())), p});
+        })
         .Case([&](ReshapeOp o) {
           std::string y = result(o.getOutput());
           copy(-1, y, of(o.getInput()), bytes(o.getOutput()));
@@ -280,14 +295,15 @@ private:
           std::string y = result(o.getOutput()), m = result(o.getNewRunningMean()),
                       v = result(o.getNewRunningVar());
           call("batchNormTrain",
-               {of(o.getInput()), ncs(o.getInput()), of(o.getScale()), optional(o.getOffset()),
-                of(o.getRunningMean()), of(o.getRunningVar()),
+               {of(o.getInput()), ncs(o.getInput(), o.getChannelsLast()), of(o.getScale()),
+                optional(o.getOffset()), of(o.getRunningMean()), of(o.getRunningVar()),
                 number(o.getEpsilon().convertToDouble()),
                 number(o.getMomentum().convertToDouble()), y, m, v});
         })
         .Case([&](BatchNormInferOp o) {
           std::string y = result(o.getOutput());
-          call("batchNormInfer", {of(o.getInput()), ncs(o.getInput()), of(o.getScale()),
+          call("batchNormInfer", {of(o.getInput()), ncs(o.getInput(), o.getChannelsLast()),
+                                  of(o.getScale()),
                                   optional(o.getOffset()), of(o.getMean()), of(o.getVariance()),
                                   number(o.getEpsilon().convertToDouble()), y});
         })
@@ -295,35 +311,37 @@ private:
           std::string dx = result(o.getGradInput()), dg = result(o.getGradScale()),
                       db = result(o.getGradOffset());
           call("batchNormTrainBackward",
-               {of(o.getGradOutput()), of(o.getInput()), ncs(o.getInput()), of(o.getScale()),
-                number(o.getEpsilon().convertToDouble()), dx, dg, db});
+               {of(o.getGradOutput()), of(o.getInput()), ncs(o.getInput(), o.getChannelsLast()),
+                of(o.getScale()), number(o.getEpsilon().convertToDouble()), dx, dg, db});
         })
         .Case([&](BatchNormInferBackwardOp o) {
           std::string dx = result(o.getGradInput()), dg = result(o.getGradScale()),
                       db = result(o.getGradOffset());
           call("batchNormInferBackward",
-               {of(o.getGradOutput()), of(o.getInput()), ncs(o.getInput()), of(o.getScale()),
-                of(o.getMean()), of(o.getVariance()), number(o.getEpsilon().convertToDouble()),
+               {of(o.getGradOutput()), of(o.getInput()), ncs(o.getInput(), o.getChannelsLast()),
+                of(o.getScale()), of(o.getMean()), of(o.getVariance()), number(o.getEpsilon().convertToDouble()),
                 dx, dg, db});
         })
         .Case<MaxPool2DOp, AvgPool2DOp>([&](Operation *o) {
           auto avg = llvm::dyn_cast<AvgPool2DOp>(o);
           auto max = llvm::dyn_cast<MaxPool2DOp>(o);
           Value in = o->getOperand(0), out = o->getResult(0);
-          std::string w = avg ? window(in, out, avg.getKernel(), avg.getStride(), avg.getPadding())
-                              : window(in, out, max.getKernel(), max.getStride(), max.getPadding());
+          std::string w = avg ? window(in, out, avg.getKernel(), avg.getStride(),
+                                       avg.getPadding(), avg.getChannelsLast())
+                              : window(in, out, max.getKernel(), max.getStride(),
+                                       max.getPadding(), max.getChannelsLast());
           std::string y = result(out);
           call("pool", {boolean(bool(max)), boolean(avg && avg.getCountIncludePad()), of(in), y, w});
         })
         .Case([&](MaxPool2DBackwardOp o) {
           std::string w = window(o.getInput(), o.getGradOutput(), o.getKernel(), o.getStride(),
-                                 o.getPadding());
+                                 o.getPadding(), o.getChannelsLast());
           std::string dx = result(o.getGradInput());
           call("poolBackward", {"true", "false", of(o.getGradOutput()), of(o.getInput()), dx, w});
         })
         .Case([&](AvgPool2DBackwardOp o) {
           std::string w = window(o.getGradInput(), o.getGradOutput(), o.getKernel(),
-                                 o.getStride(), o.getPadding());
+                                 o.getStride(), o.getPadding(), o.getChannelsLast());
           std::string dx = result(o.getGradInput());
           call("poolBackward", {"false", boolean(o.getCountIncludePad()), of(o.getGradOutput()),
                                 "nullptr", dx, w});

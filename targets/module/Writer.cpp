@@ -262,18 +262,19 @@ private:
       attrs.erase(simclr->getOffsetsAttrHelper().getName());
       std::string attributes = printed(attrs.getDictionary(op.getContext()));
       flatbuffers::Offset<format::Convolution> convolution;
-      auto geometry = [&](ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
-                          ArrayRef<int64_t> dilation, int64_t groups) {
-        std::vector<int64_t> s = stride.vec(), p = padding.vec(), d = dilation.vec();
-        convolution = format::CreateConvolutionDirect(fbb, &s, &p, &d, groups);
+      auto geometry = [&](auto c) {
+        std::vector<int64_t> s = c.getStride().vec(), p = c.getPadding().vec(),
+                             d = c.getDilation().vec();
+        convolution = format::CreateConvolutionDirect(fbb, &s, &p, &d, c.getGroups(),
+                                                      c.getChannelsLast());
       };
       bool transposeA = false, transposeB = false;
       if (auto c = llvm::dyn_cast<Conv2DOp>(op))
-        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+        geometry(c);
       else if (auto c = llvm::dyn_cast<Conv2DBackwardInputOp>(op))
-        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+        geometry(c);
       else if (auto c = llvm::dyn_cast<Conv2DBackwardFilterOp>(op))
-        geometry(c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
+        geometry(c);
       else if (auto m = llvm::dyn_cast<MatmulOp>(op)) {
         transposeA = m.getTransposeA();
         transposeB = m.getTransposeB();

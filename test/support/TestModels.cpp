@@ -1,6 +1,7 @@
 //===- TestModels.cpp - small compiled steps for the tests -----------------===//
 
 #include "TestModels.h"
+#include "dialects/simclr/IR/SimclrDialect.h"
 #include "frontend/Description.h"
 #include "frontend/LoadModule.h"
 #include "frontend/ModelBuilder.h"
@@ -42,7 +43,8 @@ parseAndRun(MLIRContext &context, const char *source, const std::string &what,
 } // namespace
 
 llvm::Expected<OwningOpRef<ModuleOp>> tiny::compileDescription(MLIRContext &context,
-                                                               const std::string &text) {
+                                                               const std::string &text,
+                                                               const std::string &layout) {
   auto desc = frontend::parseDescription(text, "tiny.yaml");
   if (!desc)
     return desc.takeError();
@@ -54,6 +56,9 @@ llvm::Expected<OwningOpRef<ModuleOp>> tiny::compileDescription(MLIRContext &cont
   auto module = frontend::buildModule(*desc, context);
   if (!module)
     return makeError("the tiny model did not build: " + diagnostics);
+  if (!layout.empty())
+    context.getLoadedDialect<SimclrDialect>()->getLayoutAttrHelper().setAttr(
+        *module, StringAttr::get(&context, layout));
   if (mlir::failed(compileTrainingStep(*module)))
     return makeError("simclr-training-step failed on the tiny model: " + diagnostics);
   return std::move(module);

@@ -46,10 +46,11 @@ inline std::string tinySkDescription(const std::string &stage, const std::string
   return text;
 }
 
-/// The description built and compiled by simclr-training-step; the error says where it
-/// failed.
+/// The description built and compiled by simclr-training-step, with `layout` ("nchw",
+/// "nhwc") as its simclr.layout when given; the error says where it failed.
 llvm::Expected<OwningOpRef<ModuleOp>> compileDescription(MLIRContext &context,
-                                                         const std::string &text);
+                                                         const std::string &text,
+                                                         const std::string &layout = "");
 
 } // namespace mlir::simclr::tiny
 

@@ -80,6 +80,14 @@ TEST(CpuKernels, Bf16SelectiveKernelStep) {
   check(tiny::compileDescription(context, tiny::tinySkDescription("pretrain", "precision: bf16\n")),
         context);
 }
+// The GPU's configuration in bf16: activations channels last (NHWC), so the kernels' batch
+// norms, poolings and transposes index NHWC tensors.
+TEST(CpuKernels, ChannelsLastBf16SelectiveKernelStep) {
+  MLIRContext context;
+  check(tiny::compileDescription(context, tiny::tinySkDescription("pretrain", "precision: bf16\n"),
+                                 "nhwc"),
+        context);
+}
 TEST(CpuKernels, FinetuningStep) {
   MLIRContext context;
   check(test::stageModule(context, "finetune"), context);

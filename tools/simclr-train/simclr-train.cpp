@@ -42,7 +42,10 @@ static runtime::Expected<runtime::LoadedModule> compile(const std::string &path,
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   auto failed = [&] { return runtime::makeError("compiling " + path + " failed"); };
   auto module = frontend::loadModule(path, context, sourceMgr);
-  if (!module || mlir::failed(compileTrainingStep(*module)))
+  if (!module)
+    return failed();
+  chooseLayout(*module, targets.cuda);
+  if (mlir::failed(compileTrainingStep(*module)))
     return failed();
   auto bytes = serializeModule(*module, targets);
   if (mlir::failed(bytes))

@@ -84,6 +84,11 @@ static cl::opt<std::string> precision(
     cl::desc("Element type of the convolutions and matrix products, f32 or bf16, instead of "
              "the description's precision (batch norm, losses and the optimizer stay f32)"),
     cl::value_desc("f32|bf16"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> layout(
+    "layout",
+    cl::desc("How rank-4 activations are stored: auto (the compiler's choice: nhwc for "
+             "--target=cuda in bf16, else nchw), nchw or nhwc"),
+    cl::value_desc("auto|nchw|nhwc"), cl::init("auto"), cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file for --emit (default: stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
 
@@ -157,10 +162,17 @@ int main(int argc, char **argv) {
                  << "'\n";
     return 1;
   }
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::simclr::frontend::loadModule(inputPath, context, sourceMgr, {batchSize, precision});
+  if (layout != "auto" && layout != "nchw" && layout != "nhwc") {
+    llvm::errs() << "simclrc: error: --layout must be auto, nchw or nhwc, not '" << layout
+                 << "'\n";
+    return 1;
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::simclr::frontend::loadModule(
+      inputPath, context, sourceMgr,
+      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue()});
   if (!module)
     return 1;
+  mlir::simclr::chooseLayout(*module, target == Target::Cuda);
 
   if (stats) {
     mlir::simclr::ModelStats figures = mlir::simclr::computeModelStats(*module);

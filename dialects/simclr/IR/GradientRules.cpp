@@ -61,10 +61,10 @@ LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
   Value dy = grads[0];
   operandGrads.push_back(Conv2DBackwardInputOp::create(
       b, getLoc(), getInput().getType(), dy, getFilter(), getStrideAttr(), getPaddingAttr(),
-      getDilationAttr(), getGroupsAttr()));
+      getDilationAttr(), getGroupsAttr(), getChannelsLastAttr()));
   operandGrads.push_back(Conv2DBackwardFilterOp::create(
       b, getLoc(), getFilter().getType(), getInput(), dy, getStrideAttr(), getPaddingAttr(),
-      getDilationAttr(), getGroupsAttr()));
+      getDilationAttr(), getGroupsAttr(), getChannelsLastAttr()));
   return success();
 }
 
@@ -72,7 +72,8 @@ LogicalResult BatchNormTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> gra
                                                SmallVectorImpl<Value> &operandGrads) {
   // Only the normalised output carries a gradient; the running statistics do not.
   auto backward = BatchNormTrainBackwardOp::create(b, getLoc(), grads[0], getInput(),
-                                                   getScale(), getEpsilonAttr());
+                                                   getScale(), getEpsilonAttr(),
+                                                   getChannelsLastAttr());
   operandGrads.append({backward.getGradInput(), backward.getGradScale()});
   if (getOffset())
     operandGrads.push_back(backward.getGradOffset());
@@ -84,7 +85,8 @@ LogicalResult BatchNormInferOp::buildGradients(OpBuilder &b, ArrayRef<Value> gra
                                                SmallVectorImpl<Value> &operandGrads) {
   auto backward =
       BatchNormInferBackwardOp::create(b, getLoc(), grads[0], getInput(), getScale(),
-                                       getMean(), getVariance(), getEpsilonAttr());
+                                       getMean(), getVariance(), getEpsilonAttr(),
+                                       getChannelsLastAttr());
   operandGrads.append({backward.getGradInput(), backward.getGradScale()});
   if (getOffset())
     operandGrads.push_back(backward.getGradOffset());
@@ -118,7 +120,7 @@ LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                           SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(MaxPool2DBackwardOp::create(b, getLoc(), grads[0], getInput(),
                                                      getKernelAttr(), getStrideAttr(),
-                                                     getPaddingAttr()));
+                                                     getPaddingAttr(), getChannelsLastAttr()));
   return success();
 }
 
@@ -126,7 +128,7 @@ LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                           SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(AvgPool2DBackwardOp::create(
       b, getLoc(), getInput().getType(), grads[0], getKernelAttr(), getStrideAttr(),
-      getPaddingAttr(), getCountIncludePadAttr()));
+      getPaddingAttr(), getCountIncludePadAttr(), getChannelsLastAttr()));
   return success();
 }
 
@@ -209,6 +211,17 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
 LogicalResult ConvertOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                         SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(ConvertOp::create(b, getLoc(), getInput().getType(), grads[0]));
+  return success();
+}
+
+LogicalResult TransposeOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  // The inverse permutation: input dimension permutation[d] is result dimension d.
+  ArrayRef<int64_t> permutation = getPermutation();
+  SmallVector<int64_t> inverse(permutation.size());
+  for (auto [d, source] : llvm::enumerate(permutation))
+    inverse[source] = int64_t(d);
+  operandGrads.push_back(TransposeOp::create(b, getLoc(), grads[0], inverse));
   return success();
 }
 

@@ -63,9 +63,9 @@ LogicalResult shapeOf(ScaleOp::Adaptor op, const ShapeDiag &diag,
 /// Both batch-norm gradients: the forward operands' checks, and dy of x's type.
 LogicalResult batchNormGradient(const ShapeDiag &diag, Value dyValue, Value xValue,
                                 ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
-                                SmallVectorImpl<Type> &results) {
+                                bool channelsLast, SmallVectorImpl<Type> &results) {
   RankedTensorType x, vector;
-  if (failed(checkBatchNorm(diag, xValue, vectors, epsilon, x, vector)))
+  if (failed(checkBatchNorm(diag, xValue, vectors, epsilon, channelsLast, x, vector)))
     return failure();
   auto dy = staticTensor(diag, dyValue, "grad_output");
   if (failed(dy) || failed(sameType(diag, *dy, "grad_output", x, "input")))
@@ -77,7 +77,8 @@ LogicalResult batchNormGradient(const ShapeDiag &diag, Value dyValue, Value xVal
 LogicalResult shapeOf(BatchNormTrainBackwardOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
   return batchNormGradient(diag, op.getGradOutput(), op.getInput(), {{op.getScale(), "scale"}},
-                           floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), results);
+                           floatOr(op.getEpsilonAttr(), kBatchNormEpsilon),
+                           bool(op.getChannelsLastAttr()), results);
 }
 
 LogicalResult shapeOf(BatchNormInferBackwardOp::Adaptor op, const ShapeDiag &diag,
@@ -85,7 +86,8 @@ LogicalResult shapeOf(BatchNormInferBackwardOp::Adaptor op, const ShapeDiag &dia
   return batchNormGradient(
       diag, op.getGradOutput(), op.getInput(),
       {{op.getScale(), "scale"}, {op.getMean(), "mean"}, {op.getVariance(), "variance"}},
-      floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), results);
+      floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), bool(op.getChannelsLastAttr()),
+      results);
 }
 
 /// Gradients shaped like one forward tensor, which the gradient must match.
@@ -123,11 +125,14 @@ LogicalResult shapeOf(L2NormalizeBackwardOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(MaxPool2DBackwardOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
-  if (failed(input) ||
-      failed(gradientMatchesForward(
-          diag, op.getGradOutput(),
-          poolResult(diag, *input, op.getKernel(), op.getStride(), op.getPadding()))))
+  bool last = bool(op.getChannelsLastAttr());
+  auto input = tensorOfRank(diag, op.getInput(), "input", 4, last ? "NHWC" : "NCHW");
+  if (failed(input))
+    return failure();
+  auto forward = poolResult(diag, asChannelsFirst(*input, last), op.getKernel(),
+                            op.getStride(), op.getPadding());
+  if (failed(forward) ||
+      failed(gradientMatchesForward(diag, op.getGradOutput(), fromChannelsFirst(*forward, last))))
     return failure();
   results.push_back(*input);
   return success();
@@ -212,10 +217,13 @@ static LogicalResult verifyConvolutionGradient(OpT op, RankedTensorType input,
   if (input.getRank() != 4 || filter.getRank() != 4)
     return op.emitOpError() << "expects rank-4 input and filter, got " << input << " and "
                             << filter;
-  return gradientMatchesForward(
-      diag, op.getGradOutput(),
-      convolutionResult(diag, input, filter, op.getStride(), op.getPadding(), op.getDilation(),
-                        op.getGroups()));
+  bool last = op.getChannelsLast();
+  auto forward = convolutionResult(diag, asChannelsFirst(input, last),
+                                   asChannelsFirst(filter, last), op.getStride(),
+                                   op.getPadding(), op.getDilation(), op.getGroups());
+  if (failed(forward))
+    return failure();
+  return gradientMatchesForward(diag, op.getGradOutput(), fromChannelsFirst(*forward, last));
 }
 
 LogicalResult Conv2DBackwardInputOp::verify() {
@@ -229,10 +237,15 @@ LogicalResult Conv2DBackwardFilterOp::verify() {
 LogicalResult AvgPool2DBackwardOp::verify() {
   ShapeDiag diag{getOperation(), getLoc()};
   auto input = getGradInput().getType();
+  bool last = getChannelsLast();
   if (input.getRank() != 4)
-    return emitOpError() << "expects a rank-4 (NCHW) result, got " << input;
-  return gradientMatchesForward(
-      diag, getGradOutput(), poolResult(diag, input, getKernel(), getStride(), getPadding()));
+    return emitOpError() << "expects a rank-4 (" << (last ? "NHWC" : "NCHW")
+                         << ") result, got " << input;
+  auto forward =
+      poolResult(diag, asChannelsFirst(input, last), getKernel(), getStride(), getPadding());
+  if (failed(forward))
+    return failure();
+  return gradientMatchesForward(diag, getGradOutput(), fromChannelsFirst(*forward, last));
 }
 
 LogicalResult SliceBackwardOp::verify() {

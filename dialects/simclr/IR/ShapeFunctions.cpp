@@ -175,13 +175,15 @@ mlir::simclr::shape::checkDistillationInputs(const ShapeDiag &diag, Value studen
 /// Shared by both batch-norm forms: the channel vectors must be [C] for a C-channel input.
 LogicalResult mlir::simclr::shape::checkBatchNorm(const ShapeDiag &diag, Value inputValue,
                              ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
-                             RankedTensorType &input, RankedTensorType &vector) {
+                             bool channelsLast, RankedTensorType &input,
+                             RankedTensorType &vector) {
   auto in = staticTensor(diag, inputValue, "input");
   if (failed(in))
     return failure();
   if (in->getRank() != 2 && in->getRank() != 4)
-    return diag() << "expects an input of rank 4 (NCHW) or 2 (NC), got " << *in;
-  int64_t channels = in->getDimSize(1);
+    return diag() << "expects an input of rank 4 (" << (channelsLast ? "NHWC" : "NCHW")
+                  << ") or 2 (NC), got " << *in;
+  int64_t channels = in->getDimSize(channelsLast ? in->getRank() - 1 : 1);
   for (auto [value, name] : vectors) {
     if (!value)
       continue;
@@ -201,18 +203,20 @@ namespace {
 
 LogicalResult shapeOf(Conv2DOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto input = tensorOfRank(diag, op.getInput(), "input", 4, "NCHW");
+  bool last = bool(op.getChannelsLastAttr());
+  auto input = tensorOfRank(diag, op.getInput(), "input", 4, last ? "NHWC" : "NCHW");
   if (failed(input))
     return failure();
-  auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, "OIHW");
+  auto filter = tensorOfRank(diag, op.getFilter(), "filter", 4, last ? "OHWI" : "OIHW");
   if (failed(filter))
     return failure();
-  auto result = convolutionResult(diag, *input, *filter, op.getStride(), op.getPadding(),
-                                  arrayOr(op.getDilationAttr(), kUnitDilation),
+  auto result = convolutionResult(diag, asChannelsFirst(*input, last),
+                                  asChannelsFirst(*filter, last), op.getStride(),
+                                  op.getPadding(), arrayOr(op.getDilationAttr(), kUnitDilation),
                                   op.getGroupsAttr() ? op.getGroupsAttr().getInt() : 1);
   if (failed(result))
     return failure();
-  results.push_back(*result);
+  results.push_back(fromChannelsFirst(*result, last));
   return success();
 }
 
@@ -224,7 +228,8 @@ LogicalResult shapeOf(BatchNormTrainOp::Adaptor op, const ShapeDiag &diag,
                              {op.getOffset(), "offset"},
                              {op.getRunningMean(), "running_mean"},
                              {op.getRunningVar(), "running_var"}},
-                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), input, vector)))
+                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon),
+                            bool(op.getChannelsLastAttr()), input, vector)))
     return failure();
   float momentum = floatOr(op.getMomentumAttr(), kBatchNormMomentum);
   if (!(momentum >= 0.0f && momentum < 1.0f))
@@ -241,7 +246,8 @@ LogicalResult shapeOf(BatchNormInferOp::Adaptor op, const ShapeDiag &diag,
                              {op.getOffset(), "offset"},
                              {op.getMean(), "mean"},
                              {op.getVariance(), "variance"}},
-                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon), input, vector)))
+                            floatOr(op.getEpsilonAttr(), kBatchNormEpsilon),
+                            bool(op.getChannelsLastAttr()), input, vector)))
     return failure();
   results.push_back(input);
   return success();
@@ -284,28 +290,47 @@ LogicalResult shapeOf(MulOp::Adaptor op, const ShapeDiag &diag,
 }
 
 LogicalResult poolShape(Value inputValue, ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
-                        ArrayRef<int64_t> pad, const ShapeDiag &diag,
+                        ArrayRef<int64_t> pad, bool channelsLast, const ShapeDiag &diag,
                         SmallVectorImpl<Type> &results) {
-  auto input = tensorOfRank(diag, inputValue, "input", 4, "NCHW");
+  auto input = tensorOfRank(diag, inputValue, "input", 4, channelsLast ? "NHWC" : "NCHW");
   if (failed(input))
     return failure();
-  auto result = poolResult(diag, *input, kernel, stride, pad);
+  auto result = poolResult(diag, asChannelsFirst(*input, channelsLast), kernel, stride, pad);
   if (failed(result))
     return failure();
-  results.push_back(*result);
+  results.push_back(fromChannelsFirst(*result, channelsLast));
   return success();
 }
 
 LogicalResult shapeOf(MaxPool2DOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(), diag,
-                   results);
+  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(),
+                   bool(op.getChannelsLastAttr()), diag, results);
 }
 
 LogicalResult shapeOf(AvgPool2DOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(), diag,
-                   results);
+  return poolShape(op.getInput(), op.getKernel(), op.getStride(), op.getPadding(),
+                   bool(op.getChannelsLastAttr()), diag, results);
+}
+
+LogicalResult shapeOf(TransposeOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  auto input = staticTensor(diag, op.getInput(), "input");
+  if (failed(input))
+    return failure();
+  ArrayRef<int64_t> permutation = op.getPermutation();
+  int64_t rank = input->getRank();
+  if (int64_t(permutation.size()) != rank)
+    return diag() << "expects a permutation of " << rank << " entries for " << *input
+                  << ", got " << permutation.size();
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t d : permutation)
+    if (d < 0 || d >= rank || !seen.insert(d).second)
+      return diag() << "expects 'permutation' to hold each of 0.." << rank - 1
+                    << " once";
+  results.push_back(permuted(*input, permutation));
+  return success();
 }
 
 LogicalResult shapeOf(GlobalAvgPoolOp::Adaptor op, const ShapeDiag &diag,
@@ -496,6 +521,7 @@ SIMCLR_SHAPE_FUNCTION(AddOp)
 SIMCLR_SHAPE_FUNCTION(MulOp)
 SIMCLR_SHAPE_FUNCTION(MaxPool2DOp)
 SIMCLR_SHAPE_FUNCTION(AvgPool2DOp)
+SIMCLR_SHAPE_FUNCTION(TransposeOp)
 SIMCLR_SHAPE_FUNCTION(GlobalAvgPoolOp)
 SIMCLR_SHAPE_FUNCTION(DenseOp)
 SIMCLR_SHAPE_FUNCTION(ConcatOp)

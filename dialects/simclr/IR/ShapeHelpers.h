@@ -145,6 +145,28 @@ inline LogicalResult sameTypeAsInput(const ShapeDiag &diag, Value input,
   return success();
 }
 
+/// The permutations between the two layouts of a rank-4 tensor: NCHW -> NHWC (also OIHW ->
+/// OHWI) and back.
+constexpr int64_t kToChannelsLast[] = {0, 2, 3, 1};
+constexpr int64_t kToChannelsFirst[] = {0, 3, 1, 2};
+
+/// `type` with its dimensions permuted: dimension d of the result is `permutation[d]`.
+inline RankedTensorType permuted(RankedTensorType type, ArrayRef<int64_t> permutation) {
+  SmallVector<int64_t> shape;
+  for (int64_t d : permutation)
+    shape.push_back(type.getDimSize(d));
+  return withShape(type, shape);
+}
+
+/// A layout-sensitive op's rank-4 type as the NCHW (OIHW) type its shape rules are written
+/// for, and back: the identity unless the op is `channels_last`.
+inline RankedTensorType asChannelsFirst(RankedTensorType type, bool channelsLast) {
+  return channelsLast && type.getRank() == 4 ? permuted(type, kToChannelsFirst) : type;
+}
+inline RankedTensorType fromChannelsFirst(RankedTensorType type, bool channelsLast) {
+  return channelsLast && type.getRank() == 4 ? permuted(type, kToChannelsLast) : type;
+}
+
 /// Result type of a convolution (shared by conv2d and its gradients).
 FailureOr<RankedTensorType> convolutionResult(const ShapeDiag &diag, RankedTensorType input,
                                               RankedTensorType filter,
@@ -161,11 +183,13 @@ LogicalResult checkSlice(const ShapeDiag &diag, RankedTensorType input,
                          ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                          ArrayRef<int64_t> strides);
 
-/// Batch norm's operands, shared by its forms and their gradients: an NCHW or NC `input`
-/// and per-channel vectors of shape [C] (null entries skipped); sets `input` and `vector`.
+/// Batch norm's operands, shared by its forms and their gradients: an NCHW (NHWC when
+/// `channelsLast`) or NC `input` and per-channel vectors of shape [C] (null entries
+/// skipped); sets `input` and `vector`.
 LogicalResult checkBatchNorm(const ShapeDiag &diag, Value input,
                              ArrayRef<std::pair<Value, StringRef>> vectors, float epsilon,
-                             RankedTensorType &inputType, RankedTensorType &vectorType);
+                             bool channelsLast, RankedTensorType &inputType,
+                             RankedTensorType &vectorType);
 
 /// Result type of a reduction over `axes`.
 FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType input,

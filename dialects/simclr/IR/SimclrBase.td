@@ -51,6 +51,8 @@ def Simclr_Dialect : Dialect {
       carries it is compiled.
     * `simclr.precision`: on a module, `"f32"` or `"bf16"`: the element type of its
       convolutions' and matrix products' operands and results (`simclr-mixed-precision`).
+    * `simclr.layout`: on a module, `"nchw"` or `"nhwc"`: how its rank-4 activations are
+      stored between ops (`simclr-channels-last`); the compiler sets it for its target.
   }];
   // Declared once here: code reads and writes them through the generated helpers
   // (SimclrDialect::getStageAttrHelper(), ...), never by spelling the names.
@@ -63,7 +65,8 @@ def Simclr_Dialect : Dialect {
     "::mlir::ArrayAttr":$gradients,
     "::mlir::DenseI64ArrayAttr":$offsets,
     "::mlir::IntegerAttr":$arena_bytes,
-    "::mlir::StringAttr":$precision);
+    "::mlir::StringAttr":$precision,
+    "::mlir::StringAttr":$layout);
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
   let dependentDialects = ["::mlir::arith::ArithDialect"];

@@ -138,6 +138,15 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'simclr.precision' belongs on the module";
     return success();
   }
+  if (name == LayoutAttrHelper::getNameStr()) {
+    auto layout = llvm::dyn_cast<StringAttr>(value);
+    if (!layout || (layout.getValue() != "nchw" && layout.getValue() != "nhwc"))
+      return op->emitOpError() << "expects 'simclr.layout' to be \"nchw\" or \"nhwc\", got "
+                               << value;
+    if (!llvm::isa<ModuleOp>(op))
+      return op->emitOpError() << "'simclr.layout' belongs on the module";
+    return success();
+  }
   if (name == OptimizerAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,
                             {{"kind", FieldKind::String, kOptimizers},

@@ -85,7 +85,8 @@ def Simclr_Conv2DBackwardInputOp : Simclr_ConvGradientOp<"conv2d_backward_input"
   let arguments = (ins Simclr_FloatTensor:$grad_output, Simclr_FloatTensor:$filter,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilation,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_input);
   let assemblyFormat = [{
     $grad_output `,` $filter `stride` $stride `padding` $padding attr-dict `:`
@@ -106,7 +107,8 @@ def Simclr_Conv2DBackwardFilterOp : Simclr_ConvGradientOp<"conv2d_backward_filte
   let arguments = (ins Simclr_FloatTensor:$input, Simclr_FloatTensor:$grad_output,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilation,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_filter);
   let assemblyFormat = [{
     $input `,` $grad_output `stride` $stride `padding` $padding attr-dict `:`
@@ -133,7 +135,8 @@ def Simclr_BatchNormTrainBackwardOp : Simclr_InferredOp<"batch_norm_train_backwa
   }];
   let arguments = (ins Simclr_FloatTensor:$grad_output, Simclr_FloatTensor:$input,
                        Simclr_FloatTensor:$scale,
-                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_input, Simclr_FloatTensor:$grad_scale,
                       Simclr_FloatTensor:$grad_offset);
   let assemblyFormat = [{
@@ -155,7 +158,8 @@ def Simclr_BatchNormInferBackwardOp : Simclr_InferredOp<"batch_norm_infer_backwa
   let arguments = (ins Simclr_FloatTensor:$grad_output, Simclr_FloatTensor:$input,
                        Simclr_FloatTensor:$scale, Simclr_FloatTensor:$mean,
                        Simclr_FloatTensor:$variance,
-                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_input, Simclr_FloatTensor:$grad_scale,
                       Simclr_FloatTensor:$grad_offset);
   let assemblyFormat = [{
@@ -191,7 +195,7 @@ def Simclr_MaxPool2DBackwardOp : Simclr_InferredOp<"max_pool2d_backward"> {
   }];
   let arguments = (ins Simclr_FloatTensor:$grad_output, Simclr_FloatTensor:$input,
                        DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
-                       DenseI64ArrayAttr:$padding);
+                       DenseI64ArrayAttr:$padding, UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_input);
   let assemblyFormat = [{
     $grad_output `,` $input `kernel` $kernel `stride` $stride `padding` $padding attr-dict
@@ -213,7 +217,7 @@ def Simclr_AvgPool2DBackwardOp : Simclr_Op<"avg_pool2d_backward", [Pure]> {
   }];
   let arguments = (ins Simclr_FloatTensor:$grad_output, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
-                       UnitAttr:$count_include_pad);
+                       UnitAttr:$count_include_pad, UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$grad_input);
   let assemblyFormat = [{
     $grad_output `kernel` $kernel `stride` $stride `padding` $padding attr-dict `:`

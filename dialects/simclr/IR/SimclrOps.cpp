@@ -9,6 +9,7 @@
 #include "dialects/simclr/IR/SimclrOps.h"
 
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace mlir::simclr;
@@ -135,6 +136,71 @@ OpFoldResult ConvertOp::fold(FoldAdaptor) {
       return inner.getInput();
   }
   return {};
+}
+
+namespace {
+
+/// Input dimension of result dimension d after `inner` then `outer`.
+SmallVector<int64_t> composed(ArrayRef<int64_t> inner, ArrayRef<int64_t> outer) {
+  SmallVector<int64_t> permutation;
+  for (int64_t d : outer)
+    permutation.push_back(inner[d]);
+  return permutation;
+}
+
+bool isIdentity(ArrayRef<int64_t> permutation) {
+  for (auto [d, source] : llvm::enumerate(permutation))
+    if (source != int64_t(d))
+      return false;
+  return true;
+}
+
+/// transpose(transpose(x, p), q) -> transpose(x, p then q).
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, inner.getInput(), composed(inner.getPermutation(), op.getPermutation()));
+    return success();
+  }
+};
+
+/// A transpose that keeps the order of the dimensions of extent > 1 moves no element: a
+/// reshape (which costs no kernel once fused).
+struct TransposeOfUnitDimensions : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto type = op.getInput().getType();
+    int64_t last = -1;
+    for (int64_t d : op.getPermutation()) {
+      if (type.getDimSize(d) == 1)
+        continue;
+      if (d < last)
+        return failure();
+      last = d;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getOutput().getType(), op.getInput());
+    return success();
+  }
+};
+
+} // namespace
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  if (isIdentity(getPermutation()))
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<TransposeOp>())
+    if (isIdentity(composed(inner.getPermutation(), getPermutation())))
+      return inner.getInput();
+  return {};
+}
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<ComposeTransposes, TransposeOfUnitDimensions>(context);
 }
 
 LogicalResult KernelOp::verify() {

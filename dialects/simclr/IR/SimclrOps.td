@@ -114,12 +114,16 @@ def Simclr_Conv2DOp : Simclr_DifferentiableOp<"conv2d"> {
     %y = simclr.conv2d %x, %w stride [2, 2] padding [3, 3, 3, 3]
            : tensor<8x3x224x224xf32>, tensor<64x3x7x7xf32> -> tensor<8x64x112x112xf32>
     ```
+
+    With `channels_last` the input and output are `NHWC` and the filter `OHWI` (the same
+    sum; `simclr-channels-last` chooses it where the target's library wants it).
   }];
   let arguments = (ins Simclr_FloatTensor:$input, Simclr_FloatTensor:$filter,
                        DenseI64ArrayAttr:$stride,
                        DenseI64ArrayAttr:$padding,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilation,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $filter `stride` $stride `padding` $padding attr-dict `:`
@@ -137,7 +141,8 @@ def Simclr_BatchNormTrainOp : Simclr_DifferentiableOp<"batch_norm_train"> {
     `running = momentum * running + (1 - momentum) * batch`, where the running variance is
     updated with the unbiased batch variance. `momentum` is TensorFlow's "decay" (0.9 in
     SimCLRv2; PyTorch's momentum 0.1 is the same setting). With `cross_replica`, the batch
-    statistics are taken over the global batch of all replicas.
+    statistics are taken over the global batch of all replicas. With `channels_last` a
+    rank-4 input is `NHWC` (channels last).
 
     ```mlir
     %y, %mean, %var = simclr.batch_norm_train %x scale %g offset %b running %rm, %rv
@@ -149,7 +154,7 @@ def Simclr_BatchNormTrainOp : Simclr_DifferentiableOp<"batch_norm_train"> {
                        Simclr_FloatTensor:$running_mean, Simclr_FloatTensor:$running_var,
                        DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
                        DefaultValuedAttr<F32Attr, "0.9">:$momentum,
-                       UnitAttr:$cross_replica);
+                       UnitAttr:$cross_replica, UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$output, Simclr_FloatTensor:$new_running_mean,
                       Simclr_FloatTensor:$new_running_var);
   let assemblyFormat = [{
@@ -162,7 +167,8 @@ def Simclr_BatchNormInferOp : Simclr_DifferentiableOp<"batch_norm_infer"> {
   let summary = "batch normalisation with running statistics (inference form)";
   let description = [{
     `output = (input - mean) / sqrt(var + epsilon) * scale + offset`, per channel
-    (dimension 1), with the given statistics; `offset` is optional.
+    (dimension 1; the last with `channels_last`), with the given statistics; `offset` is
+    optional.
 
     ```mlir
     %y = simclr.batch_norm_infer %x scale %g offset %b stats %m, %v
@@ -172,7 +178,8 @@ def Simclr_BatchNormInferOp : Simclr_DifferentiableOp<"batch_norm_infer"> {
   let arguments = (ins Simclr_FloatTensor:$input, Simclr_FloatTensor:$scale,
                        Optional<Simclr_FloatTensor>:$offset,
                        Simclr_FloatTensor:$mean, Simclr_FloatTensor:$variance,
-                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
+                       UnitAttr:$channels_last);
   let results = (outs Simclr_FloatTensor:$output);
   let assemblyFormat = [{
     $input `scale` $scale (`offset` $offset^)? `stats` $mean `,` $variance
@@ -223,7 +230,7 @@ def Simclr_MulOp : Simclr_BroadcastBinaryOp<"mul", "multiplication">;
 //===----------------------------------------------------------------------===//
 
 class Simclr_Pool2DOp<string mnemonic, string what> : Simclr_DifferentiableOp<mnemonic> {
-  let summary = "2-D " # what # " pooling over NCHW windows";
+  let summary = "2-D " # what # " pooling over NCHW (NHWC with channels_last) windows";
   let results = (outs Simclr_FloatTensor:$output);
   let assemblyFormat = [{
     $input `kernel` $kernel `stride` $stride `padding` $padding attr-dict `:`
@@ -241,7 +248,8 @@ def Simclr_MaxPool2DOp : Simclr_Pool2DOp<"max_pool2d", "max"> {
     ```
   }];
   let arguments = (ins Simclr_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
-                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       UnitAttr:$channels_last);
 }
 
 def Simclr_AvgPool2DOp : Simclr_Pool2DOp<"avg_pool2d", "average"> {
@@ -258,7 +266,7 @@ def Simclr_AvgPool2DOp : Simclr_Pool2DOp<"avg_pool2d", "average"> {
   }];
   let arguments = (ins Simclr_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
-                       UnitAttr:$count_include_pad);
+                       UnitAttr:$count_include_pad, UnitAttr:$channels_last);
 }
 
 def Simclr_GlobalAvgPoolOp : Simclr_DifferentiableOp<"global_avg_pool"> {
@@ -390,6 +398,29 @@ def Simclr_ReshapeOp : Simclr_Op<"reshape", [Pure,
   let results = (outs Simclr_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+}
+
+def Simclr_TransposeOp : Simclr_DifferentiableOp<"transpose"> {
+  let summary = "permutes the dimensions";
+  let description = [{
+    Result dimension `d` is input dimension `permutation[d]`: the element of the result at
+    index `j` is the input's at the index `i` with `i[permutation[d]] = j[d]`. `simclr-channels-last` puts
+    these where a step's data changes layout (the image batch into `NHWC`, each filter into
+    `OHWI` and its gradient back); a pair that cancels folds away, and one that moves only
+    unit dimensions becomes a reshape.
+
+    ```mlir
+    %y = simclr.transpose %x permutation [0, 2, 3, 1]
+           : tensor<8x3x32x32xf32> -> tensor<8x32x32x3xf32>
+    ```
+  }];
+  let arguments = (ins Simclr_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Simclr_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `permutation` $permutation attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,8 +16,16 @@
 
 namespace simclr_kernels {
 
+/// A pooling window over [planes, H, W] -> [planes, OH, OW] (padding top, left), planes
+/// being N * C. `channels` is 0 for NCHW tensors, else C for NHWC ones.
 struct Window {
-  i64 planes, H, W, OH, OW, kh, kw, sh, sw, top, left;
+  i64 planes, H, W, OH, OW, kh, kw, sh, sw, top, left, channels;
+  /// The index of (plane p, row y, column x) in a tensor of h x w planes.
+  i64 at(i64 p, i64 y, i64 x, i64 h, i64 w) const {
+    if (channels == 0)
+      return (p * h + y) * w + x;
+    return (((p / channels) * h + y) * w + x) * channels + p % channels;
+  }
 };
 
 /// Max or average pooling; padded positions never take part (the average divides by the
@@ -34,13 +42,13 @@ inline void pool(bool isMax, bool countPad, const float *x, float *y, const Wind
             i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
             if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
               continue;
-            double v = x[(p * w.H + iy) * w.W + ix];
+            double v = x[w.at(p, iy, ix, w.H, w.W)];
             acc = isMax ? std::max(acc, v) : acc + v;
             ++n;
           }
         if (!isMax)
           acc /= countPad ? double(w.kh * w.kw) : double(n);
-        y[(p * w.OH + oy) * w.OW + ox] = static_cast<float>(acc);
+        y[w.at(p, oy, ox, w.OH, w.OW)] = static_cast<float>(acc);
       }
 }
 
@@ -49,11 +57,13 @@ inline void poolBackward(bool isMax, bool countPad, const float *dy, const float
                          const Window &w) {
 #pragma omp parallel for
   for (i64 p = 0; p < w.planes; ++p) {
-    float *plane = dx + p * w.H * w.W;
-    std::fill(plane, plane + w.H * w.W, 0.f);
+    // Plane p's element e = iy * W + ix.
+    auto plane = [&](i64 e) -> float & { return dx[w.at(p, e / w.W, e % w.W, w.H, w.W)]; };
+    for (i64 e = 0; e < w.H * w.W; ++e)
+      plane(e) = 0.f;
     for (i64 oy = 0; oy < w.OH; ++oy)
       for (i64 ox = 0; ox < w.OW; ++ox) {
-        double g = dy[(p * w.OH + oy) * w.OW + ox];
+        double g = dy[w.at(p, oy, ox, w.OH, w.OW)];
         i64 best = -1, n = 0;
         for (i64 ky = 0; ky < w.kh; ++ky)
           for (i64 kx = 0; kx < w.kw; ++kx) {
@@ -61,12 +71,13 @@ inline void poolBackward(bool isMax, bool countPad, const float *dy, const float
             if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
               continue;
             i64 e = iy * w.W + ix;
-            if (isMax && (best < 0 || x[p * w.H * w.W + e] > x[p * w.H * w.W + best]))
+            if (isMax && (best < 0 || x[w.at(p, iy, ix, w.H, w.W)] >
+                                          x[w.at(p, best / w.W, best % w.W, w.H, w.W)]))
               best = e;
             ++n;
           }
         if (isMax) {
-          plane[best] += static_cast<float>(g);
+          plane(best) += static_cast<float>(g);
           continue;
         }
         float share = static_cast<float>(g / (countPad ? double(w.kh * w.kw) : double(n)));
@@ -74,7 +85,7 @@ inline void poolBackward(bool isMax, bool countPad, const float *dy, const float
           for (i64 kx = 0; kx < w.kw; ++kx) {
             i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
             if (iy >= 0 && iy < w.H && ix >= 0 && ix < w.W)
-              plane[iy * w.W + ix] += share;
+              plane(iy * w.W + ix) += share;
           }
       }
   }

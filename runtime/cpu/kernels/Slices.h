@@ -1,4 +1,4 @@
-//===- Slices.h - strided slices, split and concat slabs -*- C++ -*-===//
+//===- Slices.h - slices, split and concat slabs, permutations -*- C++ -*-===//
 //
 // Part of the float32 building blocks of generated CPU kernels (one header per kernel
 // family; runtime/cpu/KernelBuild.cpp lists them). Self-contained: standard library and
@@ -55,6 +55,30 @@ inline void copySlab(const float *from, float *to, const Axis &big, i64 offset, 
       else
         std::memcpy(to + bigIndex, from + pieceIndex, big.inner * sizeof(float));
     }
+}
+
+/// y = x with its dimensions permuted: y's dimension d is x's dimension permutation[d]
+/// (x of `shape`, rank at most 8; floats or bf16).
+template <typename T>
+inline void permute(const T *x, T *y, const i64 *shape, int rank, const i64 *permutation) {
+  i64 xStride[8], yShape[8], step[8], n = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xStride[d] = n;
+    n *= shape[d];
+  }
+  for (int d = 0; d < rank; ++d) {
+    yShape[d] = shape[permutation[d]];
+    step[d] = xStride[permutation[d]];
+  }
+#pragma omp parallel for
+  for (i64 e = 0; e < n; ++e) {
+    i64 source = 0, rest = e;
+    for (int d = rank - 1; d >= 0; --d) {
+      source += (rest % yShape[d]) * step[d];
+      rest /= yShape[d];
+    }
+    y[e] = x[source];
+  }
 }
 
 } // namespace simclr_kernels

@@ -66,9 +66,25 @@ struct Axis {
   }
 };
 
-/// A pooling window over [planes, H, W] -> [planes, OH, OW] (padding top, left).
+/// A pooling window over [planes, H, W] -> [planes, OH, OW] (padding top, left), planes
+/// being N * C. `channels` is 0 for NCHW tensors, else C for NHWC ones.
 struct Window {
-  i64 planes, H, W, OH, OW, kh, kw, sh, sw, top, left;
+  i64 planes, H, W, OH, OW, kh, kw, sh, sw, top, left, channels;
+  /// The index of (plane p, row y, column x) in a tensor of h x w planes.
+  __host__ __device__ i64 at(i64 p, i64 y, i64 x, i64 h, i64 w) const {
+    if (channels == 0)
+      return (p * h + y) * w + x;
+    return (((p / channels) * h + y) * w + x) * channels + p % channels;
+  }
+  /// The plane, row and column of index e of a tensor of h x w planes (inverse of `at`).
+  __host__ __device__ void position(i64 e, i64 h, i64 w, i64 &p, i64 &y, i64 &x) const {
+    if (channels == 0) {
+      p = e / (h * w), y = (e / w) % h, x = e % w;
+      return;
+    }
+    i64 c = e % channels, pixel = e / channels;
+    x = pixel % w, y = (pixel / w) % h, p = (pixel / (w * h)) * channels + c;
+  }
 };
 
 __device__ inline i64 count(const i64 *shape, int rank) {

@@ -17,7 +17,8 @@ namespace simclr_kernels {
 __device__ inline void pool(const Phase &, bool isMax, bool countPad, const float *x, float *y,
                             const Window &w) {
   for (i64 o = globalThread(); o < w.planes * w.OH * w.OW; o += gridThreads()) {
-    i64 p = o / (w.OH * w.OW), oy = (o / w.OW) % w.OH, ox = o % w.OW;
+    i64 p, oy, ox;
+    w.position(o, w.OH, w.OW, p, oy, ox);
     double acc = isMax ? -INFINITY : 0.0;
     i64 n = 0;
     for (i64 ky = 0; ky < w.kh; ++ky)
@@ -25,7 +26,7 @@ __device__ inline void pool(const Phase &, bool isMax, bool countPad, const floa
         i64 iy = oy * w.sh + ky - w.top, ix = ox * w.sw + kx - w.left;
         if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
           continue;
-        double v = x[(p * w.H + iy) * w.W + ix];
+        double v = x[w.at(p, iy, ix, w.H, w.W)];
         acc = isMax ? maxOf(acc, v) : acc + v;
         ++n;
       }
@@ -44,7 +45,7 @@ __device__ inline i64 firstMaximum(const float *x, i64 p, i64 oy, i64 ox, const 
       if (iy < 0 || iy >= w.H || ix < 0 || ix >= w.W)
         continue;
       i64 e = iy * w.W + ix;
-      if (best < 0 || x[p * w.H * w.W + e] > x[p * w.H * w.W + best])
+      if (best < 0 || x[w.at(p, iy, ix, w.H, w.W)] > x[w.at(p, best / w.W, best % w.W, w.H, w.W)])
         best = e;
     }
   return best;
@@ -54,7 +55,8 @@ __device__ inline i64 firstMaximum(const float *x, i64 p, i64 oy, i64 ox, const 
 __device__ inline void poolBackward(const Phase &, bool isMax, bool countPad, const float *dy,
                                     const float *x, float *dx, const Window &w) {
   for (i64 i = globalThread(); i < w.planes * w.H * w.W; i += gridThreads()) {
-    i64 p = i / (w.H * w.W), iy = (i / w.W) % w.H, ix = i % w.W;
+    i64 p, iy, ix;
+    w.position(i, w.H, w.W, p, iy, ix);
     // The windows that hold (iy, ix): oy * sh - top <= iy < oy * sh - top + kh.
     i64 oyFirst = iy + w.top - w.kh + 1, oxFirst = ix + w.left - w.kw + 1;
     oyFirst = oyFirst <= 0 ? 0 : (oyFirst + w.sh - 1) / w.sh;
@@ -64,7 +66,7 @@ __device__ inline void poolBackward(const Phase &, bool isMax, bool countPad, co
     float acc = 0.f;
     for (i64 oy = oyFirst; oy <= oyLast; ++oy)
       for (i64 ox = oxFirst; ox <= oxLast; ++ox) {
-        double g = dy[(p * w.OH + oy) * w.OW + ox];
+        double g = dy[w.at(p, oy, ox, w.OH, w.OW)];
         if (isMax) {
           if (firstMaximum(x, p, oy, ox, w) == iy * w.W + ix)
             acc += static_cast<float>(g);

@@ -1,4 +1,4 @@
-//===- Slices.cuh - strided slices, split and concat slabs ------*- CUDA -*-===//
+//===- Slices.cuh - slices, split and concat slabs, permutations -*- CUDA -*-===//
 //
 // One thread per element written: a slice gathers from the big tensor; its gradient
 // writes every element of the big tensor, the box's value where the box holds it and zero
@@ -60,6 +60,30 @@ __device__ inline void copySlab(const Phase &, const float *from, float *to, con
       to[e] = from[bigIndex];
     else
       to[bigIndex] = from[e];
+  }
+}
+
+/// y = x with its dimensions permuted: y's dimension d is x's dimension permutation[d]
+/// (x of `shape`, rank at most 8; floats or bf16). One thread per element written.
+template <typename T>
+__device__ inline void permute(const Phase &, const T *x, T *y, const i64 *shape, int rank,
+                               const i64 *permutation) {
+  i64 xStride[8], yShape[8], step[8], n = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xStride[d] = n;
+    n *= shape[d];
+  }
+  for (int d = 0; d < rank; ++d) {
+    yShape[d] = shape[permutation[d]];
+    step[d] = xStride[permutation[d]];
+  }
+  for (i64 e = globalThread(); e < n; e += gridThreads()) {
+    i64 source = 0, rest = e;
+    for (int d = rank - 1; d >= 0; --d) {
+      source += (rest % yShape[d]) * step[d];
+      rest /= yShape[d];
+    }
+    y[e] = x[source];
   }
 }
 
