@@ -66,6 +66,14 @@ bool isLayoutFree(Operation *op) {
   return llvm::isa<ReluOp, ReluBackwardOp, AddOp, MulOp, ScaleOp, ConvertOp, BroadcastOp>(op);
 }
 
+/// Ops that work along one dimension (`axis`), or on a box (`offsets`, `strides`): the
+/// same in NHWC with the dimension (the arrays) permuted.
+bool isAxisOp(Operation *op) {
+  return llvm::isa<SplitOp, ConcatOp, SoftmaxOp, SoftmaxBackwardOp, L2NormalizeOp,
+                   L2NormalizeBackwardOp>(op);
+}
+bool isBoxOp(Operation *op) { return llvm::isa<SliceOp, SliceBackwardOp>(op); }
+
 class Rewriter {
 public:
   explicit Rewriter(func::FuncOp func) : func(func) {}
@@ -94,7 +102,8 @@ private:
 
   /// Can `op` be rebuilt on NHWC values?
   static bool rewritable(Operation *op) {
-    if (hasLayout(op) || isLayoutFree(op) || llvm::isa<GlobalAvgPoolOp>(op))
+    if (hasLayout(op) || isLayoutFree(op) || isAxisOp(op) || isBoxOp(op) ||
+        llvm::isa<GlobalAvgPoolOp>(op))
       return true;
     if (auto reshape = llvm::dyn_cast<ReshapeOp>(op))
       return (!isRank4(reshape.getInput().getType()) ||
@@ -140,6 +149,18 @@ private:
       llvm::sort(axes);
       state.attributes.set("axes", b.getDenseI64ArrayAttr(axes));
     }
+    if (isAxisOp(op) && isRank4(op->getOperand(0).getType())) {
+      int64_t axis = llvm::cast<IntegerAttr>(op->getAttr("axis")).getInt();
+      state.attributes.set("axis", b.getI64IntegerAttr(kPositionInLast[axis]));
+    }
+    if (isBoxOp(op) && isRank4(op->getResult(0).getType()))
+      for (StringRef name : {"offsets", "strides"})
+        if (auto values = llvm::dyn_cast_or_null<DenseI64ArrayAttr>(op->getAttr(name))) {
+          SmallVector<int64_t> permuted;
+          for (int64_t d : kToLast)
+            permuted.push_back(values[d]);
+          state.attributes.set(name, b.getDenseI64ArrayAttr(permuted));
+        }
     for (Type type : op->getResultTypes())
       state.addTypes(isRank4(type) ? Type(permutedType(type, kToLast)) : type);
     record(op, b.create(state)->getResults());

@@ -73,7 +73,7 @@ cp "$root/scripts/gpu/run.sh" "$partial/run.sh"
 cp "$root/scripts/gpu/check_steps.py" "$partial/scripts/"
 
 # The benchmark (docs/GPU.md): ResNet-50 1x at 256 images and the Fashion-MNIST step, in
-# f32 and bf16, as CUDA modules for simclr-step-bench, and what PyTorch's side needs (the
+# f32 and bf16 (and bf16 in NCHW), as CUDA modules for simclr-step-bench, and what PyTorch's side needs (the
 # description, its declarations, the reference network).
 mkdir -p "$partial/bench"
 cp "$build/bin/simclr-step-bench" "$partial/bin/"
@@ -90,7 +90,11 @@ for spec in "r50:$root/examples/imagenet/r50_1x_sk0.yaml:256" \
     "$build/bin/simclrc" "$description" --batch-size="$batch" --precision="$precision" \
       --target=cuda --emit=module -o "$partial/bench/$name.$precision.sclm"
   done
-  echo "bench/$name: f32 and bf16 modules at $batch images"
+  # bf16 is compiled channels last (the compiler's choice for CUDA); the same step in NCHW
+  # measures what that choice buys.
+  "$build/bin/simclrc" "$description" --batch-size="$batch" --precision=bf16 --layout=nchw \
+    --target=cuda --emit=module -o "$partial/bench/$name.bf16-nchw.sclm"
+  echo "bench/$name: f32, bf16 (NHWC) and bf16 NCHW modules at $batch images"
 done
 
 # Nothing in it may need LLVM, MLIR or oneDNN; everything it needs is in it or NVIDIA's.

@@ -23,8 +23,10 @@ using Key = std::tuple<int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t
                        int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                        int64_t, int64_t>;
 
+/// Everything that makes a convolution primitive: the direction (`kind`), the element type
+/// and the layout, and the geometry.
 Key keyOf(int kind, const Convolution &c) {
-  return Key{kind + (c.bf16 ? 16 : 0), c.batch, c.inChannels, c.inHeight, c.inWidth, c.outChannels,
+  return Key{kind + (c.bf16 ? 16 : 0) + (c.channelsLast ? 32 : 0), c.batch, c.inChannels, c.inHeight, c.inWidth, c.outChannels,
              c.kernelHeight, c.kernelWidth, c.stride[0], c.stride[1], c.padding[0],
              c.padding[1], c.padding[2], c.padding[3], c.dilation[0], c.dilation[1],
              c.groups, c.outHeight * 100000 + c.outWidth};

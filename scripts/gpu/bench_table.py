@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The GPU benchmark's table: the compiled step against PyTorch on the same machine and run.
 
-Reads DIR/bench/*.json, written by simclr-step-bench (the compiled step: simclr-<model>-<precision>)
+Reads DIR/bench/*.json, written by simclr-step-bench (the compiled step:
+simclr-<model>-<precision>, precision f32, bf16 or bf16-nchw)
 and bench_pytorch.py (pytorch-<mode>-<model>-<precision>), and prints one row per model and
 precision: views/s of each, the compiled step's ratio to PyTorch eager (autocast bf16 and
 channels_last, or true f32) and to torch.compile of the same step, and the compiled step's
@@ -33,10 +34,13 @@ def main():
     figures = load(out)
     rows = []
     for model in ("r50", "fmnist"):
-        for precision in ("f32", "bf16"):
+        for precision in ("f32", "bf16", "bf16-nchw"):
+            # bf16-nchw: the compiled bf16 step with NCHW activations (the compiler stores
+            # them NHWC on CUDA in bf16), against the same PyTorch bf16 figures.
+            base = precision.split("-")[0]
             ours = figures.get(f"simclr-{model}-{precision}", {})
-            eager = figures.get(f"pytorch-eager-{model}-{precision}", {})
-            compiled = figures.get(f"pytorch-compile-{model}-{precision}", {})
+            eager = figures.get(f"pytorch-eager-{model}-{base}", {})
+            compiled = figures.get(f"pytorch-compile-{model}-{base}", {})
             v = ours.get("views_per_second")
             ve, vc = eager.get("views_per_second"), compiled.get("views_per_second")
             flops_per_view = None
@@ -50,7 +54,7 @@ def main():
                    "simclr_tflops": v * flops_per_view / 1e12 if v and flops_per_view else None,
                    "errors": {k: f["error"] for k, f in (("eager", eager), ("compile", compiled))
                               if "error" in f}}
-            if row["simclr_tflops"] and precision == "bf16":
+            if row["simclr_tflops"] and base == "bf16":
                 row["of_bf16_peak"] = row["simclr_tflops"] / PEAK_BF16_TFLOPS
             rows.append(row)
 

@@ -148,7 +148,7 @@ echo "pretraining throughput: $(speed pretrain-300) replaying CUDA graphs, $(spe
 # graphs) against PyTorch's on the same network, batch and data (bench_pytorch.py: eager,
 # with autocast and channels_last in bf16, and torch.compile of the whole step): ResNet-50
 # 1x at 256 images (512 views) of 224 px, and the Fashion-MNIST step, each in f32 and
-# bf16. The table goes to DIR/bench.txt (docs/GPU.md, "Benchmark"). SIMCLR_BENCH=0 skips
+# bf16 (ours also in bf16 with NCHW activations, against the compiler's NHWC). The table goes to DIR/bench.txt (docs/GPU.md, "Benchmark"). SIMCLR_BENCH=0 skips
 # it, SIMCLR_BENCH_COMPILE=0 skips torch.compile; SIMCLR_BENCH_STEPS sets the timed steps
 # (default 20).
 if [ "${SIMCLR_BENCH:-1}" != 0 ] && [ -d "$bundle/bench" ]; then
@@ -170,6 +170,10 @@ if [ "${SIMCLR_BENCH:-1}" != 0 ] && [ -d "$bundle/bench" ]; then
         --json="$out/bench/simclr-$model-$precision.json"
       bench_pytorch eager "$model" "$precision" 300
     done
+    # The bf16 step compiled with NCHW activations: what the compiler's NHWC choice buys.
+    check "bench-simclr-$model-bf16-nchw" 300 "$bundle/bin/simclr-step-bench" \
+      "$bundle/bench/$model.bf16-nchw.sclm" --steps="$bench_steps" --warmup=5 \
+      --json="$out/bench/simclr-$model-bf16-nchw.json"
   done
   if [ "${SIMCLR_BENCH_COMPILE:-1}" != 0 ]; then
     for model in r50 fmnist; do

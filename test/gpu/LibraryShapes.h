@@ -87,6 +87,22 @@ inline std::vector<float> randomValues(int64_t count, std::mt19937 &rng) {
   return values;
 }
 
+/// The values of an [a, b, h, w] tensor in [a, h, w, b] order (NCHW -> NHWC, OIHW -> OHWI),
+/// or (`back`) the other way.
+inline std::vector<float> channelsLast(const std::vector<float> &v, int64_t a, int64_t b,
+                                       int64_t h, int64_t w, bool back = false) {
+  std::vector<float> out(v.size());
+  for (int64_t i = 0; i < a; ++i)
+    for (int64_t j = 0; j < b; ++j)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          size_t first = size_t(((i * b + j) * h + y) * w + x);
+          size_t last = size_t(((i * h + y) * w + x) * b + j);
+          (back ? out[first] : out[last]) = back ? v[last] : v[first];
+        }
+  return out;
+}
+
 } // namespace mlir::simclr::test
 
 #endif // SIMCLR_TEST_GPU_LIBRARYSHAPES_H

@@ -115,6 +115,33 @@ TEST_F(GpuLibrary, ConvolutionsMatchFloat64Loops) {
   }
 }
 
+// cuDNN on NHWC tensors and OHWI filters (a channels-last module, CUDNN_TENSOR_NHWC): the
+// same sums as the NCHW loops, once the results are read back in NCHW order.
+TEST_F(GpuLibrary, ChannelsLastConvolutionsMatchFloat64Loops) {
+  std::mt19937 rng(6);
+  for (runtime::Convolution c : test::convolutionShapes()) {
+    SCOPED_TRACE(describe(c) + ", channels last");
+    auto x = test::randomValues(test::inputElements(c), rng);
+    auto w = test::randomValues(test::filterElements(c), rng);
+    auto dy = test::randomValues(test::outputElements(c), rng);
+    const int64_t n = c.batch, ci = c.inChannels, co = c.outChannels, cg = ci / c.groups;
+    runtime::Convolution last = c;
+    last.channelsLast = true;
+    ConvolutionResults r =
+        onGpu(*convs, last, test::channelsLast(x, n, ci, c.inHeight, c.inWidth),
+              test::channelsLast(w, co, cg, c.kernelHeight, c.kernelWidth),
+              test::channelsLast(dy, n, co, c.outHeight, c.outWidth));
+    auto y = test::channelsLast(r.y, n, co, c.outHeight, c.outWidth, /*back=*/true);
+    auto dx = test::channelsLast(r.dx, n, ci, c.inHeight, c.inWidth, true);
+    auto dw = test::channelsLast(r.dw, co, cg, c.kernelHeight, c.kernelWidth, true);
+    EXPECT_LT(test::normError(y, test::naiveConvolution(c, x, w)), kTolerance) << "y";
+    EXPECT_LT(test::normError(dx, test::naiveConvolutionBackwardInput(c, dy, w)), kTolerance)
+        << "dx";
+    EXPECT_LT(test::normError(dw, test::naiveConvolutionBackwardFilter(c, x, dy)), kTolerance)
+        << "dw";
+  }
+}
+
 TEST_F(GpuLibrary, ProductsMatchFloat64Loops) {
   std::mt19937 rng(4);
   for (const test::ProductShape &s : test::productShapes()) {

@@ -82,6 +82,12 @@ Error writeKernelCases(MLIRContext &context, const std::string &dir,
       {"linear_eval", [&] { return test::stageModule(context, "linear_eval"); }},
       {"distill", [&] { return test::stageModule(context, "distill"); }},
       {"selective_kernels", [&] { return test::selectiveKernelModule(context); }},
+      // The GPU's bf16 configuration: activations channels last.
+      {"channels_last_bf16",
+       [&] {
+         return tiny::compileDescription(
+             context, tiny::tinySkDescription("pretrain", "precision: bf16\n"), "nhwc");
+       }},
       {"unusual_ops", [&] { return test::unusualOpsModule(context, /*planned=*/true); }},
       {"accurate_losses", [&] { return test::accurateLossesModule(context, true); }},
   };

@@ -80,9 +80,17 @@ std::string attributes(const cpu::Convolution &c) {
          "] padding [" + std::to_string(c.padding[0]) + ", " + std::to_string(c.padding[1]) +
          ", " + std::to_string(c.padding[2]) + ", " + std::to_string(c.padding[3]) +
          "] {dilation = array<i64: " + std::to_string(c.dilation[0]) + ", " +
-         std::to_string(c.dilation[1]) + ">, groups = " + std::to_string(c.groups) + "} : ";
+         std::to_string(c.dilation[1]) + ">, groups = " + std::to_string(c.groups) +
+         (c.channelsLast ? ", channels_last" : "") + "} : ";
 }
 
+/// An NCHW (OIHW) shape as a channels-last convolution stores it: NHWC (OHWI).
+std::vector<int64_t> stored(std::vector<int64_t> s, bool channelsLast) {
+  return channelsLast ? std::vector<int64_t>{s[0], s[2], s[3], s[1]} : s;
+}
+
+// In both layouts: NCHW with OIHW filters, and channels last (oneDNN's nhwc and ohwi /
+// gohwi memory) against the evaluator's channels_last ops.
 TEST(LibraryCalls, ConvolutionsMatchTheReference) {
   const ConvCase cases[] = {
       {"stride 2, asymmetric padding", {2, 3, 9, 8, 4, 3, 3, 5, 4, {2, 2}, {1, 0, 2, 1}}},
@@ -92,13 +100,16 @@ TEST(LibraryCalls, ConvolutionsMatchTheReference) {
   };
   cpu::LibraryCalls library;
   std::mt19937 rng(3);
+  for (bool channelsLast : {false, true})
   for (const ConvCase &c : cases) {
-    SCOPED_TRACE(c.name);
-    const cpu::Convolution &k = c.conv;
-    std::vector<int64_t> xs = {k.batch, k.inChannels, k.inHeight, k.inWidth};
-    std::vector<int64_t> ws = {k.outChannels, k.inChannels / k.groups, k.kernelHeight,
-                               k.kernelWidth};
-    std::vector<int64_t> ys = {k.batch, k.outChannels, k.outHeight, k.outWidth};
+    SCOPED_TRACE(std::string(c.name) + (channelsLast ? ", channels last" : ""));
+    cpu::Convolution k = c.conv;
+    k.channelsLast = channelsLast;
+    std::vector<int64_t> xs = stored({k.batch, k.inChannels, k.inHeight, k.inWidth}, channelsLast);
+    std::vector<int64_t> ws = stored(
+        {k.outChannels, k.inChannels / k.groups, k.kernelHeight, k.kernelWidth}, channelsLast);
+    std::vector<int64_t> ys =
+        stored({k.batch, k.outChannels, k.outHeight, k.outWidth}, channelsLast);
     Array x = random(xs, rng), w = random(ws, rng), dy = random(ys, rng);
 
     std::vector<float> y(dy.data.size());

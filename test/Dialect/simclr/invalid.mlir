@@ -730,3 +730,58 @@ module attributes {simclr.precision = "fp8"} {
 func.func @precision_on_function() attributes {simclr.precision = "bf16"} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{expects 'simclr.layout' to be "nchw" or "nhwc", got "chwn"}}
+module attributes {simclr.layout = "chwn"} {
+}
+
+// -----
+
+// expected-error @+1 {{'simclr.layout' belongs on the module}}
+func.func @layout_on_function() attributes {simclr.layout = "nhwc"} {
+  return
+}
+
+// -----
+
+func.func @transpose_not_a_permutation(%x: tensor<2x3x4x5xf32>) {
+  // expected-error @+1 {{expects 'permutation' to hold each of 0..3 once}}
+  %y = simclr.transpose %x permutation [0, 2, 2, 1] : tensor<2x3x4x5xf32> -> tensor<2x4x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_rank(%x: tensor<2x3x4x5xf32>) {
+  // expected-error @+1 {{expects a permutation of 4 entries for 'tensor<2x3x4x5xf32>', got 3}}
+  %y = simclr.transpose %x permutation [0, 2, 1] : tensor<2x3x4x5xf32> -> tensor<2x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_result(%x: tensor<2x3x4x5xf32>) {
+  // expected-error @+1 {{result #0 has type 'tensor<2x5x3x4xf32>', but the operands give 'tensor<2x4x5x3xf32>'}}
+  %y = simclr.transpose %x permutation [0, 2, 3, 1] : tensor<2x3x4x5xf32> -> tensor<2x5x3x4xf32>
+  return
+}
+
+// -----
+
+// A channels-last convolution reads NHWC input and an OHWI filter: an OIHW 1x1 filter of
+// 3 input channels reads as one input channel.
+func.func @conv_channels_last_filter(%x: tensor<2x8x8x3xf32>, %w: tensor<4x3x1x1xf32>) {
+  // expected-error @+1 {{filter takes 1 input channel(s) per group, but the input has 3 channel(s) in 1 group(s)}}
+  %y = simclr.conv2d %x, %w stride [1, 1] padding [0, 0, 0, 0] {channels_last} : tensor<2x8x8x3xf32>, tensor<4x3x1x1xf32> -> tensor<2x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_channels_last(%x: tensor<2x8x8x3xf32>, %c: tensor<8xf32>) {
+  // expected-error @+1 {{expects 'scale' of shape [3] (one entry per channel), got 'tensor<8xf32>'}}
+  %y = simclr.batch_norm_infer %x scale %c stats %c, %c {channels_last} : tensor<2x8x8x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}

@@ -29,6 +29,24 @@ func.func @conv(%x: tensor<2x3x32x32xf32>, %w: tensor<8x3x7x7xf32>, %g: tensor<8
   return %z : tensor<2x8x16x16xf32>
 }
 
+// Channels last: NHWC activations, an OHWI filter; batch norm and pooling over the last
+// dimension; the transposes between the layouts.
+// CHECK-LABEL: func.func @channels_last
+func.func @channels_last(%x: tensor<2x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %v: tensor<8xf32>) -> tensor<2x8x16x16xf32> {
+  // CHECK: simclr.transpose %{{.*}} permutation [0, 2, 3, 1] : tensor<2x3x32x32xf32> -> tensor<2x32x32x3xf32>
+  %xt = simclr.transpose %x permutation [0, 2, 3, 1] : tensor<2x3x32x32xf32> -> tensor<2x32x32x3xf32>
+  %wt = simclr.transpose %w permutation [0, 2, 3, 1] : tensor<8x3x3x3xf32> -> tensor<8x3x3x3xf32>
+  // CHECK: simclr.conv2d %{{.*}}, %{{.*}} stride [1, 1] padding [1, 1, 1, 1] {channels_last} : tensor<2x32x32x3xf32>, tensor<8x3x3x3xf32> -> tensor<2x32x32x8xf32>
+  %y = simclr.conv2d %xt, %wt stride [1, 1] padding [1, 1, 1, 1] {channels_last} : tensor<2x32x32x3xf32>, tensor<8x3x3x3xf32> -> tensor<2x32x32x8xf32>
+  // CHECK: simclr.batch_norm_infer %{{.*}} {channels_last} : tensor<2x32x32x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  %n = simclr.batch_norm_infer %y scale %v offset %v stats %v, %v {channels_last} : tensor<2x32x32x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  // CHECK: simclr.max_pool2d %{{.*}} kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] {channels_last} : tensor<2x32x32x8xf32> -> tensor<2x16x16x8xf32>
+  %p = simclr.max_pool2d %n kernel [3, 3] stride [2, 2] padding [1, 1, 1, 1] {channels_last} : tensor<2x32x32x8xf32> -> tensor<2x16x16x8xf32>
+  // CHECK: simclr.transpose %{{.*}} permutation [0, 3, 1, 2] : tensor<2x16x16x8xf32> -> tensor<2x8x16x16xf32>
+  %r = simclr.transpose %p permutation [0, 3, 1, 2] : tensor<2x16x16x8xf32> -> tensor<2x8x16x16xf32>
+  return %r : tensor<2x8x16x16xf32>
+}
+
 // CHECK-LABEL: func.func @batch_norm
 func.func @batch_norm(%x: tensor<2x8x4x4xf32>, %h: tensor<2x8xbf16>, %hv: tensor<8xbf16>, %v: tensor<8xf32>) -> (tensor<2x8x4x4xf32>, tensor<2x8xbf16>, tensor<2x8x4x4xf32>) {
   // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = simclr.batch_norm_train %{{.*}} scale %{{.*}} offset %{{.*}} running %{{.*}}, %{{.*}} {cross_replica} : tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
