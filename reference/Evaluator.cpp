@@ -97,7 +97,7 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
       if (!results)
         return results.takeError();
       outs = std::move(*results);
-    } else
+    } else // every other op by its kind
     llvm::TypeSwitch<Operation *>(&op)
         .Case([&](LoadOp load) {
           auto it = variables.find(load.getName().str());
