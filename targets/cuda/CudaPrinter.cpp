@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <algorithm>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::simclr;
@@ -44,8 +45,35 @@ struct BlockNeeds {
   int64_t tempBytes = 0;
 };
 
+/// The batch norm blocks on rows ([M, C, 1]: channels-last activations, NC inputs): their
+/// phases, and runtime/cuda/kernels/BatchNorm.cuh's rowsTempBytes (tile sums of 64 rows,
+/// at most 1024 tiles, two doubles per tile and channel, four per channel).
+int bnRowsPhases(const std::string &function) {
+  if (function == "batchNormTrain")
+    return 3;
+  if (function == "batchNormInfer")
+    return 2;
+  if (function == "batchNormTrainBackward")
+    return 5;
+  if (function == "batchNormInferBackward")
+    return 3;
+  return 0;
+}
+int64_t bnRowsTempBytes(int64_t M, int64_t C) {
+  int64_t tiles = std::min<int64_t>((M + 63) / 64, 1024);
+  return (tiles * C * 2 + 4 * C) * 8;
+}
+
 BlockNeeds needsOf(const KernelStatement &call) {
   auto number = [&](size_t i) { return std::stoll(call.arguments.at(i)); };
+  if (int phases = bnRowsPhases(call.function)) {
+    // The "N, C, S" argument: rows when S is 1.
+    for (const std::string &a : call.arguments) {
+      long long n, c, spatial;
+      if (std::sscanf(a.c_str(), "%lld, %lld, %lld", &n, &c, &spatial) == 3)
+        return spatial == 1 ? BlockNeeds{phases, bnRowsTempBytes(n, c)} : BlockNeeds{};
+    }
+  }
   if (call.function == "ntXent") { // (z, rows, D, ...): S float, C double, 3 x rows double
     int64_t rows = number(1);
     return {4, rows * rows * 4 + rows * rows * 8 + rows * 24};
