@@ -97,6 +97,9 @@ struct Description {
   /// "f32" or "bf16": the element type of the convolutions and matrix products
   /// (simclr-mixed-precision); batch norm, losses and the optimizer stay f32.
   std::string precision = "f32";
+  /// How many replicas train together (data-parallel, docs/DISTRIBUTED.md); the input's
+  /// batch_size is per replica.
+  int replicas = 1;
 };
 
 /// Parses a description from `text`; `path` names it in error messages. Errors read

@@ -289,7 +289,8 @@ llvm::Expected<Description> Parser::run() {
         }},
        {"precision", [&](const Node &n) {
           return readChoice(n, "precision", {"f32", "bf16"}, desc.precision);
-        }}});
+        }},
+       {"replicas", [&](const Node &n) { return readInt(n, "replicas", desc.replicas, 1, 4096); }}});
   if (!ok)
     return failure();
   if (!blurLoc.isValid()) // SimCLR blurs ImageNet-size images, not CIFAR-size ones

@@ -45,6 +45,8 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     }
     if (!options.precision.empty())
       desc->precision = options.precision;
+    if (options.replicas != 0)
+      desc->replicas = int(options.replicas);
     // Keep the description in the source manager so diagnostics can quote it.
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     auto module = buildModule(*desc, context);
@@ -68,6 +70,9 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     if (module && !options.layout.empty())
       simclr->getLayoutAttrHelper().setAttr(*module,
                                             mlir::StringAttr::get(&context, options.layout));
+    if (module && options.replicas != 0)
+      simclr->getReplicasAttrHelper().setAttr(
+          *module, mlir::IntegerAttr::get(mlir::IntegerType::get(&context, 64), options.replicas));
     return module;
   }
   llvm::errs() << path

@@ -24,6 +24,9 @@ struct LoadOptions {
   /// "nchw" or "nhwc" as the module's simclr.layout; empty leaves the choice to the
   /// compiler (chooseLayout).
   std::string layout;
+  /// Replicas that train together instead of the description's `replicas` (or a module's
+  /// simclr.replicas); 0 keeps it.
+  int64_t replicas = 0;
 };
 
 /// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the

@@ -409,6 +409,8 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
   auto *simclr = context.getLoadedDialect<SimclrDialect>();
   if (desc.precision != "f32")
     simclr->getPrecisionAttrHelper().setAttr(*module, attrs.getStringAttr(desc.precision));
+  if (desc.replicas != 1)
+    simclr->getReplicasAttrHelper().setAttr(*module, attrs.getI64IntegerAttr(desc.replicas));
   simclr->getStageAttrHelper().setAttr(step, attrs.getStringAttr(stageName(desc.stage)));
   simclr->getInputAttrHelper().setAttr(step, inputAttr(attrs, desc, views));
   simclr->getLossAttrHelper().setAttr(step, lossAttr(attrs, desc));

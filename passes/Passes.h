@@ -27,7 +27,8 @@ void chooseLayout(ModuleOp module, bool cudaTarget);
 
 /// Compiles every step of `module` with the training-step pipeline, unless it is compiled
 /// already (a function carries `simclr.arena_bytes`, as `simclrc --emit=step` writes it).
-/// The one way every tool and test compiles a step; errors are diagnostics.
+/// The one way every tool and test compiles a step; errors are diagnostics. A module for
+/// more than one replica (simclr.replicas) is refused for now (docs/DISTRIBUTED.md).
 LogicalResult compileTrainingStep(ModuleOp module);
 
 } // namespace mlir::simclr

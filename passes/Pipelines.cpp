@@ -36,6 +36,15 @@ void mlir::simclr::chooseLayout(ModuleOp module, bool cudaTarget) {
 }
 
 mlir::LogicalResult mlir::simclr::compileTrainingStep(ModuleOp module) {
+  // Data-parallel steps need the passes and communicators of docs/DISTRIBUTED.md; until
+  // they exist, a module for several replicas would train each on its slice alone.
+  auto *dialect = module.getContext()->getLoadedDialect<SimclrDialect>();
+  if (IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
+      replicas && replicas.getInt() > 1)
+    return module.emitError() << "a step for " << replicas.getInt()
+                              << " replicas cannot be compiled yet: the data-parallel passes "
+                                 "(cross-replica batch norm, gathered negatives, the gradient "
+                                 "all-reduce) are not built (docs/DISTRIBUTED.md)";
   for (auto func : module.getOps<func::FuncOp>())
     if (func->hasAttr(SimclrDialect::ArenaBytesAttrHelper::getNameStr()))
       return success();

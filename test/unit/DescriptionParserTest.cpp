@@ -154,8 +154,10 @@ optimizer:
   weight_decay: 0.0001
   warmup_epochs: 2
   epochs: 7
+replicas: 4
 )";
   Description d = parseOk(text);
+  EXPECT_EQ(d.replicas, 4);
   EXPECT_EQ(d.network.widthMultiplier, 2);
   EXPECT_EQ(d.network.head.layers, 2);
   EXPECT_EQ(d.network.head.outputDim, 32);
@@ -199,7 +201,10 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
        "blocks, block, width_multiplier, base_width, sk_ratio, stem, head, batch_norm)"},
       {"unknown top-level key", m + "epochs: 3\n",
        "bad.yaml:12:1: error: unknown key 'epochs' in the description (expected one of: "
-       "name, stage, input, network, teacher, classifier, loss, optimizer, augment, precision)"},
+       "name, stage, input, network, teacher, classifier, loss, optimizer, augment, precision, "
+       "replicas)"},
+      {"replicas out of range", m + "replicas: 0\n",
+       "bad.yaml:12:11: error: 'replicas' must be in [1, 4096], got 0"},
       {"crop area out of range", m + "augment: {crop_min_area: 0}\n",
        "bad.yaml:12:26: error: 'crop_min_area' must be in (0, 1], got 0"},
       {"unknown augment key", m + "augment:\n  solarize: true\n",

@@ -84,6 +84,11 @@ static cl::opt<std::string> precision(
     cl::desc("Element type of the convolutions and matrix products, f32 or bf16, instead of "
              "the description's precision (batch norm, losses and the optimizer stay f32)"),
     cl::value_desc("f32|bf16"), cl::init(""), cl::cat(category));
+static cl::opt<int64_t> replicas(
+    "replicas",
+    cl::desc("Replicas that train together (data-parallel; the batch size is per replica) "
+             "instead of the description's replicas"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
 static cl::opt<std::string> layout(
     "layout",
     cl::desc("How rank-4 activations are stored: auto (the compiler's choice: nhwc for "
@@ -167,9 +172,13 @@ int main(int argc, char **argv) {
                  << "'\n";
     return 1;
   }
+  if (replicas < 0 || replicas > 4096) {
+    llvm::errs() << "simclrc: error: --replicas must be in [1, 4096], not " << replicas << "\n";
+    return 1;
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::simclr::frontend::loadModule(
       inputPath, context, sourceMgr,
-      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue()});
+      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue(), replicas});
   if (!module)
     return 1;
   mlir::simclr::chooseLayout(*module, target == Target::Cuda);

@@ -51,6 +51,9 @@ def Simclr_Dialect : Dialect {
       carries it is compiled.
     * `simclr.precision`: on a module, `"f32"` or `"bf16"`: the element type of its
       convolutions' and matrix products' operands and results (`simclr-mixed-precision`).
+    * `simclr.replicas`: on a module, how many replicas train it together (data-parallel
+      training, docs/DISTRIBUTED.md); every collective's `replicas` must equal it. Absent,
+      one.
     * `simclr.layout`: on a module, `"nchw"` or `"nhwc"`: how its rank-4 activations are
       stored between ops (`simclr-channels-last`); the compiler sets it for its target.
   }];
@@ -66,7 +69,8 @@ def Simclr_Dialect : Dialect {
     "::mlir::DenseI64ArrayAttr":$offsets,
     "::mlir::IntegerAttr":$arena_bytes,
     "::mlir::StringAttr":$precision,
-    "::mlir::StringAttr":$layout);
+    "::mlir::StringAttr":$layout,
+    "::mlir::IntegerAttr":$replicas);
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
   let dependentDialects = ["::mlir::arith::ArithDialect"];

@@ -138,6 +138,25 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'simclr.precision' belongs on the module";
     return success();
   }
+  if (name == ReplicasAttrHelper::getNameStr()) {
+    auto replicas = llvm::dyn_cast<IntegerAttr>(value);
+    if (!replicas || replicas.getValue().getSignificantBits() > 32 || replicas.getInt() < 1)
+      return op->emitOpError() << "expects 'simclr.replicas' to be an integer of at least 1, got "
+                               << value;
+    if (!llvm::isa<ModuleOp>(op))
+      return op->emitOpError() << "'simclr.replicas' belongs on the module";
+    // Every collective is written for the module's replica count.
+    WalkResult walk = op->walk([&](Operation *inner) {
+      auto count = llvm::dyn_cast_or_null<IntegerAttr>(inner->getAttr("replicas"));
+      if (!llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(inner) || !count ||
+          count.getInt() == replicas.getInt())
+        return WalkResult::advance();
+      inner->emitOpError() << "is written for " << count.getInt()
+                           << " replicas, but the module trains on " << replicas.getInt();
+      return WalkResult::interrupt();
+    });
+    return failure(walk.wasInterrupted());
+  }
   if (name == LayoutAttrHelper::getNameStr()) {
     auto layout = llvm::dyn_cast<StringAttr>(value);
     if (!layout || (layout.getValue() != "nchw" && layout.getValue() != "nhwc"))

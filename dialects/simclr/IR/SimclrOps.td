@@ -552,5 +552,6 @@ def Simclr_DistillationLossOp : Simclr_DifferentiableOp<"distillation_loss"> {
 include "SimclrGradientOps.td"
 include "SimclrOptimizerOps.td"
 include "SimclrKernelOps.td"
+include "SimclrCollectiveOps.td"
 
 #endif // SIMCLR_OPS_TD

@@ -785,3 +785,75 @@ func.func @batch_norm_channels_last(%x: tensor<2x8x8x3xf32>, %c: tensor<8xf32>) 
   %y = simclr.batch_norm_infer %x scale %c stats %c, %c {channels_last} : tensor<2x8x8x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @all_reduce_kind(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expects 'kind' to be "sum" or "mean"}}
+  %y = simclr.all_reduce %x {kind = "max", replicas = 2 : i64} : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @all_gather_replicas(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{expects 'replicas', the replica count, to be an integer of at least 1}}
+  %y = simclr.all_gather %x {replicas = 0 : i64} : tensor<4x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// A replica count of the wrong type is an error, never a crash of the type inference.
+func.func @all_gather_replicas_float(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{attribute 'replicas' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %y = "simclr.all_gather"(%x) {replicas = 2.0 : f32} : (tensor<4x3xf32>) -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @all_gather_result(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{result #0 has type 'tensor<4x3xf32>', but the operands give 'tensor<8x3xf32>'}}
+  %y = simclr.all_gather %x {replicas = 2 : i64} : tensor<4x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_scatter_rows(%x: tensor<5x3xf32>) {
+  // expected-error @+1 {{expects dimension 0 (5) to divide among 2 replicas}}
+  %y = simclr.reduce_scatter %x {replicas = 2 : i64} : tensor<5x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @collective_scalar(%x: tensor<f32>) {
+  // expected-error @+1 {{expects an input of rank at least 1 (rows along dimension 0), got 'tensor<f32>'}}
+  %y = simclr.all_gather %x {replicas = 2 : i64} : tensor<f32> -> tensor<f32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expects 'simclr.replicas' to be an integer of at least 1, got 0 : i64}}
+module attributes {simclr.replicas = 0 : i64} {
+}
+
+// -----
+
+// expected-error @+1 {{'simclr.replicas' belongs on the module}}
+func.func @replicas_on_function() attributes {simclr.replicas = 2 : i64} {
+  return
+}
+
+// -----
+
+module attributes {simclr.replicas = 2 : i64} {
+func.func @replicas_mismatch(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{is written for 4 replicas, but the module trains on 2}}
+  %y = simclr.all_gather %x {replicas = 4 : i64} : tensor<4x3xf32> -> tensor<16x3xf32>
+  return
+}
+}

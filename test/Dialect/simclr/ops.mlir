@@ -47,6 +47,18 @@ func.func @channels_last(%x: tensor<2x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %v:
   return %r : tensor<2x8x16x16xf32>
 }
 
+// Collectives across replicas (docs/DISTRIBUTED.md).
+// CHECK-LABEL: func.func @collectives
+func.func @collectives(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // CHECK: simclr.all_reduce %{{.*}} {kind = "sum", replicas = 2 : i64} : tensor<4x3xf32> -> tensor<4x3xf32>
+  %s = simclr.all_reduce %x {kind = "sum", replicas = 2 : i64} : tensor<4x3xf32> -> tensor<4x3xf32>
+  // CHECK: simclr.all_gather %{{.*}} {replicas = 2 : i64} : tensor<4x3xf32> -> tensor<8x3xf32>
+  %g = simclr.all_gather %s {replicas = 2 : i64} : tensor<4x3xf32> -> tensor<8x3xf32>
+  // CHECK: simclr.reduce_scatter %{{.*}} {replicas = 2 : i64} : tensor<8x3xf32> -> tensor<4x3xf32>
+  %r = simclr.reduce_scatter %g {replicas = 2 : i64} : tensor<8x3xf32> -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}
+
 // CHECK-LABEL: func.func @batch_norm
 func.func @batch_norm(%x: tensor<2x8x4x4xf32>, %h: tensor<2x8xbf16>, %hv: tensor<8xbf16>, %v: tensor<8xf32>) -> (tensor<2x8x4x4xf32>, tensor<2x8xbf16>, tensor<2x8x4x4xf32>) {
   // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = simclr.batch_norm_train %{{.*}} scale %{{.*}} offset %{{.*}} running %{{.*}}, %{{.*}} {cross_replica} : tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
