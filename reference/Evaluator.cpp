@@ -299,6 +299,104 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
   }
   return failAt(block.getParentOp(), "block has no terminator");
 }
+llvm::Expected<std::vector<std::vector<Array>>>
+Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array>> &args) {
+  auto func = module.lookupSymbol<func::FuncOp>(name);
+  if (!func)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no function @" + name + " in the module");
+  const int64_t n = int64_t(args.size());
+  Block &body = func.getBody().front();
+  // One block: every replica's arguments in turn, every replica's copy of every op.
+  Block unrolled;
+  std::vector<IRMapping> replica(n);
+  std::vector<Array> flat;
+  for (int64_t r = 0; r < n; ++r) {
+    if (args[r].size() != body.getNumArguments())
+      return failAt(func, "replica " + llvm::Twine(r) + " has " + llvm::Twine(args[r].size()) +
+                              " argument(s), the function takes " +
+                              llvm::Twine(body.getNumArguments()));
+    for (auto [arg, value] : llvm::zip(body.getArguments(), args[r])) {
+      replica[r].map(arg, unrolled.addArgument(arg.getType(), arg.getLoc()));
+      flat.push_back(value);
+    }
+  }
+  OpBuilder b(func.getContext());
+  b.setInsertionPointToEnd(&unrolled);
+  SmallVector<Value> results;
+  for (Operation &op : body) {
+    Location loc = op.getLoc();
+    auto operands = [&](Value v) {
+      SmallVector<Value> each;
+      for (int64_t r = 0; r < n; ++r)
+        each.push_back(replica[r].lookup(v));
+      return each;
+    };
+    auto sum = [&](ArrayRef<Value> each) {
+      Value total = each[0];
+      for (Value v : each.drop_front())
+        total = AddOp::create(b, loc, total, v);
+      return total;
+    };
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      for (int64_t r = 0; r < n; ++r)
+        for (Value v : op.getOperands())
+          results.push_back(replica[r].lookup(v));
+      continue;
+    }
+    if (auto c = llvm::dyn_cast<AllReduceOp>(op)) {
+      if (c.getReplicas() != n)
+        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
+                               llvm::Twine(n));
+      Value total = sum(operands(c.getInput()));
+      if (c.getKind() == "mean")
+        total = ScaleOp::create(b, loc, total, b.getF64FloatAttr(1.0 / double(n)));
+      for (int64_t r = 0; r < n; ++r)
+        replica[r].map(c.getOutput(), total);
+    } else if (auto c = llvm::dyn_cast<AllGatherOp>(op)) {
+      if (c.getReplicas() != n)
+        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
+                               llvm::Twine(n));
+      Value gathered = ConcatOp::create(b, loc, operands(c.getInput()), b.getI64IntegerAttr(0));
+      for (int64_t r = 0; r < n; ++r)
+        replica[r].map(c.getOutput(), gathered);
+    } else if (auto c = llvm::dyn_cast<ReduceScatterOp>(op)) {
+      if (c.getReplicas() != n)
+        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
+                               llvm::Twine(n));
+      Value total = sum(operands(c.getInput()));
+      auto type = c.getOutput().getType();
+      SmallVector<int64_t> offsets(type.getRank(), 0);
+      for (int64_t r = 0; r < n; ++r) {
+        offsets[0] = r * type.getDimSize(0);
+        replica[r].map(c.getOutput(),
+                       SliceOp::create(b, loc, type, total, b.getDenseI64ArrayAttr(offsets),
+                                       b.getDenseI64ArrayAttr(type.getShape()), nullptr));
+      }
+    } else {
+      bool nested = false;
+      op.walk([&](Operation *inner) {
+        nested |= inner != &op && llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(inner);
+      });
+      if (nested)
+        return failAt(&op, "holds a collective; replicas run collectives at the top level only");
+      for (int64_t r = 0; r < n; ++r)
+        b.clone(op, replica[r]);
+    }
+  }
+  func::ReturnOp::create(b, func.getLoc(), results);
+  auto flatResults = runBlock(unrolled, flat);
+  unrolled.dropAllDefinedValueUses();
+  unrolled.clear();
+  if (!flatResults)
+    return flatResults.takeError();
+  std::vector<std::vector<Array>> perReplica(n);
+  size_t each = flatResults->size() / size_t(n);
+  for (int64_t r = 0; r < n; ++r)
+    perReplica[r].assign(flatResults->begin() + r * each, flatResults->begin() + (r + 1) * each);
+  return perReplica;
+}
+
 llvm::Expected<std::vector<Array>>
 Evaluator::runChannelsLast(Operation &op, const std::vector<Array> &operands) {
   static constexpr int64_t toFirst[] = {0, 3, 1, 2}, toLast[] = {0, 2, 3, 1};

@@ -43,6 +43,15 @@ public:
   llvm::Expected<std::vector<Array>> run(llvm::StringRef function,
                                          const std::vector<Array> &args);
 
+  /// Runs `function` as `args.size()` replicas of a data-parallel step, replica r on
+  /// args[r], and returns each replica's results. The replicas run unrolled into one
+  /// function: each op once per replica, each collective as what it means across them
+  /// (all_reduce: the sum, or mean, of every replica's operand; all_gather: their
+  /// concatenation along dimension 0; reduce_scatter: replica r's rows of the sum). They
+  /// share `variables`; a variable several replicas store keeps the last replica's value.
+  llvm::Expected<std::vector<std::vector<Array>>>
+  runReplicas(llvm::StringRef function, const std::vector<std::vector<Array>> &args);
+
 private:
   /// Runs a block whose arguments take `args`; returns the operands of its terminator
   /// (func.return or simclr.yield).

@@ -37,6 +37,10 @@ struct Case {
   std::string declarations; ///< simclr.parameter / simclr.state ops
   std::vector<Argument> arguments;
   std::string body;         ///< defines %loss : tensor<f32>
+  /// > 1: the step runs as that many data-parallel replicas (Evaluator::runReplicas), each
+  /// on its own arguments; the loss checked is the sum of theirs, its gradient the sum of
+  /// their gradients (docs/DISTRIBUTED.md's convention).
+  int replicas = 1;
 };
 
 std::string typeOf(const Argument &arg) {
@@ -82,23 +86,37 @@ void checkGradients(const Case &c) {
   for (auto state : module->getOps<mlir::simclr::StateOp>()) // variances stay positive
     initial[state.getSymName().str()] =
         random(llvm::cast<RankedTensorType>(state.getType()).getShape().vec(), rng, 0.5, 1.5);
-  std::vector<Array> args;
-  for (const Argument &arg : c.arguments) {
-    Array a = random(arg.shape, rng);
-    if (arg.classes)
-      for (double &v : a.data)
-        v = std::floor((v + 1) / 2 * arg.classes);
-    args.push_back(std::move(a));
-  }
+  std::vector<std::vector<Array>> args(c.replicas);
+  for (std::vector<Array> &replicaArgs : args)
+    for (const Argument &arg : c.arguments) {
+      Array a = random(arg.shape, rng);
+      if (arg.classes)
+        for (double &v : a.data)
+          v = std::floor((v + 1) / 2 * arg.classes);
+      replicaArgs.push_back(std::move(a));
+    }
 
   auto step = module->lookupSymbol<func::FuncOp>("train_step");
   auto names = step->getAttrOfType<ArrayAttr>("simclr.gradients");
   ASSERT_TRUE(names);
+  // The loss and the gradients: of the one step, or summed over the replicas.
   auto run = [&](const std::map<std::string, Array> &variables) {
     evaluator.variables = variables;
-    auto results = evaluator.run("train_step", args);
-    EXPECT_TRUE(static_cast<bool>(results)) << llvm::toString(results.takeError());
-    return results ? *results : std::vector<Array>();
+    if (c.replicas == 1) {
+      auto results = evaluator.run("train_step", args[0]);
+      EXPECT_TRUE(static_cast<bool>(results)) << llvm::toString(results.takeError());
+      return results ? *results : std::vector<Array>();
+    }
+    auto replicas = evaluator.runReplicas("train_step", args);
+    EXPECT_TRUE(static_cast<bool>(replicas)) << llvm::toString(replicas.takeError());
+    if (!replicas)
+      return std::vector<Array>();
+    std::vector<Array> total = (*replicas)[0];
+    for (size_t r = 1; r < replicas->size(); ++r)
+      for (size_t i = 0; i < total.size(); ++i)
+        for (int64_t e = 0; e < total[i].size(); ++e)
+          total[i].data[e] += (*replicas)[r][i].data[e];
+    return total;
   };
   std::vector<Array> analytic = run(initial);
   ASSERT_EQ(analytic.size(), 1 + names.size());
@@ -313,6 +331,37 @@ TEST(GradientCheck, SoftmaxL2NormalizeAndReductions) {
                       "  %l3 = simclr.reduce_sum %wn axes [0, 1] : tensor<4x5xf32> -> tensor<f32>\n"
                       "  %l12 = simclr.add %l1, %l2 : tensor<f32>, tensor<f32> -> tensor<f32>\n"
                       "  %loss = simclr.add %l12, %l3 : tensor<f32>, tensor<f32> -> tensor<f32>"});
+}
+
+// Collectives across 2 replicas: NT-Xent over the rows every replica gathered (as the
+// data-parallel step has it), mixed with an all-reduced mean and a reduce-scatter. The
+// gradient rules (all_gather's is a reduce-scatter of the whole gathered gradient, and so
+// on) must give the gradient of the sum of the replicas' losses.
+TEST(GradientCheck, CollectivesAcrossReplicas) {
+  checkGradients({"collectives", param("w", "tensor<3x4xf32>"),
+                  {{{2, 3}}, {{2, 4}}},
+                  load("w", "tensor<3x4xf32>") +
+                      "  %h = simclr.matmul %a0, %w : tensor<2x3xf32>, tensor<3x4xf32> -> "
+                      "tensor<2x4xf32>\n"
+                      "  %m = simclr.all_reduce %h {kind = \"mean\", replicas = 2 : i64} : "
+                      "tensor<2x4xf32> -> tensor<2x4xf32>\n"
+                      "  %p = simclr.mul %m, %h : tensor<2x4xf32>, tensor<2x4xf32> -> "
+                      "tensor<2x4xf32>\n"
+                      "  %g = simclr.all_gather %p {replicas = 2 : i64} : tensor<2x4xf32> -> "
+                      "tensor<4x4xf32>\n"
+                      "  %n = simclr.l2_normalize %g axis 1 : tensor<4x4xf32>\n"
+                      "  %l1, %acc = simclr.nt_xent_loss %n temperature 0.5 : tensor<4x4xf32>\n"
+                      "  %gg = simclr.mul %g, %g : tensor<4x4xf32>, tensor<4x4xf32> -> "
+                      "tensor<4x4xf32>\n"
+                      "  %q = simclr.reduce_scatter %gg {replicas = 2 : i64} : tensor<4x4xf32> -> "
+                      "tensor<2x4xf32>\n"
+                      "  %wq = simclr.mul %q, %a1 : tensor<2x4xf32>, tensor<2x4xf32> -> "
+                      "tensor<2x4xf32>\n"
+                      "  %l2 = simclr.reduce_sum %wq axes [0, 1] : tensor<2x4xf32> -> tensor<f32>\n"
+                      "  %total = simclr.all_reduce %l2 {kind = \"sum\", replicas = 2 : i64} : "
+                      "tensor<f32> -> tensor<f32>\n"
+                      "  %loss = simclr.add %l1, %total : tensor<f32>, tensor<f32> -> tensor<f32>",
+                  2});
 }
 
 TEST(GradientCheck, NtXentLoss) {
