@@ -154,7 +154,7 @@ private:
       state.attributes.set("axis", b.getI64IntegerAttr(kPositionInLast[axis]));
     }
     if (isBoxOp(op) && isRank4(op->getResult(0).getType()))
-      for (StringRef name : {"offsets", "strides"})
+      for (StringRef name : {"offsets", "sizes", "strides"})
         if (auto values = llvm::dyn_cast_or_null<DenseI64ArrayAttr>(op->getAttr(name))) {
           SmallVector<int64_t> permuted;
           for (int64_t d : kToLast)
@@ -238,8 +238,14 @@ struct ChannelsLastPass : mlir::simclr::impl::ChannelsLastBase<ChannelsLastPass>
                          << "'";
       return signalPassFailure();
     }
-    for (auto func : module.getOps<func::FuncOp>())
-      Rewriter(func).run();
+    for (auto func : module.getOps<func::FuncOp>()) {
+      // A declaration has no body; a function that holds channels_last ops is NHWC already
+      // (the pass ran, or it was written so): both stay as they are.
+      bool alreadyLast = false;
+      func.walk([&](Operation *op) { alreadyLast |= op->hasAttr("channels_last"); });
+      if (!func.isExternal() && !alreadyLast)
+        Rewriter(func).run();
+    }
   }
 };
 

@@ -36,8 +36,9 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
   auto ret = llvm::cast<func::ReturnOp>(func.getBody().front().getTerminator());
   unsigned metrics = ret.getNumOperands() - gradients.size();
 
-  // The peak learning rate for the (global) batch.
-  double batch = numberSetting(input, "batch_size", 1);
+  // The peak learning rate for the global batch: the input's batch_size is per replica.
+  IntegerAttr replicas = simclr->getReplicasAttrHelper().getAttr(module);
+  double batch = numberSetting(input, "batch_size", 1) * (replicas ? replicas.getInt() : 1);
   double base = numberSetting(settings, "learning_rate", 0);
   auto scaling = settings.getAs<StringAttr>("lr_scaling");
   double peak = scaling && scaling.getValue() == "sqrt" ? base * std::sqrt(batch)

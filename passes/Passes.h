@@ -14,8 +14,9 @@ namespace mlir::simclr {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// The training-step pipeline: simclr-autodiff, simclr-optimizer, simclr-mixed-precision,
-/// simclr-channels-last, canonicalize, simclr-fuse-kernels, simclr-plan-memory.
+/// The training-step pipeline: simclr-autodiff, simclr-optimizer,
+/// simclr-gradient-all-reduce, simclr-mixed-precision, simclr-channels-last, canonicalize,
+/// simclr-fuse-kernels, simclr-plan-memory.
 /// Registered as `simclr-training-step`.
 void buildTrainingStepPipeline(OpPassManager &pm);
 void registerTrainingStepPipeline();

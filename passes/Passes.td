@@ -107,6 +107,35 @@ def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::simclr::SimclrDialect"];
 }
 
+def GradientAllReduce : Pass<"simclr-gradient-all-reduce", "::mlir::ModuleOp"> {
+  let summary = "Averages a data-parallel step's gradients over the replicas, in buckets";
+  let description = [{
+    On a module for several replicas (`simclr.replicas`; one replica changes nothing),
+    after `simclr-optimizer`: every update's gradient becomes its mean over the replicas
+    before the update reads it, so LARS takes its norms on the reduced gradients. The
+    gradients go in buckets of at most `bucket-bytes` (default 25 MiB; a larger gradient is
+    a bucket of its own), filled in the reverse order of the updates, which is the order
+    the backward makes them in; a bucket is one `simclr.all_reduce` (mean) of its
+    gradients flattened and concatenated, split back after it, and is placed right after
+    its last gradient is made, so that its communication can overlap the rest of the
+    backward (docs/DISTRIBUTED.md).
+
+    ```mlir
+    %dw = simclr.conv2d_backward_filter ...
+    %f = simclr.reshape %dw : tensor<8x3x3x3xf32> -> tensor<216xf32>
+    %c = simclr.concat %f, %g axis 0 : tensor<216xf32>, tensor<8xf32> -> tensor<224xf32>
+    %m = simclr.all_reduce %c {kind = "mean", replicas = 2 : i64} : tensor<224xf32> -> tensor<224xf32>
+    %p:2 = simclr.split %m axis 0 sizes [216, 8] : ...
+    %w2, %v2 = simclr.lars_update %w, %dw_mean, %v, %lr ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect"];
+  let options = [
+    Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"26214400",
+           "The most bytes of gradients one all-reduce carries">
+  ];
+}
+
 def MixedPrecision : Pass<"simclr-mixed-precision", "::mlir::ModuleOp"> {
   let summary = "Runs a step's convolutions and matrix products in bf16";
   let description = [{

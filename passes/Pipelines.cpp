@@ -2,6 +2,7 @@
 
 #include "passes/Passes.h"
 #include "dialects/simclr/IR/SimclrDialect.h"
+#include "dialects/simclr/IR/SimclrOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -11,6 +12,7 @@
 void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
   pm.addPass(createAutodiff());
   pm.addPass(createOptimizer());
+  pm.addPass(createGradientAllReduce());
   pm.addPass(createMixedPrecision());
   pm.addPass(createChannelsLast());
   pm.addPass(createCanonicalizerPass());
@@ -39,12 +41,18 @@ mlir::LogicalResult mlir::simclr::compileTrainingStep(ModuleOp module) {
   // Data-parallel steps need the passes and communicators of docs/DISTRIBUTED.md; until
   // they exist, a module for several replicas would train each on its slice alone.
   auto *dialect = module.getContext()->getLoadedDialect<SimclrDialect>();
-  if (IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
-      replicas && replicas.getInt() > 1)
-    return module.emitError() << "a step for " << replicas.getInt()
+  IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
+  int64_t count = replicas ? replicas.getInt() : 1;
+  module.walk([&](Operation *op) {
+    if (llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(op))
+      if (auto n = op->getAttrOfType<IntegerAttr>("replicas"))
+        count = std::max<int64_t>(count, n.getInt());
+  });
+  if (count > 1)
+    return module.emitError() << "a step for " << count
                               << " replicas cannot be compiled yet: the data-parallel passes "
-                                 "(cross-replica batch norm, gathered negatives, the gradient "
-                                 "all-reduce) are not built (docs/DISTRIBUTED.md)";
+                                 "(cross-replica batch norm, gathered negatives) and the "
+                                 "communicators are not built (docs/DISTRIBUTED.md)";
   for (auto func : module.getOps<func::FuncOp>())
     if (func->hasAttr(SimclrDialect::ArenaBytesAttrHelper::getNameStr()))
       return success();

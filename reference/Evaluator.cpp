@@ -316,7 +316,10 @@ Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array
       return failAt(func, "replica " + llvm::Twine(r) + " has " + llvm::Twine(args[r].size()) +
                               " argument(s), the function takes " +
                               llvm::Twine(body.getNumArguments()));
-    for (auto [arg, value] : llvm::zip(body.getArguments(), args[r])) {
+    for (auto [i, arg, value] : llvm::enumerate(body.getArguments(), args[r])) {
+      if (value.shape != shapeOf(arg))
+        return failAt(func, "replica " + llvm::Twine(r) + "'s argument #" + llvm::Twine(i) +
+                                " has the wrong shape");
       replica[r].map(arg, unrolled.addArgument(arg.getType(), arg.getLoc()));
       flat.push_back(value);
     }

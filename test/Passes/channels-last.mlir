@@ -6,6 +6,8 @@
 // The module's layout is the default; the option overrides it.
 // RUN: simclr-opt %s --simclr-autodiff --simclr-channels-last=layout=nchw | FileCheck %s --check-prefix=NCHW
 // RUN: not simclr-opt %s --simclr-channels-last=layout=chwn 2>&1 | FileCheck %s --check-prefix=BAD
+// A second run changes nothing (functions with channels_last ops are NHWC already).
+// RUN: simclr-opt %s --simclr-autodiff --simclr-channels-last --simclr-channels-last --canonicalize | FileCheck %s
 // The float64 evaluator gives the same loss and gradient in both layouts.
 // RUN: simclr-opt %s --simclr-autodiff -o %t.nchw.mlir
 // RUN: simclr-opt %s --simclr-autodiff --simclr-channels-last -o %t.nhwc.mlir
@@ -44,6 +46,7 @@ simclr.state @rv : tensor<4xf32> {init = "ones"}
 
 // BAD: simclr-channels-last: layout must be nchw or nhwc, not 'chwn'
 
+
 // SAME: result0: same
 // SAME: result1: same
 // SAME: result2: same
@@ -61,5 +64,15 @@ func.func @step(%x: tensor<2x3x8x8xf32>) -> tensor<f32> attributes {simclr.stage
   %s = simclr.mul %h, %h : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
   %l = simclr.reduce_sum %s axes [0, 1] : tensor<2x4xf32> -> tensor<f32>
   return %l : tensor<f32>
+}
+
+// A rank-4 slice takes its offsets, sizes and strides in NHWC order.
+// CHECK-LABEL: func.func @box
+// CHECK: simclr.slice %{{.*}} offsets [0, 1, 0, 0] sizes [1, 3, 2, 2] strides [1, 2, 1, 1] : tensor<2x7x2x2xf32> -> tensor<1x3x2x2xf32>
+// CHECK: simclr.transpose %{{.*}} permutation [0, 3, 1, 2] : tensor<1x3x2x2xf32> -> tensor<1x2x3x2xf32>
+func.func @box(%x: tensor<2x3x7x4xf32>, %w: tensor<2x3x1x3xf32>) -> tensor<1x2x3x2xf32> {
+  %c = simclr.conv2d %x, %w stride [1, 2] padding [0, 1, 0, 0] : tensor<2x3x7x4xf32>, tensor<2x3x1x3xf32> -> tensor<2x2x7x2xf32>
+  %s = simclr.slice %c offsets [0, 0, 1, 0] sizes [1, 2, 3, 2] strides [1, 1, 2, 1] : tensor<2x2x7x2xf32> -> tensor<1x2x3x2xf32>
+  return %s : tensor<1x2x3x2xf32>
 }
 }

@@ -147,9 +147,10 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError() << "'simclr.replicas' belongs on the module";
     // Every collective is written for the module's replica count.
     WalkResult walk = op->walk([&](Operation *inner) {
+      // A count that is not a small integer is the collective's own verifier's to report.
       auto count = llvm::dyn_cast_or_null<IntegerAttr>(inner->getAttr("replicas"));
       if (!llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(inner) || !count ||
-          count.getInt() == replicas.getInt())
+          count.getValue().getSignificantBits() > 32 || count.getInt() == replicas.getInt())
         return WalkResult::advance();
       inner->emitOpError() << "is written for " << count.getInt()
                            << " replicas, but the module trains on " << replicas.getInt();
