@@ -1,0 +1,175 @@
+//===- DataParallelTest.cpp - N replicas at B/N against one replica at B ---===//
+//
+// The test that proves the data-parallel design (docs/DISTRIBUTED.md), in float64 with
+// the reference evaluator: a step compiled for N replicas (`simclr.replicas`), run as N
+// replicas on the N slices of a batch (Evaluator::runReplicas), must be the one-replica
+// step on the whole batch: the same parameters and velocities after the update, and
+// losses whose mean is the whole batch's. For now on a step the existing passes make
+// data-parallel alone (dense layers, a cross-entropy loss: no batch norm, no NT-Xent):
+// simclr-gradient-all-reduce's mean of the gradients and the optimizer's learning rate for
+// the global batch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/LoadModule.h"
+#include "passes/Passes.h"
+#include "reference/Evaluator.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using mlir::simclr::reference::Array;
+
+namespace {
+
+/// A two-layer classifier step on `batch` rows of 6 features, for `replicas` replicas.
+std::string stepText(int batch, int replicas) {
+  std::string b = std::to_string(batch);
+  return "module attributes {simclr.replicas = " + std::to_string(replicas) +
+         " : i64} {\n"
+         "simclr.parameter @w1 : tensor<5x6xf32> {group = \"backbone\", init = \"zeros\"}\n"
+         "simclr.parameter @b1 : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
+         "simclr.parameter @w2 : tensor<3x5xf32> {group = \"classifier\", init = \"zeros\"}\n"
+         "func.func @train_step(%x: tensor<" + b + "x6xf32>, %y: tensor<" + b +
+         "xi32>) -> (tensor<f32>, tensor<f32>) attributes {simclr.stage = \"finetune\",\n"
+         "    simclr.input = {batch_size = " + b + ", channels = 1, height = 1, width = 6},\n"
+         "    simclr.optimizer = {kind = \"lars\", learning_rate = 0.5, lr_scaling = \"linear\",\n"
+         "      momentum = 0.9, nesterov = false, weight_decay = 0.001, trust_coefficient = 0.001,\n"
+         "      warmup_epochs = 0, epochs = 1}} {\n"
+         "  %w1 = simclr.load @w1 : tensor<5x6xf32>\n"
+         "  %b1 = simclr.load @b1 : tensor<5xf32>\n"
+         "  %w2 = simclr.load @w2 : tensor<3x5xf32>\n"
+         "  %h = simclr.dense %x, %w1, %b1 : tensor<" + b + "x6xf32>, tensor<5x6xf32>, tensor<5xf32> -> tensor<" + b + "x5xf32>\n"
+         "  %r = simclr.relu %h : tensor<" + b + "x5xf32>\n"
+         "  %l = simclr.dense %r, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b + "x3xf32>\n"
+         "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b + "x3xf32>, tensor<" + b + "xi32>\n"
+         "  return %loss, %acc : tensor<f32>, tensor<f32>\n"
+         "}\n}\n";
+}
+
+/// The step differentiated, with its LARS updates and (`allReduce`) the gradients' mean in
+/// buckets of `bucketBytes`.
+OwningOpRef<ModuleOp> compiled(MLIRContext &context, int batch, int replicas,
+                               int64_t bucketBytes, bool allReduce = true) {
+  auto module = parseSourceString<ModuleOp>(stepText(batch, replicas), &context);
+  EXPECT_TRUE(module) << stepText(batch, replicas);
+  if (!module)
+    return module;
+  PassManager pm(&context);
+  pm.addPass(mlir::simclr::createAutodiff());
+  pm.addPass(mlir::simclr::createOptimizer());
+  mlir::simclr::GradientAllReduceOptions options;
+  options.bucketBytes = bucketBytes;
+  if (allReduce)
+    pm.addPass(mlir::simclr::createGradientAllReduce(options));
+  EXPECT_TRUE(succeeded(pm.run(*module)));
+  return module;
+}
+
+Array rows(const Array &a, int64_t begin, int64_t count) {
+  std::vector<int64_t> shape = a.shape;
+  shape[0] = count;
+  int64_t width = a.size() / a.shape[0];
+  Array out(shape);
+  std::copy(a.data.begin() + begin * width, a.data.begin() + (begin + count) * width,
+            out.data.begin());
+  return out;
+}
+
+double relativeDistance(const Array &a, const Array &b) {
+  double d = 0, n = 0;
+  for (int64_t i = 0; i < a.size(); ++i) {
+    d += (a.data[i] - b.data[i]) * (a.data[i] - b.data[i]);
+    n += b.data[i] * b.data[i];
+  }
+  return std::sqrt(d / std::max(n, 1e-300));
+}
+
+/// Runs both and checks the losses, the learning rate and that the update moved every
+/// variable; returns the largest relative distance between a variable after the N
+/// replicas' step and after the one replica's.
+double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true) {
+  SCOPED_TRACE(std::to_string(replicas) + " replicas, buckets of " +
+               std::to_string(bucketBytes) + " bytes");
+  const int batch = 8;
+  MLIRContext context;
+  mlir::simclr::frontend::loadModuleDialects(context);
+  OwningOpRef<ModuleOp> one = compiled(context, batch, 1, bucketBytes);
+  OwningOpRef<ModuleOp> many =
+      compiled(context, batch / replicas, replicas, bucketBytes, allReduce);
+  if (!one || !many)
+    return INFINITY;
+
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  auto random = [&](std::vector<int64_t> shape) {
+    Array a(std::move(shape));
+    for (double &v : a.data)
+      v = normal(rng);
+    return a;
+  };
+  std::map<std::string, Array> variables = {
+      {"w1", random({5, 6})}, {"b1", random({5})}, {"w2", random({3, 5})},
+      {"velocity.w1", random({5, 6})}, {"velocity.b1", random({5})},
+      {"velocity.w2", random({3, 5})}};
+  Array x = random({batch, 6}), y({batch});
+  for (int64_t i = 0; i < batch; ++i)
+    y.data[i] = double(i % 3);
+  Array step({}, 2.0), warmup({}, 0.0), total({}, 10.0);
+
+  mlir::simclr::reference::Evaluator whole(*one);
+  whole.variables = variables;
+  auto expected = whole.run("train_step", {x, y, step, warmup, total});
+  EXPECT_TRUE(static_cast<bool>(expected)) << llvm::toString(expected.takeError());
+  if (!expected)
+    return INFINITY;
+
+  mlir::simclr::reference::Evaluator parallel(*many);
+  parallel.variables = variables;
+  std::vector<std::vector<Array>> slices;
+  int64_t share = batch / replicas;
+  for (int r = 0; r < replicas; ++r)
+    slices.push_back({rows(x, r * share, share), rows(y, r * share, share), step, warmup, total});
+  auto got = parallel.runReplicas("train_step", slices);
+  EXPECT_TRUE(static_cast<bool>(got)) << llvm::toString(got.takeError());
+  if (!got)
+    return INFINITY;
+
+  double meanLoss = 0;
+  for (const std::vector<Array> &results : *got)
+    meanLoss += results[0].data[0] / replicas;
+  EXPECT_NEAR(meanLoss, (*expected)[0].data[0], 1e-12 * std::fabs((*expected)[0].data[0]));
+  EXPECT_DOUBLE_EQ((*got)[0][2].data[0], (*expected)[2].data[0]) << "learning rate";
+  double largest = 0;
+  for (const auto &[name, value] : whole.variables) {
+    EXPECT_TRUE(parallel.variables.count(name)) << name;
+    largest = std::max(largest, relativeDistance(parallel.variables[name], value));
+    // The update moved it: the comparison is not of untouched values.
+    EXPECT_GT(relativeDistance(value, variables[name]), 1e-6) << name;
+  }
+  return largest;
+}
+
+TEST(DataParallel, TwoReplicasAtHalfTheBatchAreOneReplicaAtTheWholeBatch) {
+  EXPECT_LT(compareReplicas(2, 26214400), 1e-12); // one bucket
+  EXPECT_LT(compareReplicas(2, 64), 1e-12);       // a bucket per gradient
+}
+
+TEST(DataParallel, FourReplicasWithSmallBuckets) {
+  EXPECT_LT(compareReplicas(4, 128), 1e-12); // buckets of several gradients
+}
+
+// The comparison can fail: without the gradients' mean each replica steps on its own
+// slice's gradient (the replicas' losses still average to the whole batch's).
+TEST(DataParallel, WithoutTheGradientAllReduceTheStepDiffers) {
+  EXPECT_GT(compareReplicas(2, 26214400, /*allReduce=*/false), 1e-4);
+}
+
+} // namespace
