@@ -15,8 +15,8 @@ namespace mlir::simclr {
 #include "passes/Passes.h.inc"
 
 /// The training-step pipeline: simclr-autodiff, simclr-optimizer,
-/// simclr-gradient-all-reduce, simclr-mixed-precision, simclr-channels-last, canonicalize,
-/// simclr-fuse-kernels, simclr-plan-memory.
+/// simclr-cross-replica-batch-norm, simclr-gradient-all-reduce, simclr-mixed-precision,
+/// simclr-channels-last, canonicalize, simclr-fuse-kernels, simclr-plan-memory.
 /// Registered as `simclr-training-step`.
 void buildTrainingStepPipeline(OpPassManager &pm);
 void registerTrainingStepPipeline();

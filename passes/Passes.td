@@ -107,6 +107,23 @@ def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::simclr::SimclrDialect"];
 }
 
+def CrossReplicaBatchNorm : Pass<"simclr-cross-replica-batch-norm", "::mlir::ModuleOp"> {
+  let summary = "Takes a data-parallel step's batch statistics over every replica";
+  let description = [{
+    On a module for several replicas (`simclr.replicas`; one replica changes nothing),
+    after `simclr-autodiff`: every `batch_norm_train` with `cross_replica` (the
+    description's `batch_norm.global`, true by default as in the recipe) normalises with
+    the statistics of the global batch. Its per-channel sums and sums of squares are
+    all-reduced, the mean and the biased variance taken from them, and the normalisation
+    is `batch_norm_infer` on those; the running statistics are updated from them, the
+    variance unbiased with the global count. Its `batch_norm_train_backward` all-reduces the
+    two sums the input's gradient needs (of dy and of dy * xhat); the scale's and the
+    offset's gradients stay the replica's own sums, which the gradient all-reduce then
+    averages (docs/DISTRIBUTED.md).
+  }];
+  let dependentDialects = ["::mlir::simclr::SimclrDialect", "::mlir::arith::ArithDialect"];
+}
+
 def GradientAllReduce : Pass<"simclr-gradient-all-reduce", "::mlir::ModuleOp"> {
   let summary = "Averages a data-parallel step's gradients over the replicas, in buckets";
   let description = [{

@@ -12,6 +12,7 @@
 void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
   pm.addPass(createAutodiff());
   pm.addPass(createOptimizer());
+  pm.addPass(createCrossReplicaBatchNorm());
   pm.addPass(createGradientAllReduce());
   pm.addPass(createMixedPrecision());
   pm.addPass(createChannelsLast());

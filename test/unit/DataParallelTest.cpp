@@ -29,14 +29,31 @@ using mlir::simclr::reference::Array;
 
 namespace {
 
-/// A two-layer classifier step on `batch` rows of 6 features, for `replicas` replicas.
-std::string stepText(int batch, int replicas) {
+/// A two-layer classifier step on `batch` rows of 6 features, for `replicas` replicas;
+/// with `batchNorm`, a cross-replica batch norm after the first layer.
+std::string stepText(int batch, int replicas, bool batchNorm) {
   std::string b = std::to_string(batch);
+  std::string bn = "  %n = simclr.relu %h : tensor<" + b + "x5xf32>\n";
+  if (batchNorm)
+    bn = "  %g = simclr.load @g : tensor<5xf32>\n"
+         "  %be = simclr.load @be : tensor<5xf32>\n"
+         "  %rm = simclr.load @rm : tensor<5xf32>\n"
+         "  %rv = simclr.load @rv : tensor<5xf32>\n"
+         "  %nb, %m2, %v2 = simclr.batch_norm_train %h scale %g offset %be running %rm, %rv "
+         "{cross_replica} : tensor<" + b + "x5xf32>, tensor<5xf32>, tensor<5xf32>, "
+         "tensor<5xf32>, tensor<5xf32>\n"
+         "  simclr.store %m2, @rm : tensor<5xf32>\n"
+         "  simclr.store %v2, @rv : tensor<5xf32>\n"
+         "  %n = simclr.relu %nb : tensor<" + b + "x5xf32>\n";
   return "module attributes {simclr.replicas = " + std::to_string(replicas) +
          " : i64} {\n"
          "simclr.parameter @w1 : tensor<5x6xf32> {group = \"backbone\", init = \"zeros\"}\n"
          "simclr.parameter @b1 : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
          "simclr.parameter @w2 : tensor<3x5xf32> {group = \"classifier\", init = \"zeros\"}\n"
+         "simclr.parameter @g : tensor<5xf32> {group = \"backbone\", init = \"ones\"}\n"
+         "simclr.parameter @be : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
+         "simclr.state @rm : tensor<5xf32> {init = \"zeros\"}\n"
+         "simclr.state @rv : tensor<5xf32> {init = \"ones\"}\n"
          "func.func @train_step(%x: tensor<" + b + "x6xf32>, %y: tensor<" + b +
          "xi32>) -> (tensor<f32>, tensor<f32>) attributes {simclr.stage = \"finetune\",\n"
          "    simclr.input = {batch_size = " + b + ", channels = 1, height = 1, width = 6},\n"
@@ -47,8 +64,8 @@ std::string stepText(int batch, int replicas) {
          "  %b1 = simclr.load @b1 : tensor<5xf32>\n"
          "  %w2 = simclr.load @w2 : tensor<3x5xf32>\n"
          "  %h = simclr.dense %x, %w1, %b1 : tensor<" + b + "x6xf32>, tensor<5x6xf32>, tensor<5xf32> -> tensor<" + b + "x5xf32>\n"
-         "  %r = simclr.relu %h : tensor<" + b + "x5xf32>\n"
-         "  %l = simclr.dense %r, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b + "x3xf32>\n"
+         + bn +
+         "  %l = simclr.dense %n, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b + "x3xf32>\n"
          "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b + "x3xf32>, tensor<" + b + "xi32>\n"
          "  return %loss, %acc : tensor<f32>, tensor<f32>\n"
          "}\n}\n";
@@ -57,14 +74,16 @@ std::string stepText(int batch, int replicas) {
 /// The step differentiated, with its LARS updates and (`allReduce`) the gradients' mean in
 /// buckets of `bucketBytes`.
 OwningOpRef<ModuleOp> compiled(MLIRContext &context, int batch, int replicas,
-                               int64_t bucketBytes, bool allReduce = true) {
-  auto module = parseSourceString<ModuleOp>(stepText(batch, replicas), &context);
-  EXPECT_TRUE(module) << stepText(batch, replicas);
+                               int64_t bucketBytes, bool allReduce, bool batchNorm) {
+  std::string text = stepText(batch, replicas, batchNorm);
+  auto module = parseSourceString<ModuleOp>(text, &context);
+  EXPECT_TRUE(module) << text;
   if (!module)
     return module;
   PassManager pm(&context);
   pm.addPass(mlir::simclr::createAutodiff());
   pm.addPass(mlir::simclr::createOptimizer());
+  pm.addPass(mlir::simclr::createCrossReplicaBatchNorm());
   mlir::simclr::GradientAllReduceOptions options;
   options.bucketBytes = bucketBytes;
   if (allReduce)
@@ -95,15 +114,16 @@ double relativeDistance(const Array &a, const Array &b) {
 /// Runs both and checks the losses, the learning rate and that the update moved every
 /// variable; returns the largest relative distance between a variable after the N
 /// replicas' step and after the one replica's.
-double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true) {
+double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
+                       bool batchNorm = false) {
   SCOPED_TRACE(std::to_string(replicas) + " replicas, buckets of " +
-               std::to_string(bucketBytes) + " bytes");
+               std::to_string(bucketBytes) + " bytes" + (batchNorm ? ", batch norm" : ""));
   const int batch = 8;
   MLIRContext context;
   mlir::simclr::frontend::loadModuleDialects(context);
-  OwningOpRef<ModuleOp> one = compiled(context, batch, 1, bucketBytes);
+  OwningOpRef<ModuleOp> one = compiled(context, batch, 1, bucketBytes, true, batchNorm);
   OwningOpRef<ModuleOp> many =
-      compiled(context, batch / replicas, replicas, bucketBytes, allReduce);
+      compiled(context, batch / replicas, replicas, bucketBytes, allReduce, batchNorm);
   if (!one || !many)
     return INFINITY;
 
@@ -119,6 +139,13 @@ double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true)
       {"w1", random({5, 6})}, {"b1", random({5})}, {"w2", random({3, 5})},
       {"velocity.w1", random({5, 6})}, {"velocity.b1", random({5})},
       {"velocity.w2", random({3, 5})}};
+  if (batchNorm) {
+    Array var = random({5});
+    for (double &v : var.data)
+      v = 0.5 + v * v;
+    variables.insert({{"g", random({5})}, {"be", random({5})}, {"rm", random({5})},
+                      {"rv", var}, {"velocity.g", random({5})}, {"velocity.be", random({5})}});
+  }
   Array x = random({batch, 6}), y({batch});
   for (int64_t i = 0; i < batch; ++i)
     y.data[i] = double(i % 3);
@@ -164,6 +191,13 @@ TEST(DataParallel, TwoReplicasAtHalfTheBatchAreOneReplicaAtTheWholeBatch) {
 
 TEST(DataParallel, FourReplicasWithSmallBuckets) {
   EXPECT_LT(compareReplicas(4, 128), 1e-12); // buckets of several gradients
+}
+
+// simclr-cross-replica-batch-norm: statistics, running statistics and the input's gradient
+// of the global batch; the scale's and offset's gradients averaged by the all-reduce.
+TEST(DataParallel, CrossReplicaBatchNormIsTheWholeBatchs) {
+  EXPECT_LT(compareReplicas(2, 26214400, true, /*batchNorm=*/true), 1e-12);
+  EXPECT_LT(compareReplicas(4, 64, true, /*batchNorm=*/true), 1e-12);
 }
 
 // The comparison can fail: without the gradients' mean each replica steps on its own
