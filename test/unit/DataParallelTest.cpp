@@ -31,24 +31,40 @@ namespace {
 
 /// A two-layer classifier step on `batch` rows of 6 features, for `replicas` replicas;
 /// with `batchNorm`, a cross-replica batch norm after the first layer.
-std::string stepText(int batch, int replicas, bool batchNorm) {
+/// With `conv`, the first layer is a convolution of the rows as 1x2x3 images and the batch
+/// norm's input is [batch, 5, 2, 3] (global-average-pooled after it).
+std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false) {
   std::string b = std::to_string(batch);
-  std::string bn = "  %n = simclr.relu %h : tensor<" + b + "x5xf32>\n";
+  std::string hType = conv ? "tensor<" + b + "x5x2x3xf32>" : "tensor<" + b + "x5xf32>";
+  std::string first =
+      conv ? "  %w1c = simclr.load @w1c : tensor<5x1x2x2xf32>\n"
+             "  %xi = simclr.reshape %x : tensor<" + b + "x6xf32> -> tensor<" + b + "x1x2x3xf32>\n"
+             "  %h = simclr.conv2d %xi, %w1c stride [1, 1] padding [1, 1, 0, 0] : tensor<" + b +
+                 "x1x2x3xf32>, tensor<5x1x2x2xf32> -> " + hType + "\n"
+           : "  %w1 = simclr.load @w1 : tensor<5x6xf32>\n"
+             "  %b1 = simclr.load @b1 : tensor<5xf32>\n"
+             "  %h = simclr.dense %x, %w1, %b1 : tensor<" + b +
+                 "x6xf32>, tensor<5x6xf32>, tensor<5xf32> -> " + hType + "\n";
+  std::string middle = "  %n = simclr.relu %h : " + hType + "\n";
   if (batchNorm)
-    bn = "  %g = simclr.load @g : tensor<5xf32>\n"
-         "  %be = simclr.load @be : tensor<5xf32>\n"
-         "  %rm = simclr.load @rm : tensor<5xf32>\n"
-         "  %rv = simclr.load @rv : tensor<5xf32>\n"
-         "  %nb, %m2, %v2 = simclr.batch_norm_train %h scale %g offset %be running %rm, %rv "
-         "{cross_replica} : tensor<" + b + "x5xf32>, tensor<5xf32>, tensor<5xf32>, "
-         "tensor<5xf32>, tensor<5xf32>\n"
-         "  simclr.store %m2, @rm : tensor<5xf32>\n"
-         "  simclr.store %v2, @rv : tensor<5xf32>\n"
-         "  %n = simclr.relu %nb : tensor<" + b + "x5xf32>\n";
+    middle = "  %g = simclr.load @g : tensor<5xf32>\n"
+             "  %be = simclr.load @be : tensor<5xf32>\n"
+             "  %rm = simclr.load @rm : tensor<5xf32>\n"
+             "  %rv = simclr.load @rv : tensor<5xf32>\n"
+             "  %nb, %m2, %v2 = simclr.batch_norm_train %h scale %g offset %be running %rm, %rv "
+             "{cross_replica} : " + hType + ", tensor<5xf32>, tensor<5xf32>, tensor<5xf32>, "
+             "tensor<5xf32>\n"
+             "  simclr.store %m2, @rm : tensor<5xf32>\n"
+             "  simclr.store %v2, @rv : tensor<5xf32>\n"
+             "  %n = simclr.relu %nb : " + hType + "\n";
+  std::string features =
+      conv ? "  %f = simclr.global_avg_pool %n : " + hType + " -> tensor<" + b + "x5xf32>\n"
+           : "  %f = simclr.reshape %n : " + hType + " -> tensor<" + b + "x5xf32>\n";
   return "module attributes {simclr.replicas = " + std::to_string(replicas) +
          " : i64} {\n"
          "simclr.parameter @w1 : tensor<5x6xf32> {group = \"backbone\", init = \"zeros\"}\n"
          "simclr.parameter @b1 : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
+         "simclr.parameter @w1c : tensor<5x1x2x2xf32> {group = \"backbone\", init = \"zeros\"}\n"
          "simclr.parameter @w2 : tensor<3x5xf32> {group = \"classifier\", init = \"zeros\"}\n"
          "simclr.parameter @g : tensor<5xf32> {group = \"backbone\", init = \"ones\"}\n"
          "simclr.parameter @be : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
@@ -60,13 +76,12 @@ std::string stepText(int batch, int replicas, bool batchNorm) {
          "    simclr.optimizer = {kind = \"lars\", learning_rate = 0.5, lr_scaling = \"linear\",\n"
          "      momentum = 0.9, nesterov = false, weight_decay = 0.001, trust_coefficient = 0.001,\n"
          "      warmup_epochs = 0, epochs = 1}} {\n"
-         "  %w1 = simclr.load @w1 : tensor<5x6xf32>\n"
-         "  %b1 = simclr.load @b1 : tensor<5xf32>\n"
-         "  %w2 = simclr.load @w2 : tensor<3x5xf32>\n"
-         "  %h = simclr.dense %x, %w1, %b1 : tensor<" + b + "x6xf32>, tensor<5x6xf32>, tensor<5xf32> -> tensor<" + b + "x5xf32>\n"
-         + bn +
-         "  %l = simclr.dense %n, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b + "x3xf32>\n"
-         "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b + "x3xf32>, tensor<" + b + "xi32>\n"
+         "  %w2 = simclr.load @w2 : tensor<3x5xf32>\n" +
+         first + middle + features +
+         "  %l = simclr.dense %f, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b +
+         "x3xf32>\n"
+         "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b + "x3xf32>, tensor<" +
+         b + "xi32>\n"
          "  return %loss, %acc : tensor<f32>, tensor<f32>\n"
          "}\n}\n";
 }
@@ -74,8 +89,9 @@ std::string stepText(int batch, int replicas, bool batchNorm) {
 /// The step differentiated, with its LARS updates and (`allReduce`) the gradients' mean in
 /// buckets of `bucketBytes`.
 OwningOpRef<ModuleOp> compiled(MLIRContext &context, int batch, int replicas,
-                               int64_t bucketBytes, bool allReduce, bool batchNorm) {
-  std::string text = stepText(batch, replicas, batchNorm);
+                               int64_t bucketBytes, bool allReduce, bool batchNorm,
+                               bool conv, bool channelsLast) {
+  std::string text = stepText(batch, replicas, batchNorm, conv);
   auto module = parseSourceString<ModuleOp>(text, &context);
   EXPECT_TRUE(module) << text;
   if (!module)
@@ -88,6 +104,9 @@ OwningOpRef<ModuleOp> compiled(MLIRContext &context, int batch, int replicas,
   options.bucketBytes = bucketBytes;
   if (allReduce)
     pm.addPass(mlir::simclr::createGradientAllReduce(options));
+  mlir::simclr::ChannelsLastOptions layout;
+  layout.layout = channelsLast ? "nhwc" : "nchw";
+  pm.addPass(mlir::simclr::createChannelsLast(layout));
   EXPECT_TRUE(succeeded(pm.run(*module)));
   return module;
 }
@@ -114,16 +133,20 @@ double relativeDistance(const Array &a, const Array &b) {
 /// Runs both and checks the losses, the learning rate and that the update moved every
 /// variable; returns the largest relative distance between a variable after the N
 /// replicas' step and after the one replica's.
+/// `conv`: the batch norm on [batch, 5, 2, 3]; `channelsLast`: the N replicas' step stored
+/// NHWC (simclr-channels-last after the data-parallel passes).
 double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
-                       bool batchNorm = false) {
+                       bool batchNorm = false, bool conv = false, bool channelsLast = false) {
   SCOPED_TRACE(std::to_string(replicas) + " replicas, buckets of " +
-               std::to_string(bucketBytes) + " bytes" + (batchNorm ? ", batch norm" : ""));
+               std::to_string(bucketBytes) + " bytes" + (batchNorm ? ", batch norm" : "") +
+               (conv ? ", convolution" : "") + (channelsLast ? ", NHWC" : ""));
   const int batch = 8;
   MLIRContext context;
   mlir::simclr::frontend::loadModuleDialects(context);
-  OwningOpRef<ModuleOp> one = compiled(context, batch, 1, bucketBytes, true, batchNorm);
-  OwningOpRef<ModuleOp> many =
-      compiled(context, batch / replicas, replicas, bucketBytes, allReduce, batchNorm);
+  OwningOpRef<ModuleOp> one =
+      compiled(context, batch, 1, bucketBytes, true, batchNorm, conv, false);
+  OwningOpRef<ModuleOp> many = compiled(context, batch / replicas, replicas, bucketBytes,
+                                        allReduce, batchNorm, conv, channelsLast);
   if (!one || !many)
     return INFINITY;
 
@@ -135,10 +158,13 @@ double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
       v = normal(rng);
     return a;
   };
-  std::map<std::string, Array> variables = {
-      {"w1", random({5, 6})}, {"b1", random({5})}, {"w2", random({3, 5})},
-      {"velocity.w1", random({5, 6})}, {"velocity.b1", random({5})},
-      {"velocity.w2", random({3, 5})}};
+  std::map<std::string, Array> variables = {{"w2", random({3, 5})},
+                                             {"velocity.w2", random({3, 5})}};
+  if (conv)
+    variables.insert({{"w1c", random({5, 1, 2, 2})}, {"velocity.w1c", random({5, 1, 2, 2})}});
+  else
+    variables.insert({{"w1", random({5, 6})}, {"b1", random({5})},
+                      {"velocity.w1", random({5, 6})}, {"velocity.b1", random({5})}});
   if (batchNorm) {
     Array var = random({5});
     for (double &v : var.data)
@@ -198,6 +224,14 @@ TEST(DataParallel, FourReplicasWithSmallBuckets) {
 TEST(DataParallel, CrossReplicaBatchNormIsTheWholeBatchs) {
   EXPECT_LT(compareReplicas(2, 26214400, true, /*batchNorm=*/true), 1e-12);
   EXPECT_LT(compareReplicas(4, 64, true, /*batchNorm=*/true), 1e-12);
+}
+
+// The same on a convolution's [N, C, H, W] output, and with the N replicas' step stored
+// channels last.
+TEST(DataParallel, CrossReplicaBatchNormOfAConvolution) {
+  EXPECT_LT(compareReplicas(2, 26214400, true, true, /*conv=*/true), 1e-12);
+  EXPECT_LT(compareReplicas(2, 26214400, true, true, /*conv=*/true, /*channelsLast=*/true),
+            1e-12);
 }
 
 // The comparison can fail: without the gradients' mean each replica steps on its own
