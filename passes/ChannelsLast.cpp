@@ -29,22 +29,12 @@ using namespace mlir::simclr;
 
 namespace {
 
-constexpr int64_t kToLast[] = {0, 2, 3, 1};  // NCHW -> NHWC, OIHW -> OHWI
-constexpr int64_t kToFirst[] = {0, 3, 1, 2}; // and back
-/// Where NCHW dimension d is in NHWC.
-constexpr int64_t kPositionInLast[] = {0, 3, 1, 2};
+// kToChannelsLast (NCHW -> NHWC, OIHW -> OHWI) and kToChannelsFirst (back, and where NCHW
+// dimension d sits in NHWC) are SimclrOps.h's.
 
 bool isRank4(Type type) {
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
   return tensor && tensor.getRank() == 4;
-}
-
-RankedTensorType permutedType(Type type, ArrayRef<int64_t> permutation) {
-  auto tensor = llvm::cast<RankedTensorType>(type);
-  SmallVector<int64_t> shape;
-  for (int64_t d : permutation)
-    shape.push_back(tensor.getDimSize(d));
-  return RankedTensorType::get(shape, tensor.getElementType());
 }
 
 /// True if a rank-4 NCHW type holds its elements in the same order as its NHWC form
@@ -143,26 +133,28 @@ private:
       state.attributes.set("channels_last", b.getUnitAttr());
     if (llvm::isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(op) &&
         isRank4(op->getOperand(0).getType())) {
-      SmallVector<int64_t> axes;
+      SmallVector<int64_t> axes; // where each NCHW axis sits in NHWC
       for (int64_t a : llvm::cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef())
-        axes.push_back(kPositionInLast[a]);
+        axes.push_back(kToChannelsFirst[a]);
       llvm::sort(axes);
       state.attributes.set("axes", b.getDenseI64ArrayAttr(axes));
     }
     if (isAxisOp(op) && isRank4(op->getOperand(0).getType())) {
       int64_t axis = llvm::cast<IntegerAttr>(op->getAttr("axis")).getInt();
-      state.attributes.set("axis", b.getI64IntegerAttr(kPositionInLast[axis]));
+      state.attributes.set("axis", b.getI64IntegerAttr(kToChannelsFirst[axis]));
     }
     if (isBoxOp(op) && isRank4(op->getResult(0).getType()))
       for (StringRef name : {"offsets", "sizes", "strides"})
         if (auto values = llvm::dyn_cast_or_null<DenseI64ArrayAttr>(op->getAttr(name))) {
           SmallVector<int64_t> permuted;
-          for (int64_t d : kToLast)
+          for (int64_t d : kToChannelsLast)
             permuted.push_back(values[d]);
           state.attributes.set(name, b.getDenseI64ArrayAttr(permuted));
         }
     for (Type type : op->getResultTypes())
-      state.addTypes(isRank4(type) ? Type(permutedType(type, kToLast)) : type);
+      state.addTypes(
+          isRank4(type) ? permutedType(llvm::cast<RankedTensorType>(type), kToChannelsLast)
+                        : type);
     record(op, b.create(state)->getResults());
   }
 
@@ -188,9 +180,10 @@ private:
       splat = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
     if (splat && splat.isSplat())
       nhwc = arith::ConstantOp::create(
-          b, v.getLoc(), splat.resizeSplat(permutedType(v.getType(), kToLast)));
+          b, v.getLoc(), splat.resizeSplat(
+              permutedType(llvm::cast<RankedTensorType>(v.getType()), kToChannelsLast)));
     else
-      nhwc = TransposeOp::create(b, v.getLoc(), v, kToLast);
+      nhwc = TransposeOp::create(b, v.getLoc(), v, kToChannelsLast);
     last[v] = nhwc;
     return nhwc;
   }
@@ -202,7 +195,7 @@ private:
       return it->second;
     OpBuilder b(func.getContext());
     setAfterDefinition(b, nhwc);
-    Value nchw = TransposeOp::create(b, old.getLoc(), nhwc, kToFirst);
+    Value nchw = TransposeOp::create(b, old.getLoc(), nhwc, kToChannelsFirst);
     first[nhwc] = nchw;
     return nchw;
   }

@@ -146,15 +146,14 @@ struct CrossReplicaBatchNormPass
     : mlir::simclr::impl::CrossReplicaBatchNormBase<CrossReplicaBatchNormPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto *dialect = getContext().getLoadedDialect<SimclrDialect>();
-    IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
-    if (!replicas || replicas.getInt() == 1)
+    int64_t replicas = replicaCount(module);
+    if (replicas == 1)
       return;
     OpBuilder b(&getContext());
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      Rewriter rewriter(b, replicas.getInt());
+      Rewriter rewriter(b, replicas);
       SmallVector<Operation *> ops;
       for (Operation &op : func.getBody().front())
         ops.push_back(&op);

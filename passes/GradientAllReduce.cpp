@@ -85,9 +85,8 @@ struct GradientAllReducePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto *dialect = getContext().getLoadedDialect<SimclrDialect>();
-    IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
-    if (!replicas || replicas.getInt() == 1)
+    int64_t replicas = replicaCount(module);
+    if (replicas == 1)
       return;
     if (bucketBytes < 1) {
       module.emitError() << "simclr-gradient-all-reduce: bucket-bytes must be positive";
@@ -108,7 +107,7 @@ struct GradientAllReducePass
       for (Operation *update : llvm::reverse(updates)) {
         int64_t size = bytesOf(update->getOperand(1));
         if (!bucket.empty() && bytes + size > bucketBytes) {
-          reduceBucket(bucket, replicas.getInt(), block);
+          reduceBucket(bucket, replicas, block);
           bucket.clear();
           bytes = 0;
         }
@@ -116,7 +115,7 @@ struct GradientAllReducePass
         bytes += size;
       }
       if (!bucket.empty())
-        reduceBucket(bucket, replicas.getInt(), block);
+        reduceBucket(bucket, replicas, block);
     }
   }
 };

@@ -37,8 +37,7 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
   unsigned metrics = ret.getNumOperands() - gradients.size();
 
   // The peak learning rate for the global batch: the input's batch_size is per replica.
-  IntegerAttr replicas = simclr->getReplicasAttrHelper().getAttr(module);
-  double batch = numberSetting(input, "batch_size", 1) * (replicas ? replicas.getInt() : 1);
+  double batch = numberSetting(input, "batch_size", 1) * double(replicaCount(module));
   double base = numberSetting(settings, "learning_rate", 0);
   auto scaling = settings.getAs<StringAttr>("lr_scaling");
   double peak = scaling && scaling.getValue() == "sqrt" ? base * std::sqrt(batch)

@@ -347,26 +347,23 @@ Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array
           results.push_back(replica[r].lookup(v));
       continue;
     }
-    if (auto c = llvm::dyn_cast<AllReduceOp>(op)) {
-      if (c.getReplicas() != n)
-        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
+    if (isCollective(&op)) {
+      int64_t count = op.getAttrOfType<IntegerAttr>("replicas").getInt();
+      if (count != n)
+        return failAt(&op, "is written for " + llvm::Twine(count) + " replicas, not " +
                                llvm::Twine(n));
+    }
+    if (auto c = llvm::dyn_cast<AllReduceOp>(op)) {
       Value total = sum(operands(c.getInput()));
       if (c.getKind() == "mean")
         total = ScaleOp::create(b, loc, total, b.getF64FloatAttr(1.0 / double(n)));
       for (int64_t r = 0; r < n; ++r)
         replica[r].map(c.getOutput(), total);
     } else if (auto c = llvm::dyn_cast<AllGatherOp>(op)) {
-      if (c.getReplicas() != n)
-        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
-                               llvm::Twine(n));
       Value gathered = ConcatOp::create(b, loc, operands(c.getInput()), b.getI64IntegerAttr(0));
       for (int64_t r = 0; r < n; ++r)
         replica[r].map(c.getOutput(), gathered);
     } else if (auto c = llvm::dyn_cast<ReduceScatterOp>(op)) {
-      if (c.getReplicas() != n)
-        return failAt(&op, "is written for " + llvm::Twine(c.getReplicas()) + " replicas, not " +
-                               llvm::Twine(n));
       Value total = sum(operands(c.getInput()));
       auto type = c.getOutput().getType();
       SmallVector<int64_t> offsets(type.getRank(), 0);
@@ -379,7 +376,7 @@ Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array
     } else {
       bool nested = false;
       op.walk([&](Operation *inner) {
-        nested |= inner != &op && llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(inner);
+        nested |= inner != &op && isCollective(inner);
       });
       if (nested)
         return failAt(&op, "holds a collective; replicas run collectives at the top level only");
@@ -402,26 +399,19 @@ Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array
 
 llvm::Expected<std::vector<Array>>
 Evaluator::runChannelsLast(Operation &op, const std::vector<Array> &operands) {
-  static constexpr int64_t toFirst[] = {0, 3, 1, 2}, toLast[] = {0, 2, 3, 1};
   auto isRank4 = [](Type t) {
     auto tensor = llvm::dyn_cast<RankedTensorType>(t);
     return tensor && tensor.getRank() == 4;
   };
   auto channelsFirst = [&](Type t) -> Type {
-    if (!isRank4(t))
-      return t;
-    auto tensor = llvm::cast<RankedTensorType>(t);
-    SmallVector<int64_t> shape;
-    for (int64_t d : toFirst)
-      shape.push_back(tensor.getDimSize(d));
-    return RankedTensorType::get(shape, tensor.getElementType());
+    return isRank4(t) ? permutedType(llvm::cast<RankedTensorType>(t), kToChannelsFirst) : t;
   };
   Block scratch;
   IRMapping mapping;
   std::vector<Array> args;
   for (auto [v, value] : llvm::zip(op.getOperands(), operands)) {
     mapping.map(v, scratch.addArgument(channelsFirst(v.getType()), op.getLoc()));
-    args.push_back(isRank4(v.getType()) ? transpose(value, toFirst) : value);
+    args.push_back(isRank4(v.getType()) ? transpose(value, kToChannelsFirst) : value);
   }
   OpBuilder b(op.getContext()); // the scratch block has no region to ask
   b.setInsertionPointToEnd(&scratch);
@@ -437,7 +427,7 @@ Evaluator::runChannelsLast(Operation &op, const std::vector<Array> &operands) {
     return results.takeError();
   for (auto [r, value] : llvm::zip(op.getResults(), *results))
     if (isRank4(r.getType()))
-      value = transpose(value, toLast);
+      value = transpose(value, kToChannelsLast);
   return results;
 }
 

@@ -44,31 +44,31 @@ LogicalResult shapeOf(AllReduceOp::Adaptor op, const ShapeDiag &diag,
   return sameTypeAsInput(diag, op.getInput(), results);
 }
 
-LogicalResult shapeOf(AllGatherOp::Adaptor op, const ShapeDiag &diag,
-                      SmallVectorImpl<Type> &results) {
-  auto replicas = replicasOf(diag, op.getAttributes());
-  auto input = rowsOf(diag, op.getInput());
+/// The rows of every replica: [B, ...] -> [replicas * B, ...] (`gather`), or one replica's
+/// share of them back.
+LogicalResult rowsShape(const ShapeDiag &diag, DictionaryAttr attributes, Value inputValue,
+                        bool gather, SmallVectorImpl<Type> &results) {
+  auto replicas = replicasOf(diag, attributes);
+  auto input = rowsOf(diag, inputValue);
   if (failed(replicas) || failed(input))
     return failure();
   SmallVector<int64_t> shape(input->getShape());
-  shape[0] *= *replicas;
+  if (!gather && shape[0] % *replicas != 0)
+    return diag() << "expects dimension 0 (" << shape[0] << ") to divide among " << *replicas
+                  << " replicas";
+  shape[0] = gather ? shape[0] * *replicas : shape[0] / *replicas;
   results.push_back(withShape(*input, shape));
   return success();
 }
 
+LogicalResult shapeOf(AllGatherOp::Adaptor op, const ShapeDiag &diag,
+                      SmallVectorImpl<Type> &results) {
+  return rowsShape(diag, op.getAttributes(), op.getInput(), /*gather=*/true, results);
+}
+
 LogicalResult shapeOf(ReduceScatterOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto replicas = replicasOf(diag, op.getAttributes());
-  auto input = rowsOf(diag, op.getInput());
-  if (failed(replicas) || failed(input))
-    return failure();
-  SmallVector<int64_t> shape(input->getShape());
-  if (shape[0] % *replicas != 0)
-    return diag() << "expects dimension 0 (" << shape[0] << ") to divide among " << *replicas
-                  << " replicas";
-  shape[0] /= *replicas;
-  results.push_back(withShape(*input, shape));
-  return success();
+  return rowsShape(diag, op.getAttributes(), op.getInput(), /*gather=*/false, results);
 }
 
 } // namespace

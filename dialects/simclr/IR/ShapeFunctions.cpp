@@ -329,7 +329,7 @@ LogicalResult shapeOf(TransposeOp::Adaptor op, const ShapeDiag &diag,
     if (d < 0 || d >= rank || !seen.insert(d).second)
       return diag() << "expects 'permutation' to hold each of 0.." << rank - 1
                     << " once";
-  results.push_back(permuted(*input, permutation));
+  results.push_back(permutedType(*input, permutation));
   return success();
 }
 

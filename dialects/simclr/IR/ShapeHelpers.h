@@ -145,26 +145,13 @@ inline LogicalResult sameTypeAsInput(const ShapeDiag &diag, Value input,
   return success();
 }
 
-/// The permutations between the two layouts of a rank-4 tensor: NCHW -> NHWC (also OIHW ->
-/// OHWI) and back.
-constexpr int64_t kToChannelsLast[] = {0, 2, 3, 1};
-constexpr int64_t kToChannelsFirst[] = {0, 3, 1, 2};
-
-/// `type` with its dimensions permuted: dimension d of the result is `permutation[d]`.
-inline RankedTensorType permuted(RankedTensorType type, ArrayRef<int64_t> permutation) {
-  SmallVector<int64_t> shape;
-  for (int64_t d : permutation)
-    shape.push_back(type.getDimSize(d));
-  return withShape(type, shape);
-}
-
 /// A layout-sensitive op's rank-4 type as the NCHW (OIHW) type its shape rules are written
 /// for, and back: the identity unless the op is `channels_last`.
 inline RankedTensorType asChannelsFirst(RankedTensorType type, bool channelsLast) {
-  return channelsLast && type.getRank() == 4 ? permuted(type, kToChannelsFirst) : type;
+  return channelsLast && type.getRank() == 4 ? permutedType(type, kToChannelsFirst) : type;
 }
 inline RankedTensorType fromChannelsFirst(RankedTensorType type, bool channelsLast) {
-  return channelsLast && type.getRank() == 4 ? permuted(type, kToChannelsLast) : type;
+  return channelsLast && type.getRank() == 4 ? permutedType(type, kToChannelsLast) : type;
 }
 
 /// Result type of a convolution (shared by conv2d and its gradients).

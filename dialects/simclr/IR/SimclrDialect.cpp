@@ -149,7 +149,7 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
     WalkResult walk = op->walk([&](Operation *inner) {
       // A count that is not a small integer is the collective's own verifier's to report.
       auto count = llvm::dyn_cast_or_null<IntegerAttr>(inner->getAttr("replicas"));
-      if (!llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(inner) || !count ||
+      if (!isCollective(inner) || !count ||
           count.getValue().getSignificantBits() > 32 || count.getInt() == replicas.getInt())
         return WalkResult::advance();
       inner->emitOpError() << "is written for " << count.getInt()

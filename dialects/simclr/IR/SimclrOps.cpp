@@ -20,6 +20,24 @@ bool mlir::simclr::isValidParameterGroup(StringRef group) {
   return base == "backbone" || base == "head" || base == "classifier";
 }
 
+bool mlir::simclr::isCollective(Operation *op) {
+  return llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(op);
+}
+
+int64_t mlir::simclr::replicaCount(ModuleOp module) {
+  auto *dialect = module.getContext()->getLoadedDialect<SimclrDialect>();
+  IntegerAttr replicas = dialect->getReplicasAttrHelper().getAttr(module);
+  return replicas ? replicas.getInt() : 1;
+}
+
+RankedTensorType mlir::simclr::permutedType(RankedTensorType type,
+                                            ArrayRef<int64_t> permutation) {
+  SmallVector<int64_t> shape;
+  for (int64_t d : permutation)
+    shape.push_back(type.getDimSize(d));
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
 bool mlir::simclr::isLibraryCall(Operation *op) {
   return llvm::isa<Conv2DOp, Conv2DBackwardInputOp, Conv2DBackwardFilterOp, DenseOp, MatmulOp>(
       op);

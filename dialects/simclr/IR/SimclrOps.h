@@ -32,6 +32,20 @@ bool isValidParameterGroup(llvm::StringRef group);
 /// kernel: conv2d and its gradients, dense, matmul.
 bool isLibraryCall(Operation *op);
 
+/// The collectives across replicas: all_reduce, all_gather, reduce_scatter.
+bool isCollective(Operation *op);
+
+/// How many replicas train `module` together: its simclr.replicas, else 1.
+int64_t replicaCount(ModuleOp module);
+
+/// The permutations between the layouts of a rank-4 tensor: NCHW -> NHWC (also OIHW ->
+/// OHWI), and back. kToChannelsFirst is also where NCHW dimension d sits in NHWC.
+inline constexpr int64_t kToChannelsLast[] = {0, 2, 3, 1};
+inline constexpr int64_t kToChannelsFirst[] = {0, 3, 1, 2};
+
+/// `type` with its dimensions permuted: dimension d of the result is `permutation[d]`.
+RankedTensorType permutedType(RankedTensorType type, llvm::ArrayRef<int64_t> permutation);
+
 /// A number from a settings dictionary (`simclr.optimizer`, `simclr.input`, ...), integer
 /// or float, or `fallback` when absent.
 double numberSetting(DictionaryAttr settings, llvm::StringRef key, double fallback = 0.0);
