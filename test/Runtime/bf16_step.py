@@ -21,23 +21,11 @@ where the IR says. Checked:
 Usage: bf16_step.py SIMCLRC SIMCLR_RUN SIMCLR_TRAIN DESCRIPTION BATCH WORKDIR
 """
 import os
-import subprocess
 import sys
-
-import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import safetensors_io  # noqa: E402
-
-
-def run(args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-
-
-def distance(a, b, keys):
-    x = torch.cat([a[k].double().flatten() for k in keys])
-    y = torch.cat([b[k].double().flatten() for k in keys])
-    return ((x - y).norm() / y.norm()).item()
+from one_step import distance, run, variables_by_kind, write_pretrain_inputs  # noqa: E402
 
 
 def main():
@@ -49,13 +37,7 @@ def main():
              "--emit=module", "-o", p(precision + ".sclm")])
     run([simclrc, description, f"--batch-size={batch}", "--precision=bf16", "--emit=step",
          "-o", p("bf16.mlir")])
-    g = torch.Generator().manual_seed(0)
-    rows = 2 * int(batch)
-    safetensors_io.write(p("in.safetensors"), {
-        "arg0": torch.randn(rows, 1, 28, 28, dtype=torch.float64, generator=g),
-        "arg1": torch.tensor(3.0, dtype=torch.float64),    # step
-        "arg2": torch.tensor(5.0, dtype=torch.float64),    # warmup steps
-        "arg3": torch.tensor(20.0, dtype=torch.float64)})  # total steps
+    write_pretrain_inputs(p("in.safetensors"), batch)
     for precision in ("f32", "bf16"):
         run([simclr_train, p(precision + ".sclm"), "--inputs=" + p("in.safetensors"), "--seed=1",
              "--outputs=" + p(precision + ".out.safetensors"),
@@ -66,10 +48,7 @@ def main():
 
     out = {k: safetensors_io.read(p(k + ".out.safetensors")) for k in ("f32", "bf16", "ref")}
     var = {k: safetensors_io.read(p(k + ".vars.safetensors")) for k in ("f32", "bf16", "ref")}
-    names = sorted(var["f32"])
-    velocities = [k for k in names if k.startswith("velocity.")]
-    statistics = [k for k in names if ".running_" in k]
-    parameters = [k for k in names if k not in velocities and k not in statistics]
+    parameters, statistics, velocities = variables_by_kind(var["f32"])
     loss32, loss16 = out["f32"]["result0"].item(), out["bf16"]["result0"].item()
     loss64 = out["ref"]["result0"].item()
     figures = {

@@ -12,23 +12,11 @@ names are the same: the layout never reaches a checkpoint.
 Usage: channels_last_step.py SIMCLRC SIMCLR_TRAIN DESCRIPTION BATCH WORKDIR
 """
 import os
-import subprocess
 import sys
-
-import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import safetensors_io  # noqa: E402
-
-
-def run(args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-
-
-def distance(a, b, keys):
-    x = torch.cat([a[k].double().flatten() for k in keys])
-    y = torch.cat([b[k].double().flatten() for k in keys])
-    return ((x - y).norm() / y.norm()).item()
+from one_step import distance, run, variables_by_kind, write_pretrain_inputs  # noqa: E402
 
 
 def main():
@@ -38,12 +26,7 @@ def main():
     for layout in ("nchw", "nhwc"):
         run([simclrc, description, f"--batch-size={batch}", f"--layout={layout}",
              "--emit=module", "-o", p(layout + ".sclm")])
-    g = torch.Generator().manual_seed(0)
-    safetensors_io.write(p("in.safetensors"), {
-        "arg0": torch.randn(2 * int(batch), 1, 28, 28, dtype=torch.float64, generator=g),
-        "arg1": torch.tensor(3.0, dtype=torch.float64),    # step
-        "arg2": torch.tensor(5.0, dtype=torch.float64),    # warmup steps
-        "arg3": torch.tensor(20.0, dtype=torch.float64)})  # total steps
+    write_pretrain_inputs(p("in.safetensors"), batch)
     for layout in ("nchw", "nhwc"):
         run([simclr_train, p(layout + ".sclm"), "--inputs=" + p("in.safetensors"), "--seed=1",
              "--outputs=" + p(layout + ".out.safetensors"),
@@ -54,10 +37,7 @@ def main():
             var["nchw"][k].shape != var["nhwc"][k].shape for k in var["nchw"]):
         print("checkpoint names or shapes differ between the layouts")
         return 1
-    names = sorted(var["nchw"])
-    velocities = [k for k in names if k.startswith("velocity.")]
-    statistics = [k for k in names if ".running_" in k]
-    parameters = [k for k in names if k not in velocities and k not in statistics]
+    parameters, statistics, velocities = variables_by_kind(var["nchw"])
     a, b = out["nhwc"]["result0"].item(), out["nchw"]["result0"].item()
     figures = {
         "loss": abs(a - b) / abs(b),
