@@ -112,10 +112,13 @@ private:
     auto reduce = [&](Value v) {
       return ReduceSumOp::create(b, loc, v, b.getDenseI64ArrayAttr(axes), UnitAttr()).getResult();
     };
+    // Two passes, as the one-replica kernels take them: the global mean first, then the
+    // global sum of squared deviations from it. E[x^2] - mean^2 from one all-reduce would
+    // cancel in float32 when a channel's mean is large against its spread.
     Value mean = scale(loc, allReduce(loc, reduce(x)), 1 / count);
-    Value meanOfSquares =
-        scale(loc, allReduce(loc, reduce(MulOp::create(b, loc, x, x))), 1 / count);
-    Value var = sum(loc, meanOfSquares, scale(loc, MulOp::create(b, loc, mean, mean), -1));
+    Value centered = sum(loc, x, scale(loc, spread(loc, mean, x, last), -1));
+    Value var =
+        scale(loc, allReduce(loc, reduce(MulOp::create(b, loc, centered, centered))), 1 / count);
     return {mean, var, count};
   }
 

@@ -1,7 +1,8 @@
 //===- FuseKernels.cpp - group the work between library calls into kernels -===//
 //
 // Walks a step's top-level ops in order and cuts them into runs at every library call
-// (convolutions and matrix products, which go to oneDNN / cuDNN / cuBLAS). Each run of
+// (convolutions and matrix products, which go to oneDNN / cuDNN / cuBLAS) and every
+// collective (which goes to the communicator, docs/DISTRIBUTED.md). Each run of
 // fusible ops becomes one simclr.kernel, whose intermediates are never materialised; the
 // loads and constants met inside a run are hoisted before it and its stores sunk after it.
 //
@@ -30,7 +31,8 @@ namespace {
 bool isMovable(Operation *op) { return llvm::isa<LoadOp, StoreOp, arith::ConstantOp>(op); }
 
 bool isFusible(Operation *op) {
-  return !isLibraryCall(op) && !isMovable(op) && !op->hasTrait<OpTrait::IsTerminator>() &&
+  return !isLibraryCall(op) && !isCollective(op) && !isMovable(op) &&
+         !op->hasTrait<OpTrait::IsTerminator>() &&
          !llvm::isa<KernelOp>(op) && isPure(op);
 }
 

@@ -10,6 +10,7 @@
 #include "mlir/Transforms/Passes.h"
 
 void mlir::simclr::buildTrainingStepPipeline(OpPassManager &pm) {
+  pm.addPass(createGatherNegatives());
   pm.addPass(createAutodiff());
   pm.addPass(createOptimizer());
   pm.addPass(createCrossReplicaBatchNorm());
@@ -39,19 +40,6 @@ void mlir::simclr::chooseLayout(ModuleOp module, bool cudaTarget) {
 }
 
 mlir::LogicalResult mlir::simclr::compileTrainingStep(ModuleOp module) {
-  // Data-parallel steps need the passes and communicators of docs/DISTRIBUTED.md; until
-  // they exist, a module for several replicas would train each on its slice alone.
-  int64_t count = replicaCount(module);
-  module.walk([&](Operation *op) {
-    if (isCollective(op))
-      if (auto n = op->getAttrOfType<IntegerAttr>("replicas"))
-        count = std::max<int64_t>(count, n.getInt());
-  });
-  if (count > 1)
-    return module.emitError() << "a step for " << count
-                              << " replicas cannot be compiled yet: the data-parallel passes "
-                                 "are not all built (NT-Xent over gathered negatives is "
-                                 "missing), nor are the communicators (docs/DISTRIBUTED.md)";
   for (auto func : module.getOps<func::FuncOp>())
     if (func->hasAttr(SimclrDialect::ArenaBytesAttrHelper::getNameStr()))
       return success();

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev                              # GoogleTest, Google Benchmark
   flatbuffers-compiler libflatbuffers-dev                    # module format
   libdnnl-dev                                                # oneDNN: CPU convolutions, GEMMs
+  libopenmpi-dev openmpi-bin                                 # MPI: data-parallel ranks
   zlib1g-dev dataset-fashion-mnist                           # IDX files, the default data
   libjpeg62-turbo-dev                                        # ImageFolder JPEGs (libjpeg-turbo)
   python3-torch python3-torchvision python3-pil              # references for tests

@@ -1,6 +1,7 @@
 //===- CudaDevice.cpp - an NVIDIA GPU behind the Device interface ----------===//
 
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/comm/Communicator.h"
 #include "runtime/cuda/Convolutions.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/Gemm.h"
@@ -76,6 +77,16 @@ public:
               const std::function<Error()> &instructions) override;
   void forget(const void *owner) override;
   void allowRecording(bool on) override { recordingAllowed = on; }
+  /// Its memory is the GPU's: the host communicators cannot reach it, and the NCCL one is
+  /// not built yet (docs/DISTRIBUTED.md).
+  Error setCommunicator(runtime::Communicator *comm) override {
+    if (comm && comm->size() > 1)
+      return runtime::makeError("error: the cuda device cannot train with " +
+                                std::to_string(comm->size()) +
+                                " replicas yet: its NCCL communicator is not built; "
+                                "data-parallel runs use --device=cpu (docs/DISTRIBUTED.md)");
+    return Device::setCommunicator(comm);
+  }
 
 private:
   CudaDevice() = default;

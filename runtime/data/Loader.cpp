@@ -6,9 +6,9 @@ using namespace mlir::simclr;
 using namespace mlir::simclr::data;
 
 BatchLoader::BatchLoader(EpochSampler &sampler, int64_t batchSize, int64_t first, int64_t end,
-                         unsigned workers, MakeFn make)
+                         unsigned workers, MakeFn make, Slice slice)
     : sampler(sampler), batchSize(batchSize), nextToClaim(first), nextToTake(first), end(end),
-      depth(workers + 1), make(std::move(make)) {
+      slice(slice), depth(workers + 1), make(std::move(make)) {
   for (unsigned w = 0; w < workers; ++w)
     threads.emplace_back([this] { work(); });
 }
@@ -27,8 +27,12 @@ Batch BatchLoader::claim() {
   Batch batch;
   batch.step = nextToClaim++;
   batch.indices.resize(batchSize);
-  for (int64_t &index : batch.indices)
-    index = sampler.next();
+  for (int r = 0; r < slice.replicas; ++r)
+    for (int64_t i = 0; i < batchSize; ++i) {
+      int64_t index = sampler.next();
+      if (r == slice.rank)
+        batch.indices[i] = index;
+    }
   batch.samplerEpoch = sampler.epoch();
   batch.samplerOffset = sampler.offset();
   return batch;

@@ -34,6 +34,13 @@ struct Batch {
   std::string error;                 ///< non-empty when `make` failed
 };
 
+/// Which part of the global batch a replica of a data-parallel run takes: every replica
+/// draws the global batch (`replicas` x the batch size) from the same sampler, and
+/// replica `rank` keeps images [rank x size, (rank + 1) x size) of it.
+struct Slice {
+  int rank = 0, replicas = 1;
+};
+
 class BatchLoader {
 public:
   /// `make(batch)` fills `images` and `labels` of a batch whose step and indices are set;
@@ -41,9 +48,10 @@ public:
   using MakeFn = std::function<void(Batch &)>;
 
   /// Batches for steps [first, end), `batchSize` images each from `sampler` (which the
-  /// loader advances), made by `workers` threads (0: by `next` itself).
+  /// loader advances), made by `workers` threads (0: by `next` itself); `slice` of a
+  /// global batch of slice.replicas x batchSize images.
   BatchLoader(EpochSampler &sampler, int64_t batchSize, int64_t first, int64_t end,
-              unsigned workers, MakeFn make);
+              unsigned workers, MakeFn make, Slice slice = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader &) = delete;
   BatchLoader &operator=(const BatchLoader &) = delete;
@@ -58,6 +66,7 @@ private:
 
   EpochSampler &sampler;
   int64_t batchSize, nextToClaim, nextToTake, end;
+  Slice slice;
   size_t depth;
   MakeFn make;
   std::mutex mutex;

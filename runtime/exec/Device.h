@@ -21,6 +21,7 @@
 
 namespace mlir::simclr::runtime {
 
+class Communicator;
 class LoadedModule;
 class Schedule;
 
@@ -103,14 +104,22 @@ public:
   virtual void launch(int kernel, const void *const *inputs, size_t inputCount,
                       void *const *outputs, size_t outputCount) = 0;
 
-  // --- Collectives: the slots a communicator fills (multi-replica training) -------------
-  /// How many replicas train together; the defaults below are those of one.
-  virtual int replicas() const { return 1; }
-  /// Sums `count` floats at `data` over every replica, in place.
-  virtual Error allReduceSum(float *data, size_t count) { return Error::success(); }
-  /// Concatenates every replica's `count` floats at `local`, in replica order, into
-  /// `gathered` (replicas() * count floats).
-  virtual Error allGather(const float *local, float *gathered, size_t count);
+  // --- Collectives: across the replicas of a data-parallel run (docs/DISTRIBUTED.md) ----
+  /// The replicas the collectives reach (runtime/comm/Communicator.h), set by the run
+  /// before it makes an executor; without one, this replica is alone. The defaults below
+  /// hand the communicator the device's memory, which must be the host's: a device with
+  /// memory of its own refuses a communicator of several replicas unless it has
+  /// collectives of its own (a GPU: NCCL).
+  virtual Error setCommunicator(Communicator *comm);
+  /// How many replicas train together.
+  int replicas() const;
+  /// out = the sum (with `mean`, the mean) over the replicas of `count` floats at `in`.
+  virtual Error allReduce(const float *in, float *out, size_t count, bool mean);
+  /// out = every replica's `count` floats at `in`, in replica order (replicas() * count).
+  virtual Error allGather(const float *in, float *out, size_t count);
+  /// out = the sum over the replicas of their slice of `in` for this replica (`count` of
+  /// the replicas() * count floats at `in`).
+  virtual Error reduceScatterSum(const float *in, float *out, size_t count);
 
   /// Waits for everything issued so far; reports a failure that happened on the way (a
   /// GPU's errors arrive late).
@@ -132,6 +141,9 @@ public:
   virtual void forget(const void *owner) {}
   /// Whether the device may record and replay (on unless switched off: --no-cuda-graph).
   virtual void allowRecording(bool on) {}
+
+protected:
+  Communicator *communicator = nullptr;
 };
 
 /// Makes the device that runs `module` (its kernels built or linked for that device).

@@ -155,6 +155,20 @@ Error Executor::launch(const Staged &stagedRun) {
           device.copy(to, from, s.inputs[0].bytes());
         break;
       }
+      case format::Op::AllReduce:
+      case format::Op::AllGather:
+      case format::Op::ReduceScatter: {
+        auto *from = static_cast<const float *>(in(s, 0));
+        auto *to = static_cast<float *>(out(s));
+        Error e = s.op == format::Op::AllReduce
+                      ? device.allReduce(from, to, size_t(s.inputs[0].count), s.mean)
+                  : s.op == format::Op::AllGather
+                      ? device.allGather(from, to, size_t(s.inputs[0].count))
+                      : device.reduceScatterSum(from, to, size_t(s.outputs[0].count));
+        if (e)
+          return e;
+        break;
+      }
       }
       if (profiling) {
         if (Error e = device.synchronize())

@@ -152,6 +152,24 @@ public:
       if (out[0].kind != Operand::Kind::Variable || in[0].count != out[0].count)
         return fail(at, "a store must write a variable of its value's size");
       break;
+    case format::Op::AllReduce:
+    case format::Op::AllGather:
+    case format::Op::ReduceScatter: {
+      if (Error e = arity(1, 1, 1))
+        return e;
+      if (in[0].dtype != format::DType::F32 || out[0].dtype != format::DType::F32)
+        return fail(at, "a collective of other than float32");
+      int64_t replicas = module.replicas();
+      int64_t expected = inst.op() == format::Op::AllGather      ? in[0].count * replicas
+                         : inst.op() == format::Op::ReduceScatter ? in[0].count / replicas
+                                                                  : in[0].count;
+      if (out[0].count != expected ||
+          (inst.op() == format::Op::ReduceScatter && in[0].count % replicas != 0))
+        return fail(at, "operand sizes do not match a collective over " +
+                            std::to_string(replicas) + " replicas");
+      step.mean = inst.reduce_mean();
+      break;
+    }
     }
     return step;
   }

@@ -38,6 +38,7 @@ struct Instruction {
   Convolution convolution{};   ///< Conv2D and its gradients
   MatrixProduct product;       ///< Dense, Matmul
   int kernel = -1;             ///< Kernel: the module's kernel index
+  bool mean = false;           ///< AllReduce: the mean over the replicas, not the sum
   std::string what;            ///< for profiles: "3 simclr.conv2d 256x32x28x28"
 };
 

@@ -11,6 +11,7 @@
 #include "runtime/module/Reader.h"
 #include "runtime/module/Format.h"
 #include "runtime/support/Files.h"
+#include "runtime/support/Strings.h"
 
 #include <cstring>
 #include <set>
@@ -84,6 +85,13 @@ public:
       for (const format::KernelBinary *binary : *module.kernel_binaries())
         if (!known(binary->target()))
           return error(path, "kernel machine code for an unknown target");
+    if (const format::KeyValue *r =
+            module.metadata() ? module.metadata()->LookupByKey("replicas") : nullptr) {
+      std::optional<int64_t> n = parseInteger(r->value()->string_view());
+      if (!n || *n < 1 || *n > 4096)
+        return error(path, "metadata 'replicas' is '" + r->value()->str() +
+                               "', not a replica count in [1, 4096]");
+    }
     std::set<std::string> entries;
     for (const format::EntryPoint *entry : *module.entry_points()) {
       std::string where = "entry point '" + entry->name()->str() + "'";
@@ -199,6 +207,9 @@ const char *runtime::opName(format::Op op) {
   case format::Op::Matmul: return "simclr.matmul";
   case format::Op::Kernel: return "simclr.kernel";
   case format::Op::Store: return "simclr.store";
+  case format::Op::AllReduce: return "simclr.all_reduce";
+  case format::Op::AllGather: return "simclr.all_gather";
+  case format::Op::ReduceScatter: return "simclr.reduce_scatter";
   }
   return "an unknown op";
 }
@@ -218,6 +229,8 @@ const format::EntryPoint *LoadedModule::entryPoint(std::string_view name) const 
       return entry;
   return nullptr;
 }
+
+uint32_t LoadedModule::checksum() const { return read<uint32_t>(*bytes, 12); }
 
 std::optional<std::string> LoadedModule::metadata(const std::string &key) const {
   const format::KeyValue *entry =
@@ -257,6 +270,8 @@ Expected<LoadedModule> runtime::parseModule(std::vector<uint8_t> bytes, const st
   loaded.source = path;
   if (Error e = Checker(*loaded.module, path).run())
     return e;
+  if (auto replicas = loaded.metadata("replicas"))
+    loaded.replicaCount = *parseInteger(*replicas);
   return loaded;
 }
 

@@ -22,6 +22,10 @@ public:
   const format::EntryPoint *entryPoint(std::string_view name) const;
   /// The metadata value of `key` (`<entry>:<setting>`, docs/MODULE.md), or none.
   std::optional<std::string> metadata(const std::string &key) const;
+  /// How many replicas the module's step is for (`replicas` in the metadata; 1 without).
+  int64_t replicas() const { return replicaCount; }
+  /// The header's checksum of the module's contents: the same module has the same one.
+  uint32_t checksum() const;
 
 private:
   friend Expected<LoadedModule> parseModule(std::vector<uint8_t> bytes,
@@ -29,6 +33,7 @@ private:
   std::shared_ptr<std::vector<uint8_t>> bytes;
   const format::Module *module = nullptr;
   std::string source;
+  int64_t replicaCount = 1;
 };
 
 /// Verifies a module image: header (magic, version, length, checksum), the FlatBuffer

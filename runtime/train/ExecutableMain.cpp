@@ -28,5 +28,8 @@ int runtime::runTrainingExecutable(int argc, char **argv, const uint8_t *bytes, 
     std::fprintf(stderr, "%s\n", module.errorMessage().c_str());
     return 1;
   }
-  return train(*module, makeDevice, options);
+  std::unique_ptr<Communicator> comm = launchReplicas(options);
+  if (!comm)
+    return 1;
+  return train(*module, makeDevice, options, *comm);
 }

@@ -2,6 +2,7 @@
 
 #include "runtime/train/OneStep.h"
 #include "runtime/Safetensors.h"
+#include "runtime/comm/Communicator.h"
 #include "runtime/train/RunState.h"
 #include "runtime/train/StepSettings.h"
 #include "runtime/support/Strings.h"
@@ -55,7 +56,10 @@ Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeD
       arguments.push_back(floats.back().data());
     }
   }
-  auto run = prepareRun(module, makeDevice, options, stageOf(module), /*continueRun=*/false);
+  // One replica's step: the run refuses --inputs for a module of several.
+  std::unique_ptr<Communicator> alone = localCommunicator();
+  auto run = prepareRun(module, makeDevice, *alone, options, stageOf(module),
+                        /*continueRun=*/false);
   if (!run)
     return run.takeError();
   auto results = run->step->run(arguments);

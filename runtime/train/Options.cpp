@@ -55,6 +55,9 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
   flags.add("no-cuda-graph", &o.noCudaGraph,
             "On a GPU: issue every step's work anew instead of replaying the CUDA graph "
             "captured from the second step (the results are the same bits)");
+  flags.add("collective-timeout", &o.collectiveTimeout,
+            "Under mpirun: end the job, naming the rank, when a collective has not "
+            "completed after this many seconds (a rank died or hangs; 0: wait forever)");
 }
 
 Error runtime::checkTrainingOptions(const TrainingOptions &o) {
@@ -74,5 +77,7 @@ Error runtime::checkTrainingOptions(const TrainingOptions &o) {
     return makeError("--checkpoint-every must be at least 0");
   if (o.checkpointEvery > 0 && o.checkpointPath.empty())
     return makeError("--checkpoint-every needs --checkpoint");
+  if (!(o.collectiveTimeout >= 0))
+    return makeError("--collective-timeout must be at least 0");
   return Error::success();
 }

@@ -41,11 +41,14 @@ struct TrainingOptions {
   /// One step on a batch from a file instead of training: `inputsPath` holds train_step's
   /// arguments as arg0, arg1, ...; its results are written to `outputsPath` as result0, ...
   std::string inputsPath, outputsPath;
+  /// Under mpirun: seconds a collective may take before the job ends (0: no bound).
+  double collectiveTimeout = 300;
 };
 
 /// Adds the training flags (--data, --steps, --seed, --log, --init, --teacher, --resume,
 /// --save, --checkpoint, --checkpoint-every, --profile, --no-cuda-graph, --eval, --knn,
-/// --knn-every, --label-fraction, --labels, --loader-threads, --inputs, --outputs) to
+/// --knn-every, --label-fraction, --labels, --loader-threads, --inputs, --outputs,
+/// --collective-timeout) to
 /// `flags`, writing into `options`.
 void addTrainingFlags(FlagSet &flags, TrainingOptions &options);
 

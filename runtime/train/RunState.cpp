@@ -6,7 +6,7 @@ using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
 Expected<RunState> runtime::prepareRun(const LoadedModule &module,
-                                       const DeviceFactory &makeDevice,
+                                       const DeviceFactory &makeDevice, Communicator &comm,
                                        const TrainingOptions &options,
                                        const std::string &stage, bool continueRun) {
   RunState state;
@@ -15,6 +15,8 @@ Expected<RunState> runtime::prepareRun(const LoadedModule &module,
     return device.takeError();
   state.device = std::move(*device);
   state.device->allowRecording(!options.noCudaGraph);
+  if (Error e = state.device->setCommunicator(&comm))
+    return e;
   // Everything the run will hold at once, checked before anything large is allocated: the
   // step, and the evaluation entry points it will run (counted together: conservative).
   std::vector<std::string> entries = {"train_step"};

@@ -22,11 +22,12 @@ struct RunState {
   RunPosition start; ///< where a resumed run continues
 };
 
-/// Makes the device, the variables and the train_step executor of `module`, and sets the
-/// variables from the seed and the checkpoints (loadCheckpoints, `continueRun` as there).
+/// Makes the device (its collectives reaching the replicas of `comm`), the variables and
+/// the train_step executor of `module`, and sets the variables from the seed and the
+/// checkpoints (loadCheckpoints, `continueRun` as there).
 Expected<RunState> prepareRun(const LoadedModule &module, const DeviceFactory &makeDevice,
-                              const TrainingOptions &options, const std::string &stage,
-                              bool continueRun);
+                              Communicator &comm, const TrainingOptions &options,
+                              const std::string &stage, bool continueRun);
 
 } // namespace mlir::simclr::runtime
 

@@ -95,7 +95,10 @@ private:
 /// A step whose loss is NaN or infinite ends the run: its variables are kept for
 /// inspection and the last good checkpoint is left as it was.
 Error stopOnNonFiniteLoss(const VariableTable &variables, const TrainingOptions &options,
-                          const std::string &stage, int step, float loss) {
+                          const std::string &stage, int step, float loss,
+                          const Communicator &comm) {
+  if (comm.rank() != 0) // rank 0 keeps the variables and says so
+    return makeError("step " + std::to_string(step) + ": the loss is not finite; stopping");
   std::string saved = saveNonFiniteStep(variables, options, stage, step, loss);
   return makeError("step " + std::to_string(step) + ": the loss is " +
                    (std::isnan(loss) ? "NaN" : "infinite") +
@@ -106,8 +109,36 @@ Error stopOnNonFiniteLoss(const VariableTable &variables, const TrainingOptions 
                    ". A lower learning rate may help.");
 }
 
+/// A run of several replicas: the module's count must be the launch's, and every rank
+/// must run the same module with the same seed and steps.
+Error checkReplicas(const LoadedModule &module, const TrainingOptions &options,
+                    Communicator &comm) {
+  if (module.replicas() != comm.size())
+    return makeError(module.path() + ": error: the module is compiled for " +
+                     std::to_string(module.replicas()) + " replica" +
+                     (module.replicas() == 1 ? "" : "s") + ", but this launch has " +
+                     std::to_string(comm.size()) + " process" + (comm.size() == 1 ? "" : "es") +
+                     " (launch mpirun -np " + std::to_string(module.replicas()) +
+                     ", or compile with --replicas=" + std::to_string(comm.size()) + ")");
+  if (comm.size() == 1)
+    return Error::success();
+  if (!options.inputsPath.empty())
+    return makeError("--inputs runs one replica's step; it cannot run under mpirun with " +
+                     std::to_string(comm.size()) + " processes");
+  return checkSameOnEveryRank(comm, {"module (its checksum)", "--seed", "--steps"},
+                              {module.checksum(), options.seed, uint64_t(options.steps)});
+}
+
+/// What this rank writes: rank 0 everything; the others no log, checkpoint or weights.
+TrainingOptions writtenBy(const TrainingOptions &options, const Communicator &comm) {
+  TrainingOptions own = options;
+  if (comm.rank() != 0)
+    own.logPath.clear(), own.savePath.clear(), own.checkpointPath.clear();
+  return own;
+}
+
 Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
-                 const TrainingOptions &options) {
+                 const TrainingOptions &options, Communicator &comm) {
   if (!options.inputsPath.empty())
     return runOneStep(module, makeDevice, options);
   auto settings = readStepSettings(module);
@@ -121,7 +152,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   const data::Dataset &set = **train;
 
   // The step on the device, from fresh or loaded variables.
-  auto run = prepareRun(module, makeDevice, options, settings->stage, /*continueRun=*/true);
+  auto run = prepareRun(module, makeDevice, comm, options, settings->stage,
+                        /*continueRun=*/true);
   if (!run)
     return run.takeError();
   Device &device = *run->device;
@@ -139,19 +171,22 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   data::EpochSampler sampler(std::move(*images), options.seed);
   if (start.step > 0)
     sampler.seek(start.samplerEpoch, start.samplerOffset);
-  data::BatchLoader loader(sampler, settings->batch, start.step, options.steps,
-                           options.loaderThreads, [&](data::Batch &batch) {
-                             makeTrainingBatch(set, *settings, options.seed, batch);
-                           });
+  data::BatchLoader loader(
+      sampler, settings->batch, start.step, options.steps, options.loaderThreads,
+      [&](data::Batch &batch) { makeTrainingBatch(set, *settings, options.seed, batch); },
+      data::Slice{comm.rank(), comm.size()});
   Evaluations evaluations(module, device, variables, set, *settings, options, **log);
-  Progress progress(start.step, options.steps, settings->batch);
+  Progress progress(start.step, options.steps, settings->batch * comm.size());
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
-  // step N and its checkpoint are done, as a crash or an operator would;
-  // SIMCLR_NAN_IMAGES_AT_STEP=N feeds step N images of NaN, as corrupt data would.
+  // step N and its checkpoint are done, as a crash or an operator would (under mpirun only
+  // rank SIMCLR_KILL_RANK, when set); SIMCLR_NAN_IMAGES_AT_STEP=N feeds step N images of
+  // NaN, as corrupt data would.
   const char *kill = std::getenv("SIMCLR_KILL_AFTER_STEP");
+  const char *killRank = std::getenv("SIMCLR_KILL_RANK");
   const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP");
-  int killAfter = kill ? std::atoi(kill) : 0, poisonStep = poison ? std::atoi(poison) : 0;
+  int killAfter = kill && (!killRank || std::atoi(killRank) == comm.rank()) ? std::atoi(kill) : 0;
+  int poisonStep = poison ? std::atoi(poison) : 0;
 
   float total = float(options.steps), warmup = settings->warmupSteps(options.steps);
   // Step t is launched, then the batch of step t + 1 is staged (a GPU copies it up while
@@ -193,8 +228,15 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (!results)
       return results.takeError();
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
-    if (!std::isfinite(loss))
-      return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss);
+    if (comm.size() > 1) {
+      // Each replica's loss and accuracy are over its slice: their mean is the global one.
+      float both[2] = {loss, accuracy};
+      if (Error e = comm.allReduceSum(both, both, 2))
+        return e;
+      loss = both[0] / float(comm.size()), accuracy = both[1] / float(comm.size());
+    }
+    if (!std::isfinite(loss)) // every replica sees it: the loss is the replicas' mean
+      return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss, comm);
 
     progress.step(t, loss, accuracy, lr);
     if (options.profile && t == 0)
@@ -245,13 +287,32 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
 } // namespace
 
 int runtime::train(const LoadedModule &module, const DeviceFactory &makeDevice,
-                   const TrainingOptions &options) {
+                   const TrainingOptions &options, Communicator &comm) {
+  // Rank 0 prints the run's progress; the others print only their errors.
+  if (comm.rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+    std::fprintf(stderr, "rank %d: warning: could not silence standard output\n", comm.rank());
   Error e = checkTrainingOptions(options);
   if (!e)
-    e = trainSteps(module, makeDevice, options);
+    e = checkReplicas(module, options, comm);
+  if (!e)
+    e = trainSteps(module, makeDevice, writtenBy(options, comm), comm);
   if (!e)
     return 0;
   std::fflush(stdout);
-  std::fprintf(stderr, "%s\n", e.message().c_str());
-  return 1;
+  if (comm.size() == 1) {
+    std::fprintf(stderr, "%s\n", e.message().c_str());
+    return 1;
+  }
+  // The other replicas would wait for this one in their next collective: end them all.
+  std::fprintf(stderr, "rank %d: %s\n", comm.rank(), e.message().c_str());
+  comm.abort(1);
+}
+
+std::unique_ptr<Communicator> runtime::launchReplicas(const TrainingOptions &options) {
+  auto comm = launchCommunicator(options.collectiveTimeout);
+  if (!comm) {
+    std::fprintf(stderr, "%s\n", comm.errorMessage().c_str());
+    return nullptr;
+  }
+  return std::move(*comm);
 }

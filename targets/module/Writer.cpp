@@ -60,6 +60,12 @@ FailureOr<format::Op> instructionOp(Operation &op) {
     return format::Op::Kernel;
   if (llvm::isa<StoreOp>(op))
     return format::Op::Store;
+  if (llvm::isa<AllReduceOp>(op))
+    return format::Op::AllReduce;
+  if (llvm::isa<AllGatherOp>(op))
+    return format::Op::AllGather;
+  if (llvm::isa<ReduceScatterOp>(op))
+    return format::Op::ReduceScatter;
   return op.emitOpError() << "is outside any kernel and is no library call: the module "
                              "format has no instruction for it (run simclr-fuse-kernels)";
 }
@@ -101,6 +107,7 @@ public:
         return failure();
       entries.push_back(*entry);
     }
+    meta["replicas"] = std::to_string(replicaCount(module));
     std::vector<flatbuffers::Offset<format::KeyValue>> metadata;
     for (auto &[key, value] : meta)
       metadata.push_back(format::CreateKeyValueDirect(fbb, key.c_str(), value.c_str()));
@@ -268,7 +275,7 @@ private:
         convolution = format::CreateConvolutionDirect(fbb, &s, &p, &d, c.getGroups(),
                                                       c.getChannelsLast());
       };
-      bool transposeA = false, transposeB = false;
+      bool transposeA = false, transposeB = false, reduceMean = false;
       if (auto c = llvm::dyn_cast<Conv2DOp>(op))
         geometry(c);
       else if (auto c = llvm::dyn_cast<Conv2DBackwardInputOp>(op))
@@ -278,10 +285,12 @@ private:
       else if (auto m = llvm::dyn_cast<MatmulOp>(op)) {
         transposeA = m.getTransposeA();
         transposeB = m.getTransposeB();
+      } else if (auto r = llvm::dyn_cast<AllReduceOp>(op)) {
+        reduceMean = r.getKind() == "mean";
       }
       instructions.push_back(format::CreateInstructionDirect(
           fbb, *code, kernel, attributes.c_str(), &inputs, &outputs, convolution, transposeA,
-          transposeB));
+          transposeB, reduceMean));
     }
     return format::CreateEntryPointDirect(fbb, func.getSymName().str().c_str(), &args,
                                           &results, arenaBytes.getInt(), &instructions);

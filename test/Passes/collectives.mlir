@@ -4,8 +4,12 @@
 // folds away.
 // RUN: simclr-opt %s --simclr-autodiff | FileCheck %s
 // RUN: simclr-opt %s --canonicalize | FileCheck %s --check-prefix=ONE
-// A step for several replicas is refused until the data-parallel passes exist.
-// RUN: not simclrc %examples/fashion_mnist/pretrain.yaml --replicas=2 --emit=step 2>&1 | FileCheck %s --check-prefix=REFUSED
+// A whole pretraining step compiled for 2 replicas keeps its collectives outside the
+// kernels, each with its own buffers: the two views' embeddings gathered and their
+// gradients reduce-scattered, 4 all-reduced sums per batch norm (12 of them: the mean, the
+// squared deviations, and the backward's two sums) and one bucket of every gradient.
+// RUN: simclrc %examples/fashion_mnist/pretrain.yaml --replicas=2 --batch-size=8 --emit=step | FileCheck %s --check-prefix=STEP
+// RUN: simclrc %examples/fashion_mnist/pretrain.yaml --replicas=2 --batch-size=8 --emit=step | grep -c 'simclr.all_reduce .*kind = "sum"' | FileCheck %s --check-prefix=SUMS
 // RUN: simclrc %examples/fashion_mnist/pretrain.yaml --replicas=2 --emit=mlir | FileCheck %s --check-prefix=ATTR
 
 simclr.parameter @w : tensor<3x5xf32> {group = "head", init = "zeros"}
@@ -35,5 +39,12 @@ func.func @step(%x: tensor<4x5xf32>) -> tensor<f32> attributes {simclr.stage = "
 // ONE-NOT: {replicas = 1 : i64}
 // ONE: simclr.mul
 
-// REFUSED: error: a step for 2 replicas cannot be compiled yet: the data-parallel passes
+// STEP-LABEL: func.func @train_step
+// STEP-COUNT-2: simclr.all_gather %{{.*}} {replicas = 2 : i64, simclr.offsets = array<i64: {{[0-9]+}}>} : tensor<8x64xf32> -> tensor<16x64xf32>
+// STEP: simclr.nt_xent_loss
+// STEP-COUNT-2: simclr.reduce_scatter %{{.*}} : tensor<16x64xf32> -> tensor<8x64xf32>
+// STEP: simclr.all_reduce %{{.*}} {kind = "mean", replicas = 2 : i64, simclr.offsets = array<i64: {{[0-9]+}}>} : tensor<348320xf32>
+// STEP-NOT: simclr.all_reduce {{.*}}"mean"
+// STEP: simclr.lars_update
+// SUMS: 48
 // ATTR: simclr.replicas = 2 : i64

@@ -4,10 +4,11 @@
 // the reference evaluator: a step compiled for N replicas (`simclr.replicas`), run as N
 // replicas on the N slices of a batch (Evaluator::runReplicas), must be the one-replica
 // step on the whole batch: the same parameters and velocities after the update, and
-// losses whose mean is the whole batch's. For now on a step the existing passes make
-// data-parallel alone (dense layers, a cross-entropy loss: no batch norm, no NT-Xent):
-// simclr-gradient-all-reduce's mean of the gradients and the optimizer's learning rate for
-// the global batch.
+// losses whose mean is the whole batch's. Each data-parallel pass is proved on a small
+// step: simclr-gradient-all-reduce's mean of the gradients and the optimizer's learning
+// rate for the global batch (dense layers, cross entropy), cross-replica batch norm (after
+// a dense layer or a convolution, NCHW or NHWC), and NT-Xent over negatives gathered from
+// every replica (simclr-gather-negatives).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,8 +33,11 @@ namespace {
 /// A two-layer classifier step on `batch` rows of 6 features, for `replicas` replicas;
 /// with `batchNorm`, a cross-replica batch norm after the first layer.
 /// With `conv`, the first layer is a convolution of the rows as 1x2x3 images and the batch
-/// norm's input is [batch, 5, 2, 3] (global-average-pooled after it).
-std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false) {
+/// norm's input is [batch, 5, 2, 3] (global-average-pooled after it). With `contrastive`,
+/// the rows are two views of batch / 2 images (view a's, then view b's) and the loss is
+/// NT-Xent of the 3 features, L2-normalised, instead of cross entropy against labels.
+std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false,
+                     bool contrastive = false) {
   std::string b = std::to_string(batch);
   std::string hType = conv ? "tensor<" + b + "x5x2x3xf32>" : "tensor<" + b + "x5xf32>";
   std::string first =
@@ -60,6 +64,14 @@ std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false)
   std::string features =
       conv ? "  %f = simclr.global_avg_pool %n : " + hType + " -> tensor<" + b + "x5xf32>\n"
            : "  %f = simclr.reshape %n : " + hType + " -> tensor<" + b + "x5xf32>\n";
+  std::string loss =
+      contrastive
+          ? "  %e = simclr.l2_normalize %l axis 1 : tensor<" + b + "x3xf32>\n"
+            "  %loss, %acc = simclr.nt_xent_loss %e temperature 0.5 : tensor<" + b + "x3xf32>\n"
+          : "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b +
+                "x3xf32>, tensor<" + b + "xi32>\n";
+  std::string labels = contrastive ? "" : ", %y: tensor<" + b + "xi32>";
+  std::string images = contrastive ? std::to_string(batch / 2) : b;
   return "module attributes {simclr.replicas = " + std::to_string(replicas) +
          " : i64} {\n"
          "simclr.parameter @w1 : tensor<5x6xf32> {group = \"backbone\", init = \"zeros\"}\n"
@@ -70,18 +82,18 @@ std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false)
          "simclr.parameter @be : tensor<5xf32> {group = \"backbone\", init = \"zeros\"}\n"
          "simclr.state @rm : tensor<5xf32> {init = \"zeros\"}\n"
          "simclr.state @rv : tensor<5xf32> {init = \"ones\"}\n"
-         "func.func @train_step(%x: tensor<" + b + "x6xf32>, %y: tensor<" + b +
-         "xi32>) -> (tensor<f32>, tensor<f32>) attributes {simclr.stage = \"finetune\",\n"
-         "    simclr.input = {batch_size = " + b + ", channels = 1, height = 1, width = 6},\n"
+         "func.func @train_step(%x: tensor<" + b + "x6xf32>" + labels +
+         ") -> (tensor<f32>, tensor<f32>) attributes {simclr.stage = \"" +
+         (contrastive ? "pretrain" : "finetune") + "\",\n"
+         "    simclr.input = {batch_size = " + images + ", channels = 1, height = 1, width = 6},\n"
          "    simclr.optimizer = {kind = \"lars\", learning_rate = 0.5, lr_scaling = \"linear\",\n"
          "      momentum = 0.9, nesterov = false, weight_decay = 0.001, trust_coefficient = 0.001,\n"
          "      warmup_epochs = 0, epochs = 1}} {\n"
          "  %w2 = simclr.load @w2 : tensor<3x5xf32>\n" +
          first + middle + features +
          "  %l = simclr.dense %f, %w2 : tensor<" + b + "x5xf32>, tensor<3x5xf32> -> tensor<" + b +
-         "x3xf32>\n"
-         "  %loss, %acc = simclr.softmax_cross_entropy %l, %y : tensor<" + b + "x3xf32>, tensor<" +
-         b + "xi32>\n"
+         "x3xf32>\n" +
+         loss +
          "  return %loss, %acc : tensor<f32>, tensor<f32>\n"
          "}\n}\n";
 }
@@ -90,13 +102,14 @@ std::string stepText(int batch, int replicas, bool batchNorm, bool conv = false)
 /// buckets of `bucketBytes`.
 OwningOpRef<ModuleOp> compiled(MLIRContext &context, int batch, int replicas,
                                int64_t bucketBytes, bool allReduce, bool batchNorm,
-                               bool conv, bool channelsLast) {
-  std::string text = stepText(batch, replicas, batchNorm, conv);
+                               bool conv, bool channelsLast, bool contrastive) {
+  std::string text = stepText(batch, replicas, batchNorm, conv, contrastive);
   auto module = parseSourceString<ModuleOp>(text, &context);
   EXPECT_TRUE(module) << text;
   if (!module)
     return module;
   PassManager pm(&context);
+  pm.addPass(mlir::simclr::createGatherNegatives());
   pm.addPass(mlir::simclr::createAutodiff());
   pm.addPass(mlir::simclr::createOptimizer());
   pm.addPass(mlir::simclr::createCrossReplicaBatchNorm());
@@ -135,18 +148,22 @@ double relativeDistance(const Array &a, const Array &b) {
 /// replicas' step and after the one replica's.
 /// `conv`: the batch norm on [batch, 5, 2, 3]; `channelsLast`: the N replicas' step stored
 /// NHWC (simclr-channels-last after the data-parallel passes).
+/// `contrastive`: two views of 4 images and NT-Xent (replica r takes images r x 4 / N ..
+/// of both views).
 double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
-                       bool batchNorm = false, bool conv = false, bool channelsLast = false) {
+                       bool batchNorm = false, bool conv = false, bool channelsLast = false,
+                       bool contrastive = false) {
   SCOPED_TRACE(std::to_string(replicas) + " replicas, buckets of " +
                std::to_string(bucketBytes) + " bytes" + (batchNorm ? ", batch norm" : "") +
-               (conv ? ", convolution" : "") + (channelsLast ? ", NHWC" : ""));
+               (conv ? ", convolution" : "") + (channelsLast ? ", NHWC" : "") +
+               (contrastive ? ", NT-Xent" : ""));
   const int batch = 8;
   MLIRContext context;
   mlir::simclr::frontend::loadModuleDialects(context);
   OwningOpRef<ModuleOp> one =
-      compiled(context, batch, 1, bucketBytes, true, batchNorm, conv, false);
+      compiled(context, batch, 1, bucketBytes, true, batchNorm, conv, false, contrastive);
   OwningOpRef<ModuleOp> many = compiled(context, batch / replicas, replicas, bucketBytes,
-                                        allReduce, batchNorm, conv, channelsLast);
+                                        allReduce, batchNorm, conv, channelsLast, contrastive);
   if (!one || !many)
     return INFINITY;
 
@@ -179,7 +196,10 @@ double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
 
   mlir::simclr::reference::Evaluator whole(*one);
   whole.variables = variables;
-  auto expected = whole.run("train_step", {x, y, step, warmup, total});
+  std::vector<Array> arguments = {x, y, step, warmup, total};
+  if (contrastive)
+    arguments.erase(arguments.begin() + 1);
+  auto expected = whole.run("train_step", arguments);
   EXPECT_TRUE(static_cast<bool>(expected)) << llvm::toString(expected.takeError());
   if (!expected)
     return INFINITY;
@@ -188,8 +208,19 @@ double compareReplicas(int replicas, int64_t bucketBytes, bool allReduce = true,
   parallel.variables = variables;
   std::vector<std::vector<Array>> slices;
   int64_t share = batch / replicas;
-  for (int r = 0; r < replicas; ++r)
-    slices.push_back({rows(x, r * share, share), rows(y, r * share, share), step, warmup, total});
+  for (int r = 0; r < replicas; ++r) {
+    if (!contrastive) {
+      slices.push_back({rows(x, r * share, share), rows(y, r * share, share), step, warmup, total});
+      continue;
+    }
+    // Images [r * share / 2, (r + 1) * share / 2) of each view, view a's rows first.
+    int64_t images = share / 2;
+    Array a = rows(x, r * images, images), b = rows(x, batch / 2 + r * images, images);
+    Array both({share, 6});
+    std::copy(a.data.begin(), a.data.end(), both.data.begin());
+    std::copy(b.data.begin(), b.data.end(), both.data.begin() + a.size());
+    slices.push_back({both, step, warmup, total});
+  }
   auto got = parallel.runReplicas("train_step", slices);
   EXPECT_TRUE(static_cast<bool>(got)) << llvm::toString(got.takeError());
   if (!got)
@@ -232,6 +263,13 @@ TEST(DataParallel, CrossReplicaBatchNormOfAConvolution) {
   EXPECT_LT(compareReplicas(2, 26214400, true, true, /*conv=*/true), 1e-12);
   EXPECT_LT(compareReplicas(2, 26214400, true, true, /*conv=*/true, /*channelsLast=*/true),
             1e-12);
+}
+
+// simclr-gather-negatives: NT-Xent over every replica's embeddings, its gradient back
+// through the reduce-scatter; with a cross-replica batch norm before it.
+TEST(DataParallel, ContrastiveLossOverGatheredNegativesIsTheWholeBatchs) {
+  EXPECT_LT(compareReplicas(2, 26214400, true, false, false, false, /*contrastive=*/true), 1e-12);
+  EXPECT_LT(compareReplicas(4, 64, true, /*batchNorm=*/true, false, false, true), 1e-12);
 }
 
 // The comparison can fail: without the gradients' mean each replica steps on its own

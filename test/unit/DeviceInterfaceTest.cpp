@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TestModels.h"
+#include "runtime/comm/Communicator.h"
 #include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/train/RunState.h"
@@ -263,7 +264,8 @@ TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
     return std::unique_ptr<runtime::Device>(std::make_unique<RefusingDevice>(asked, allocated));
   };
   runtime::TrainingOptions options;
-  auto state = runtime::prepareRun(*loaded, factory, options, "finetune", false);
+  std::unique_ptr<runtime::Communicator> alone = runtime::localCommunicator();
+  auto state = runtime::prepareRun(*loaded, factory, *alone, options, "finetune", false);
   ASSERT_FALSE(static_cast<bool>(state));
   EXPECT_NE(state.errorMessage().find("tiny.sclm: error: the run takes "), std::string::npos)
       << state.errorMessage();
@@ -271,7 +273,8 @@ TEST(DeviceBytes, ARunThatDoesNotFitIsRefusedBeforeAnythingIsAllocated) {
   EXPECT_EQ(asked, std::vector<std::string>{"train_step"});
   // With --eval the run will also hold predict's arena: it is counted.
   options.evaluate = true;
-  ASSERT_FALSE(static_cast<bool>(runtime::prepareRun(*loaded, factory, options, "finetune", false)));
+  ASSERT_FALSE(static_cast<bool>(
+      runtime::prepareRun(*loaded, factory, *alone, options, "finetune", false)));
   EXPECT_EQ(asked, (std::vector<std::string>{"train_step", "predict"}));
   EXPECT_EQ(allocated, 0u);
 }

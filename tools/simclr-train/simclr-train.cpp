@@ -5,10 +5,13 @@
 //   simclr-train model.yaml  --device=cuda --steps=100
 //   simclr-train step.mlir   --inputs=batch.safetensors --resume=weights.safetensors
 //                            --outputs=results.safetensors --save=updated.safetensors
+//   mpirun -np 2 simclr-train model.yaml --steps=100       (2 data-parallel replicas)
 //
 // A description (or .mlir) is compiled (compileTrainingStep) and written to a module in
 // memory (for the CUDA target too with --device=cuda); a module file (simclrc
-// --emit=module) is loaded and verified. The runtime trains it (runtime/train/Trainer.h)
+// --emit=module) is loaded and verified. Under mpirun a description is compiled for as
+// many replicas as the job has processes (its batch_size, or --batch-size, per replica);
+// a module file must have been compiled for them. The runtime trains it (runtime/train/Trainer.h)
 // with the training flags (runtime/train/Options.h) on the device --device names: the CPU
 // (the module's kernels built with the host compiler) or an NVIDIA GPU.
 //
@@ -36,12 +39,13 @@ using namespace mlir::simclr;
 
 /// Compiles a description or a .mlir module into a module image for `targets`.
 static runtime::Expected<runtime::LoadedModule> compile(const std::string &path,
-                                                        const ModuleTargets &targets) {
+                                                        const ModuleTargets &targets,
+                                                        const frontend::LoadOptions &load) {
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   auto failed = [&] { return runtime::makeError("compiling " + path + " failed"); };
-  auto module = frontend::loadModule(path, context, sourceMgr);
+  auto module = frontend::loadModule(path, context, sourceMgr, load);
   if (!module)
     return failed();
   chooseLayout(*module, targets.cuda);
@@ -56,11 +60,14 @@ static runtime::Expected<runtime::LoadedModule> compile(const std::string &path,
 int main(int argc, char **argv) {
   runtime::TrainingOptions options;
   std::string device = "cpu", cudaArch = kDefaultCudaArchitectures;
+  int batchSize = 0;
   runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file");
   flags.positionalHelp = "<description.yaml | model.mlir | model.sclm>";
   flags.add("device", &device, "Where to train: cpu, or cuda (an NVIDIA GPU)", "name");
   flags.add("cuda-arch", &cudaArch,
             "With --device=cuda and a description: the GPU architectures to build for", "sm_NN");
+  flags.add("batch-size", &batchSize,
+            "With a description: images per step per replica instead of its batch_size");
   runtime::addTrainingFlags(flags, options);
   std::vector<std::string> positional;
   if (std::optional<int> exit = flags.parse(argc, argv, positional))
@@ -68,6 +75,10 @@ int main(int argc, char **argv) {
   if (positional.size() != 1) {
     std::fprintf(stderr, "%s: error: give one description, .mlir or .sclm file (see --help)\n",
                  argv[0]);
+    return 1;
+  }
+  if (batchSize < 0) {
+    std::fprintf(stderr, "%s: error: --batch-size must be positive\n", argv[0]);
     return 1;
   }
   if (device != "cpu" && device != "cuda") {
@@ -88,12 +99,25 @@ int main(int argc, char **argv) {
   ModuleTargets targets;
   targets.cuda = device == "cuda";
   targets.cudaArchitectures = cudaArch;
+  std::unique_ptr<runtime::Communicator> comm = runtime::launchReplicas(options);
+  if (!comm)
+    return 1;
+  frontend::LoadOptions load;
+  load.batchSize = batchSize;
+  load.replicas = comm->size() > 1 ? comm->size() : 0;
   const std::string &input = positional.front();
-  auto module =
-      runtime::endsWith(input, ".sclm") ? runtime::readModule(input) : compile(input, targets);
-  if (!module) {
-    std::fprintf(stderr, "%s\n", module.errorMessage().c_str());
+  if (batchSize && runtime::endsWith(input, ".sclm")) {
+    std::fprintf(stderr, "%s: error: --batch-size applies to a description; %s is compiled\n",
+                 argv[0], input.c_str());
     return 1;
   }
-  return runtime::train(*module, makeDevice, options);
+  auto module = runtime::endsWith(input, ".sclm") ? runtime::readModule(input)
+                                                  : compile(input, targets, load);
+  if (!module) {
+    std::fprintf(stderr, "%s\n", module.errorMessage().c_str());
+    if (comm->size() > 1)
+      comm->abort(1);
+    return 1;
+  }
+  return runtime::train(*module, makeDevice, options, *comm);
 }

@@ -1,0 +1,73 @@
+//===- Communicator.cpp - the local communicator and the start-up checks ---===//
+
+#include "runtime/comm/Communicator.h"
+#include "runtime/comm/MpiCommunicator.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir::simclr;
+using namespace mlir::simclr::runtime;
+
+Communicator::~Communicator() = default;
+
+namespace {
+
+class LocalCommunicator final : public Communicator {
+public:
+  const char *name() const override { return "local"; }
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  Error allReduceSum(const float *in, float *out, size_t count) override {
+    return copy(in, out, count);
+  }
+  Error allGather(const float *in, float *out, size_t count) override {
+    return copy(in, out, count);
+  }
+  Error reduceScatterSum(const float *in, float *out, size_t count) override {
+    return copy(in, out, count);
+  }
+  Expected<std::vector<uint64_t>> gatherWords(uint64_t value) override {
+    return std::vector<uint64_t>{value};
+  }
+  [[noreturn]] void abort(int code) override { std::exit(code); }
+
+private:
+  static Error copy(const float *in, float *out, size_t count) {
+    if (in != out)
+      std::memmove(out, in, count * sizeof(float));
+    return Error::success();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Communicator> runtime::localCommunicator() {
+  return std::make_unique<LocalCommunicator>();
+}
+
+bool runtime::launchedByMpi() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK");
+}
+
+Expected<std::unique_ptr<Communicator>> runtime::launchCommunicator(double timeoutSeconds) {
+  if (!launchedByMpi())
+    return localCommunicator();
+  return mpiCommunicator(timeoutSeconds);
+}
+
+Error runtime::checkSameOnEveryRank(Communicator &comm, const std::vector<std::string> &names,
+                                    const std::vector<uint64_t> &values) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto all = comm.gatherWords(values[i]);
+    if (!all)
+      return all.takeError();
+    for (int r = 1; r < comm.size(); ++r)
+      if ((*all)[r] != (*all)[0])
+        return makeError("error: the ranks disagree on the " + names[i] + ": rank " +
+                         std::to_string(r) + " has " + std::to_string((*all)[r]) +
+                         ", rank 0 has " + std::to_string((*all)[0]) +
+                         " (every rank must run the same module with the same flags)");
+  }
+  return Error::success();
+}
