@@ -20,6 +20,15 @@ config.substitutions.append(("%srcroot", config.simclr_src_root))
 # Debian's interpreter, which sees Debian's python3-torch (a pyenv python3 on PATH may not).
 config.substitutions.append(("%python", config.debian_python))
 config.substitutions.append(("%builddir", config.simclr_obj_root))
+# Data-parallel runs (docs/DISTRIBUTED.md): 2 ranks of one OpenMP thread each on this
+# machine's cores, allowed as root (CI runs as root).
+config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+for name in ("HOME", "TMPDIR"):
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
+config.substitutions.append(
+    ("%mpirun", "mpirun --oversubscribe --bind-to none -x OMP_NUM_THREADS=1"))
 
 # The CUDA target: `nvcc` where the toolkit is (test/Cuda/nvcc.test), `cuda-device` where
 # libsimclr_cuda.so was built, `gpu` where a GPU can run it (nvidia-smi lists one).
