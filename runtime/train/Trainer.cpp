@@ -15,10 +15,12 @@
 #include "runtime/train/StepSettings.h"
 #include "runtime/train/TrainingData.h"
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -179,13 +181,18 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   Progress progress(start.step, options.steps, settings->batch * comm.size());
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
-  // step N and its checkpoint are done, as a crash or an operator would (under mpirun only
-  // rank SIMCLR_KILL_RANK, when set); SIMCLR_NAN_IMAGES_AT_STEP=N feeds step N images of
-  // NaN, as corrupt data would.
-  const char *kill = std::getenv("SIMCLR_KILL_AFTER_STEP");
-  const char *killRank = std::getenv("SIMCLR_KILL_RANK");
+  // step N and its checkpoint are done, as a crash or an operator would;
+  // SIMCLR_HANG_AFTER_STEP=N stops it there for good, as a hung process would (under
+  // mpirun both only on rank SIMCLR_FAULT_RANK, when set); SIMCLR_NAN_IMAGES_AT_STEP=N
+  // feeds step N images of NaN, as corrupt data would.
+  const char *faultRank = std::getenv("SIMCLR_FAULT_RANK");
+  bool faulty = !faultRank || std::atoi(faultRank) == comm.rank();
+  auto hook = [&](const char *name) {
+    const char *value = std::getenv(name);
+    return value && faulty ? std::atoi(value) : 0;
+  };
+  int killAfter = hook("SIMCLR_KILL_AFTER_STEP"), hangAfter = hook("SIMCLR_HANG_AFTER_STEP");
   const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP");
-  int killAfter = kill && (!killRank || std::atoi(killRank) == comm.rank()) ? std::atoi(kill) : 0;
   int poisonStep = poison ? std::atoi(poison) : 0;
 
   float total = float(options.steps), warmup = settings->warmupSteps(options.steps);
@@ -256,6 +263,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
         return e;
     if (killAfter == t + 1)
       std::raise(SIGKILL);
+    while (hangAfter == t + 1)
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     // A batch that could not be made stops the run after the step before it is complete
     // (logged, checkpointed), as when batches were made one step at a time.
     if (staging)
