@@ -18,6 +18,15 @@ void mlir::simclr::frontend::loadModuleDialects(mlir::MLIRContext &context) {
                       mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
 }
 
+/// The gradient all-reduce's bucket size a tool chose, on the module.
+static void setBucketBytes(mlir::ModuleOp module, const mlir::simclr::frontend::LoadOptions &options) {
+  if (options.bucketBytes == 0)
+    return;
+  mlir::MLIRContext *context = module.getContext();
+  context->getLoadedDialect<mlir::simclr::SimclrDialect>()->getBucketBytesAttrHelper().setAttr(
+      module, mlir::IntegerAttr::get(mlir::IntegerType::get(context, 64), options.bucketBytes));
+}
+
 mlir::OwningOpRef<mlir::ModuleOp>
 mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &context,
                                    llvm::SourceMgr &sourceMgr, const LoadOptions &options) {
@@ -53,6 +62,8 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     if (module && !options.layout.empty())
       context.getLoadedDialect<mlir::simclr::SimclrDialect>()->getLayoutAttrHelper().setAttr(
           *module, mlir::StringAttr::get(&context, options.layout));
+    if (module)
+      setBucketBytes(*module, options);
     return module;
   }
   if (extension == ".mlir") {
@@ -73,6 +84,8 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     if (module && options.replicas != 0)
       simclr->getReplicasAttrHelper().setAttr(
           *module, mlir::IntegerAttr::get(mlir::IntegerType::get(&context, 64), options.replicas));
+    if (module)
+      setBucketBytes(*module, options);
     return module;
   }
   llvm::errs() << path

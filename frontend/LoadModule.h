@@ -27,6 +27,9 @@ struct LoadOptions {
   /// Replicas that train together instead of the description's `replicas` (or a module's
   /// simclr.replicas); 0 keeps it.
   int64_t replicas = 0;
+  /// The most bytes of gradients one all-reduce carries (the module's simclr.bucket_bytes);
+  /// 0 leaves the compiler's default.
+  int64_t bucketBytes = 0;
 };
 
 /// Reads `path`: a description (.yaml, .yml), built by the frontend, or a module in the

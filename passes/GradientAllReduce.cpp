@@ -92,6 +92,10 @@ struct GradientAllReducePass
       module.emitError() << "simclr-gradient-all-reduce: bucket-bytes must be positive";
       return signalPassFailure();
     }
+    auto *dialect = getContext().getLoadedDialect<SimclrDialect>();
+    int64_t limit = bucketBytes;
+    if (IntegerAttr chosen = dialect->getBucketBytesAttrHelper().getAttr(module))
+      limit = chosen.getInt(); // the module's own choice (simclrc --bucket-bytes)
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
@@ -106,7 +110,7 @@ struct GradientAllReducePass
       int64_t bytes = 0;
       for (Operation *update : llvm::reverse(updates)) {
         int64_t size = bytesOf(update->getOperand(1));
-        if (!bucket.empty() && bytes + size > bucketBytes) {
+        if (!bucket.empty() && bytes + size > limit) {
           reduceBucket(bucket, replicas, block);
           bucket.clear();
           bytes = 0;

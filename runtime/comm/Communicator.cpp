@@ -11,6 +11,15 @@ using namespace mlir::simclr::runtime;
 
 Communicator::~Communicator() = default;
 
+Expected<int> Communicator::start(Collective kind, const float *in, float *out, size_t count) {
+  Error e = kind == Collective::AllReduceSum ? allReduceSum(in, out, count)
+            : kind == Collective::AllGather  ? allGather(in, out, count)
+                                             : reduceScatterSum(in, out, count);
+  if (e)
+    return e;
+  return -1;
+}
+
 namespace {
 
 class LocalCommunicator final : public Communicator {

@@ -20,6 +20,9 @@
 
 namespace mlir::simclr::runtime {
 
+/// The collectives a step issues (simclr.all_reduce's sum, all_gather, reduce_scatter).
+enum class Collective { AllReduceSum, AllGather, ReduceScatterSum };
+
 class Communicator {
 public:
   virtual ~Communicator();
@@ -43,9 +46,25 @@ public:
   /// Every replica's `value`, in rank order.
   virtual Expected<std::vector<uint64_t>> gatherWords(uint64_t value) = 0;
 
+  // The same collectives, issued now and completed later, so that the step computes while
+  // they travel: `out` (and `in`) must stay untouched until wait(ticket) returns. The
+  // default completes each one before start() returns (ticket -1).
+  /// Issues `kind` as the blocking calls above define it; returns its ticket.
+  virtual Expected<int> start(Collective kind, const float *in, float *out, size_t count);
+  /// Waits for the collective of `ticket` (the same failures as the blocking calls).
+  virtual Error wait(int ticket) { return Error::success(); }
+  /// Lets issued collectives advance (MPI moves them on only inside its calls).
+  virtual void progress() {}
+  /// Whether start() completes every collective at once (from the launch's
+  /// --blocking-collectives; for measuring how much communication the overlap hides).
+  void setBlocking(bool on) { blocking = on; }
+
   /// Ends every replica of the job with `code` (after an error on this one, so that none
   /// waits forever for it). The local communicator only exits.
   [[noreturn]] virtual void abort(int code) = 0;
+
+protected:
+  bool blocking = false;
 };
 
 /// One process alone: every collective is a copy.

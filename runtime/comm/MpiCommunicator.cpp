@@ -6,12 +6,22 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
 namespace {
+
+const char *nameOf(Collective kind) {
+  switch (kind) {
+  case Collective::AllReduceSum: return "all_reduce";
+  case Collective::AllGather: return "all_gather";
+  case Collective::ReduceScatterSum: return "reduce_scatter";
+  }
+  return "collective";
+}
 
 class MpiCommunicator final : public Communicator {
 public:
@@ -24,32 +34,50 @@ public:
   int size() const override { return count; }
 
   Error allReduceSum(const float *in, float *out, size_t n) override {
-    MPI_Request request;
-    int rc = MPI_Iallreduce(in == out ? MPI_IN_PLACE : in, out, int(n), MPI_FLOAT, MPI_SUM,
-                            MPI_COMM_WORLD, &request);
-    return wait(rc, request, "all_reduce", n);
+    return now(Collective::AllReduceSum, in, out, n);
   }
   Error allGather(const float *in, float *out, size_t n) override {
-    MPI_Request request;
-    int rc = MPI_Iallgather(in, int(n), MPI_FLOAT, out, int(n), MPI_FLOAT, MPI_COMM_WORLD,
-                            &request);
-    return wait(rc, request, "all_gather", n);
+    return now(Collective::AllGather, in, out, n);
   }
   Error reduceScatterSum(const float *in, float *out, size_t n) override {
-    MPI_Request request;
-    int rc = MPI_Ireduce_scatter_block(in, out, int(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                                       &request);
-    return wait(rc, request, "reduce_scatter", n);
+    return now(Collective::ReduceScatterSum, in, out, n);
   }
   Expected<std::vector<uint64_t>> gatherWords(uint64_t value) override {
     std::vector<uint64_t> all(static_cast<size_t>(count));
-    MPI_Request request;
+    Pending p{MPI_REQUEST_NULL, "start-up exchange", 1};
     int rc = MPI_Iallgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T,
-                            MPI_COMM_WORLD, &request);
-    if (Error e = wait(rc, request, "start-up exchange", 1))
+                            MPI_COMM_WORLD, &p.request);
+    if (Error e = complete(rc, p))
       return e;
     return all;
   }
+
+  Expected<int> start(Collective kind, const float *in, float *out, size_t n) override {
+    if (blocking)
+      return Communicator::start(kind, in, out, n);
+    Pending p{MPI_REQUEST_NULL, nameOf(kind), n};
+    int rc = issue(kind, in, out, n, p.request);
+    if (rc != MPI_SUCCESS)
+      return complete(rc, p); // ends the job
+    int ticket = next++;
+    pending.emplace(ticket, p);
+    return ticket;
+  }
+  Error wait(int ticket) override {
+    auto it = pending.find(ticket);
+    if (it == pending.end())
+      return Error::success(); // completed when issued
+    Pending p = it->second;
+    pending.erase(it);
+    return complete(MPI_SUCCESS, p);
+  }
+  void progress() override {
+    if (pending.empty())
+      return;
+    int done = 0; // any MPI call advances every issued collective
+    MPI_Test(&pending.begin()->second.request, &done, MPI_STATUS_IGNORE);
+  }
+
   [[noreturn]] void abort(int code) override {
     std::fflush(stdout);
     std::fflush(stderr);
@@ -58,22 +86,49 @@ public:
   }
 
 private:
-  /// Polls `request` until it completes; a failure or the timeout ends the job.
-  Error wait(int rc, MPI_Request &request, const char *what, size_t n) {
-    auto start = std::chrono::steady_clock::now();
+  struct Pending {
+    MPI_Request request;
+    const char *what;
+    size_t values;
+  };
+
+  static int issue(Collective kind, const float *in, float *out, size_t n,
+                   MPI_Request &request) {
+    switch (kind) {
+    case Collective::AllReduceSum:
+      return MPI_Iallreduce(in == out ? MPI_IN_PLACE : in, out, int(n), MPI_FLOAT, MPI_SUM,
+                            MPI_COMM_WORLD, &request);
+    case Collective::AllGather:
+      return MPI_Iallgather(in, int(n), MPI_FLOAT, out, int(n), MPI_FLOAT, MPI_COMM_WORLD,
+                            &request);
+    case Collective::ReduceScatterSum:
+      return MPI_Ireduce_scatter_block(in, out, int(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                                       &request);
+    }
+    return MPI_ERR_OP;
+  }
+
+  Error now(Collective kind, const float *in, float *out, size_t n) {
+    Pending p{MPI_REQUEST_NULL, nameOf(kind), n};
+    return complete(issue(kind, in, out, n, p.request), p);
+  }
+
+  /// Polls `p` (issued with `rc`) until it completes; a failure or the timeout ends the job.
+  Error complete(int rc, Pending &p) {
+    auto begin = std::chrono::steady_clock::now();
     int done = 0;
     for (unsigned polls = 0; rc == MPI_SUCCESS; ++polls) {
-      rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+      rc = MPI_Test(&p.request, &done, MPI_STATUS_IGNORE);
       if (rc != MPI_SUCCESS || done)
         break;
       double waited =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       if (timeout > 0 && waited > timeout) {
         std::fprintf(stderr,
                      "error: rank %d of %d: the %s of %zu values did not complete within "
                      "%g s (--collective-timeout): another rank died or hangs; ending the "
                      "job\n",
-                     me, count, what, n, timeout);
+                     me, count, p.what, p.values, timeout);
         abort(1);
       }
       // Spin briefly (a collective between busy replicas completes in microseconds),
@@ -86,7 +141,7 @@ private:
       int length = 0;
       MPI_Error_string(rc, text, &length);
       std::fprintf(stderr, "error: rank %d of %d: the %s of %zu values failed: %.*s; ending "
-                           "the job\n", me, count, what, n, length, text);
+                           "the job\n", me, count, p.what, p.values, length, text);
       abort(1);
     }
     return Error::success();
@@ -94,6 +149,8 @@ private:
 
   int me, count;
   double timeout;
+  int next = 0;
+  std::map<int, Pending> pending; ///< issued, not yet waited for
 };
 
 } // namespace

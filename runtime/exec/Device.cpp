@@ -1,7 +1,6 @@
 //===- Device.cpp - what a target implements to run a schedule -------------===//
 
 #include "runtime/exec/Device.h"
-#include "runtime/comm/Communicator.h"
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -15,33 +14,38 @@ Error Device::setCommunicator(Communicator *comm) {
 
 int Device::replicas() const { return communicator ? communicator->size() : 1; }
 
-Error Device::allReduce(const float *in, float *out, size_t count, bool mean) {
-  if (!communicator) {
+Expected<int> Device::startCollective(Collective kind, const float *in, float *out,
+                                      size_t count, bool mean) {
+  if (!communicator || communicator->size() == 1) { // every collective of one is a copy
     copy(out, in, count * sizeof(float));
-    return Error::success();
+    return -1;
   }
-  if (Error e = communicator->allReduceSum(in, out, count))
-    return e;
-  if (mean && communicator->size() > 1) {
-    float scale = 1.0f / float(communicator->size());
-    for (size_t i = 0; i < count; ++i)
-      out[i] *= scale;
+  auto ticket = communicator->start(kind, in, out, count);
+  if (!ticket)
+    return ticket.takeError();
+  if (mean)
+    means[*ticket] = {out, count};
+  if (*ticket < 0 && mean) // completed already
+    if (Error e = waitCollective(*ticket))
+      return e;
+  return *ticket;
+}
+
+Error Device::waitCollective(int ticket) {
+  if (communicator && ticket >= 0)
+    if (Error e = communicator->wait(ticket))
+      return e;
+  auto it = means.find(ticket);
+  if (it != means.end()) {
+    float scale = 1.0f / float(replicas());
+    for (size_t i = 0; i < it->second.count; ++i)
+      it->second.out[i] *= scale;
+    means.erase(it);
   }
   return Error::success();
 }
 
-Error Device::allGather(const float *in, float *out, size_t count) {
-  if (!communicator) {
-    copy(out, in, count * sizeof(float));
-    return Error::success();
-  }
-  return communicator->allGather(in, out, count);
-}
-
-Error Device::reduceScatterSum(const float *in, float *out, size_t count) {
-  if (!communicator) {
-    copy(out, in, count * sizeof(float));
-    return Error::success();
-  }
-  return communicator->reduceScatterSum(in, out, count);
+void Device::progressCollectives() {
+  if (communicator)
+    communicator->progress();
 }

@@ -11,17 +11,18 @@
 #ifndef SIMCLR_RUNTIME_EXEC_DEVICE_H
 #define SIMCLR_RUNTIME_EXEC_DEVICE_H
 
+#include "runtime/comm/Communicator.h"
 #include "runtime/support/Error.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace mlir::simclr::runtime {
 
-class Communicator;
 class LoadedModule;
 class Schedule;
 
@@ -113,13 +114,15 @@ public:
   virtual Error setCommunicator(Communicator *comm);
   /// How many replicas train together.
   int replicas() const;
-  /// out = the sum (with `mean`, the mean) over the replicas of `count` floats at `in`.
-  virtual Error allReduce(const float *in, float *out, size_t count, bool mean);
-  /// out = every replica's `count` floats at `in`, in replica order (replicas() * count).
-  virtual Error allGather(const float *in, float *out, size_t count);
-  /// out = the sum over the replicas of their slice of `in` for this replica (`count` of
-  /// the replicas() * count floats at `in`).
-  virtual Error reduceScatterSum(const float *in, float *out, size_t count);
+  /// Issues a collective of the step (Communicator's definitions; with `mean`, an
+  /// all-reduce's sum divided by replicas()) and returns its ticket: `out` holds the
+  /// result, and `in` may be written again, only after waitCollective(ticket). `count` is
+  /// the floats at `in` (all-reduce, all-gather) or at `out` (reduce-scatter).
+  virtual Expected<int> startCollective(Collective kind, const float *in, float *out,
+                                        size_t count, bool mean);
+  virtual Error waitCollective(int ticket);
+  /// Lets the issued collectives advance while the step computes (between instructions).
+  virtual void progressCollectives();
 
   /// Waits for everything issued so far; reports a failure that happened on the way (a
   /// GPU's errors arrive late).
@@ -144,6 +147,13 @@ public:
 
 protected:
   Communicator *communicator = nullptr;
+
+private:
+  struct Mean {
+    float *out;
+    size_t count;
+  };
+  std::map<int, Mean> means; ///< issued all-reduces whose sum becomes a mean when waited
 };
 
 /// Makes the device that runs `module` (its kernels built or linked for that device).

@@ -122,9 +122,39 @@ Error Executor::launch(const Staged &stagedRun) {
   auto started = std::chrono::steady_clock::now();
   // The instructions of one run, each issued on the device (and, when profiling, waited
   // for and timed).
+  // Collectives in flight: each is waited for just before the first instruction that
+  // touches its memory (Schedule's waitBefore), so that the step computes meanwhile; the
+  // time a wait takes is the collective's in a profile (the communication not hidden).
+  struct Pending {
+    int ticket;
+    size_t waitBefore, index;
+  };
+  std::vector<Pending> pending;
+  auto settle = [&](size_t before) -> Error {
+    for (size_t p = 0; p < pending.size();) {
+      if (pending[p].waitBefore > before) {
+        ++p;
+        continue;
+      }
+      if (Error e = device.waitCollective(pending[p].ticket))
+        return e;
+      if (profiling) {
+        auto now = std::chrono::steady_clock::now();
+        seconds[pending[p].index] += std::chrono::duration<double>(now - started).count();
+        started = now;
+      }
+      pending.erase(pending.begin() + std::ptrdiff_t(p));
+    }
+    return Error::success();
+  };
   auto instructions = [&]() -> Error {
     for (size_t index = 0; index < plan.instructions().size(); ++index) {
       const Instruction &s = plan.instructions()[index];
+      if (!pending.empty()) {
+        if (Error e = settle(index))
+          return e;
+        device.progressCollectives();
+      }
       switch (s.op) {
       case format::Op::Conv2D:
         device.convolution(s.convolution, in(s, 0), in(s, 1), out(s));
@@ -158,15 +188,16 @@ Error Executor::launch(const Staged &stagedRun) {
       case format::Op::AllReduce:
       case format::Op::AllGather:
       case format::Op::ReduceScatter: {
-        auto *from = static_cast<const float *>(in(s, 0));
-        auto *to = static_cast<float *>(out(s));
-        Error e = s.op == format::Op::AllReduce
-                      ? device.allReduce(from, to, size_t(s.inputs[0].count), s.mean)
-                  : s.op == format::Op::AllGather
-                      ? device.allGather(from, to, size_t(s.inputs[0].count))
-                      : device.reduceScatterSum(from, to, size_t(s.outputs[0].count));
-        if (e)
-          return e;
+        Collective kind = s.op == format::Op::AllReduce   ? Collective::AllReduceSum
+                          : s.op == format::Op::AllGather ? Collective::AllGather
+                                                          : Collective::ReduceScatterSum;
+        size_t count = size_t(s.op == format::Op::ReduceScatter ? s.outputs[0].count
+                                                                : s.inputs[0].count);
+        auto ticket = device.startCollective(kind, static_cast<const float *>(in(s, 0)),
+                                             static_cast<float *>(out(s)), count, s.mean);
+        if (!ticket)
+          return ticket.takeError();
+        pending.push_back({*ticket, s.waitBefore, index});
         break;
       }
       }
@@ -178,7 +209,7 @@ Error Executor::launch(const Staged &stagedRun) {
         started = now;
       }
     }
-    return Error::success();
+    return settle(plan.instructions().size()); // the rest (results read them)
   };
   // A run with the same staged arguments issues the same work: the device may replay it
   // (not while profiling, which waits after every instruction).

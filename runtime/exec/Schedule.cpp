@@ -12,6 +12,44 @@ std::vector<int64_t> shapeOf(const format::ValueRef *ref) {
   return std::vector<int64_t>(ref->shape()->begin(), ref->shape()->end());
 }
 
+bool isCollective(format::Op op) {
+  return op == format::Op::AllReduce || op == format::Op::AllGather ||
+         op == format::Op::ReduceScatter;
+}
+
+/// Whether two operands share memory (the arena's byte ranges, or the same variable).
+bool overlaps(const Operand &a, const Operand &b) {
+  if (a.kind != b.kind)
+    return false;
+  if (a.kind == Operand::Kind::Arena)
+    return a.offset < b.offset + int64_t(b.bytes()) && b.offset < a.offset + int64_t(a.bytes());
+  return a.index == b.index;
+}
+
+/// Where each collective of `steps` must have completed: before the first later
+/// instruction that touches the memory it reads or writes.
+void placeWaits(std::vector<Instruction> &steps) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!isCollective(steps[i].op))
+      continue;
+    steps[i].waitBefore = steps.size();
+    auto touches = [&](const Instruction &later) {
+      for (const std::vector<Operand> *mine : {&steps[i].inputs, &steps[i].outputs})
+        for (const Operand &m : *mine)
+          for (const std::vector<Operand> *theirs : {&later.inputs, &later.outputs})
+            for (const Operand &t : *theirs)
+              if (overlaps(m, t))
+                return true;
+      return false;
+    };
+    for (size_t j = i + 1; j < steps.size(); ++j)
+      if (touches(steps[j])) {
+        steps[i].waitBefore = j;
+        break;
+      }
+  }
+}
+
 int64_t countOf(const std::vector<int64_t> &shape) {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -252,12 +290,15 @@ Expected<Schedule> Schedule::create(const LoadedModule &module, const std::strin
     if (!step)
       return step.takeError();
     step->what = std::to_string(i++) + " " + opName(inst->op());
+    if (step->op == format::Op::AllReduce) // gradient buckets apart from statistics
+      step->what += step->mean ? "[mean]" : "[sum]";
     if (step->op == format::Op::Kernel)
       step->what += " " + module.root().kernels()->Get(inst->kernel())->name()->str();
     else if (step->outputs.size() == 1 && !step->outputs[0].shape.empty())
       step->what += " " + shapeText(step->outputs[0].shape);
     schedule.steps.push_back(std::move(*step));
   }
+  placeWaits(schedule.steps);
   for (const auto *ref : *entry->results()) {
     auto o = decoder.operand(ref, where + " results");
     if (!o)

@@ -39,6 +39,9 @@ struct Instruction {
   MatrixProduct product;       ///< Dense, Matmul
   int kernel = -1;             ///< Kernel: the module's kernel index
   bool mean = false;           ///< AllReduce: the mean over the replicas, not the sum
+  /// A collective: the first later instruction that reads or writes its operands' memory,
+  /// before which it must have completed (the number of instructions: none).
+  size_t waitBefore = 0;
   std::string what;            ///< for profiles: "3 simclr.conv2d 256x32x28x28"
 };
 

@@ -58,6 +58,9 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
   flags.add("collective-timeout", &o.collectiveTimeout,
             "Under mpirun: end the job, naming the rank, when a collective has not "
             "completed after this many seconds (a rank died or hangs; 0: wait forever)");
+  flags.add("blocking-collectives", &o.blockingCollectives,
+            "Under mpirun: complete each collective where the step issues it instead of "
+            "overlapping it with the work after it (to measure what the overlap hides)");
 }
 
 Error runtime::checkTrainingOptions(const TrainingOptions &o) {

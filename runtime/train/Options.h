@@ -43,12 +43,15 @@ struct TrainingOptions {
   std::string inputsPath, outputsPath;
   /// Under mpirun: seconds a collective may take before the job ends (0: no bound).
   double collectiveTimeout = 300;
+  /// Under mpirun: complete each collective where the step issues it, instead of
+  /// overlapping it with the computation after it (to measure what the overlap hides).
+  bool blockingCollectives = false;
 };
 
 /// Adds the training flags (--data, --steps, --seed, --log, --init, --teacher, --resume,
 /// --save, --checkpoint, --checkpoint-every, --profile, --no-cuda-graph, --eval, --knn,
 /// --knn-every, --label-fraction, --labels, --loader-threads, --inputs, --outputs,
-/// --collective-timeout) to
+/// --collective-timeout, --blocking-collectives) to
 /// `flags`, writing into `options`.
 void addTrainingFlags(FlagSet &flags, TrainingOptions &options);
 

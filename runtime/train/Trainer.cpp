@@ -323,5 +323,6 @@ std::unique_ptr<Communicator> runtime::launchReplicas(const TrainingOptions &opt
     std::fprintf(stderr, "%s\n", comm.errorMessage().c_str());
     return nullptr;
   }
+  (*comm)->setBlocking(options.blockingCollectives);
   return std::move(*comm);
 }

@@ -322,3 +322,55 @@ TEST(CpuExecutor, TheNextRunIsStagedWhileThisOneRuns) {
 }
 
 } // namespace
+
+// A step for 2 replicas: each collective is waited for just before the first instruction
+// that touches its memory (reads its result, or writes where its operands are), not
+// earlier, so that the work in between overlaps it; and not later.
+TEST(Schedule, CollectivesAreWaitedForBeforeTheirMemoryIsTouched) {
+  MLIRContext context;
+  auto module =
+      tiny::compileDescription(context, tiny::tinyDescription("pretrain", "replicas: 2\n"));
+  ASSERT_TRUE(static_cast<bool>(module)) << llvm::toString(module.takeError());
+  auto bytes = serializeModule(**module);
+  ASSERT_TRUE(succeeded(bytes));
+  auto loaded = runtime::parseModule(std::move(*bytes), "tiny2.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
+  EXPECT_EQ(loaded->replicas(), 2);
+  auto schedule = runtime::Schedule::create(*loaded, "train_step");
+  ASSERT_TRUE(static_cast<bool>(schedule)) << schedule.errorMessage();
+  const std::vector<runtime::Instruction> &steps = schedule->instructions();
+  auto shares = [](const runtime::Operand &a, const runtime::Operand &b) {
+    if (a.kind != b.kind)
+      return false;
+    if (a.kind != runtime::Operand::Kind::Arena)
+      return a.index == b.index;
+    return a.offset < b.offset + int64_t(b.bytes()) && b.offset < a.offset + int64_t(a.bytes());
+  };
+  auto touches = [&](const runtime::Instruction &collective, const runtime::Instruction &other) {
+    for (const auto *mine : {&collective.inputs, &collective.outputs})
+      for (const runtime::Operand &m : *mine)
+        for (const auto *theirs : {&other.inputs, &other.outputs})
+          for (const runtime::Operand &t : *theirs)
+            if (shares(m, t))
+              return true;
+    return false;
+  };
+  int collectives = 0, overlapping = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const runtime::Instruction &c = steps[i];
+    if (c.op != format::Op::AllReduce && c.op != format::Op::AllGather &&
+        c.op != format::Op::ReduceScatter)
+      continue;
+    collectives += 1;
+    ASSERT_GT(c.waitBefore, i) << c.what;
+    ASSERT_LT(c.waitBefore, steps.size()) << c.what << ": its result is read";
+    EXPECT_TRUE(touches(c, steps[c.waitBefore])) << c.what;
+    for (size_t j = i + 1; j < c.waitBefore; ++j)
+      EXPECT_FALSE(touches(c, steps[j])) << c.what << " and " << steps[j].what;
+    overlapping += c.waitBefore > i + 1;
+  }
+  // 2 gathers, 2 reduce-scatters, 4 sums for each of the 8 batch norms (6 in the backbone,
+  // 2 in the head), 1 gradient bucket.
+  EXPECT_EQ(collectives, 2 + 2 + 4 * 8 + 1);
+  EXPECT_GT(overlapping, 0);
+}

@@ -61,6 +61,7 @@ int main(int argc, char **argv) {
   runtime::TrainingOptions options;
   std::string device = "cpu", cudaArch = kDefaultCudaArchitectures;
   int batchSize = 0;
+  double bucketBytes = 0;
   runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file");
   flags.positionalHelp = "<description.yaml | model.mlir | model.sclm>";
   flags.add("device", &device, "Where to train: cpu, or cuda (an NVIDIA GPU)", "name");
@@ -68,6 +69,9 @@ int main(int argc, char **argv) {
             "With --device=cuda and a description: the GPU architectures to build for", "sm_NN");
   flags.add("batch-size", &batchSize,
             "With a description: images per step per replica instead of its batch_size");
+  flags.add("bucket-bytes", &bucketBytes,
+            "With a description under mpirun: the most bytes of gradients one all-reduce "
+            "carries (default 25 MiB)");
   runtime::addTrainingFlags(flags, options);
   std::vector<std::string> positional;
   if (std::optional<int> exit = flags.parse(argc, argv, positional))
@@ -75,6 +79,10 @@ int main(int argc, char **argv) {
   if (positional.size() != 1) {
     std::fprintf(stderr, "%s: error: give one description, .mlir or .sclm file (see --help)\n",
                  argv[0]);
+    return 1;
+  }
+  if (bucketBytes < 0 || bucketBytes != double(int64_t(bucketBytes))) {
+    std::fprintf(stderr, "%s: error: --bucket-bytes must be a positive whole number\n", argv[0]);
     return 1;
   }
   if (batchSize < 0) {
@@ -104,10 +112,13 @@ int main(int argc, char **argv) {
     return 1;
   frontend::LoadOptions load;
   load.batchSize = batchSize;
+  load.bucketBytes = int64_t(bucketBytes);
   load.replicas = comm->size() > 1 ? comm->size() : 0;
   const std::string &input = positional.front();
-  if (batchSize && runtime::endsWith(input, ".sclm")) {
-    std::fprintf(stderr, "%s: error: --batch-size applies to a description; %s is compiled\n",
+  if ((batchSize || bucketBytes) && runtime::endsWith(input, ".sclm")) {
+    std::fprintf(stderr,
+                 "%s: error: --batch-size and --bucket-bytes apply to a description; %s is "
+                 "compiled\n",
                  argv[0], input.c_str());
     return 1;
   }

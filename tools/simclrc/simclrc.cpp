@@ -89,6 +89,11 @@ static cl::opt<int64_t> replicas(
     cl::desc("Replicas that train together (data-parallel; the batch size is per replica) "
              "instead of the description's replicas"),
     cl::value_desc("n"), cl::init(0), cl::cat(category));
+static cl::opt<int64_t> bucketBytes(
+    "bucket-bytes",
+    cl::desc("With several replicas: the most bytes of gradients one all-reduce carries "
+             "(default 25 MiB); smaller buckets start communicating earlier in the backward"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
 static cl::opt<std::string> layout(
     "layout",
     cl::desc("How rank-4 activations are stored: auto (the compiler's choice: nhwc for "
@@ -176,9 +181,15 @@ int main(int argc, char **argv) {
     llvm::errs() << "simclrc: error: --replicas must be in [1, 4096], not " << replicas << "\n";
     return 1;
   }
+  if (bucketBytes < 0) {
+    llvm::errs() << "simclrc: error: --bucket-bytes must be positive, not " << bucketBytes
+                 << "\n";
+    return 1;
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::simclr::frontend::loadModule(
       inputPath, context, sourceMgr,
-      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue(), replicas});
+      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue(), replicas,
+       bucketBytes});
   if (!module)
     return 1;
   mlir::simclr::chooseLayout(*module, target == Target::Cuda);

@@ -54,6 +54,8 @@ def Simclr_Dialect : Dialect {
     * `simclr.replicas`: on a module, how many replicas train it together (data-parallel
       training, docs/DISTRIBUTED.md); every collective's `replicas` must equal it. Absent,
       one.
+    * `simclr.bucket_bytes`: on a module, the most bytes of gradients one all-reduce of
+      `simclr-gradient-all-reduce` carries; absent, the pass's `bucket-bytes`.
     * `simclr.layout`: on a module, `"nchw"` or `"nhwc"`: how its rank-4 activations are
       stored between ops (`simclr-channels-last`); the compiler sets it for its target.
   }];
@@ -70,7 +72,8 @@ def Simclr_Dialect : Dialect {
     "::mlir::IntegerAttr":$arena_bytes,
     "::mlir::StringAttr":$precision,
     "::mlir::StringAttr":$layout,
-    "::mlir::IntegerAttr":$replicas);
+    "::mlir::IntegerAttr":$replicas,
+    "::mlir::IntegerAttr":$bucket_bytes);
   let hasOperationAttrVerify = 1;
   // Gradient rules build arith.constant zeros; autodiff seeds the loss gradient with one.
   let dependentDialects = ["::mlir::arith::ArithDialect"];

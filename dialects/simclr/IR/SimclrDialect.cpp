@@ -158,6 +158,15 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
     });
     return failure(walk.wasInterrupted());
   }
+  if (name == BucketBytesAttrHelper::getNameStr()) {
+    auto bytes = llvm::dyn_cast<IntegerAttr>(value);
+    if (!bytes || bytes.getValue().getSignificantBits() > 63 || bytes.getInt() < 1)
+      return op->emitOpError() << "expects 'simclr.bucket_bytes' to be a positive integer, got "
+                               << value;
+    if (!llvm::isa<ModuleOp>(op))
+      return op->emitOpError() << "'simclr.bucket_bytes' belongs on the module";
+    return success();
+  }
   if (name == LayoutAttrHelper::getNameStr()) {
     auto layout = llvm::dyn_cast<StringAttr>(value);
     if (!layout || (layout.getValue() != "nchw" && layout.getValue() != "nhwc"))
