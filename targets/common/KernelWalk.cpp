@@ -15,6 +15,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 using namespace mlir;
 using namespace mlir::simclr;
 
@@ -198,6 +200,34 @@ private:
     return op->getOperand(0).getType() == out && op->getOperand(1).getType() == out;
   }
 
+  /// Where element e of `o`'s output is in its input, when the input's dimensions other
+  /// than 1 are one contiguous block [b, end) of the output's (and equal to them there):
+  /// "(e / inner) % block", inner the output's elements after the block ("0": no block).
+  static std::optional<std::string> blockIndex(BroadcastOp o) {
+    auto in = llvm::cast<RankedTensorType>(o.getInput().getType());
+    auto out = llvm::cast<RankedTensorType>(o.getOutput().getType());
+    if (in.getRank() != out.getRank())
+      return std::nullopt;
+    int64_t rank = in.getRank(), begin = 0, end = rank;
+    while (begin < rank && in.getDimSize(begin) == 1)
+      ++begin;
+    while (end > begin && in.getDimSize(end - 1) == 1)
+      --end;
+    int64_t block = 1, inner = 1;
+    for (int64_t d = begin; d < end; ++d) {
+      if (in.getDimSize(d) != out.getDimSize(d))
+        return std::nullopt;
+      block *= in.getDimSize(d);
+    }
+    for (int64_t d = end; d < rank; ++d)
+      inner *= out.getDimSize(d);
+    if (block == 1)
+      return std::string("0");
+    if (inner == 1)
+      return "e % " + std::to_string(block);
+    return "(e / " + std::to_string(inner) + ") % " + std::to_string(block);
+  }
+
   /// Element e of `v` as an expression: a pending element-wise expression, or a load.
   std::string value(Value v) {
     if (auto it = pending.find(v); it != pending.end())
@@ -274,6 +304,13 @@ private:
                           std::to_string(rank(out))});
         })
         .Case([&](BroadcastOp o) {
+          // A block of the output's dimensions from the input (a per-channel vector over
+          // activations): element e reads the input at (e / inner) % block, inside its
+          // users' loop; any other broadcast is a building block's.
+          if (std::optional<std::string> at = blockIndex(o)) {
+            elementwise(o.getOutput(), of(o.getInput()) + "[" + *at + "]");
+            return;
+          }
           std::string sx = shape(o.getInput()), sy = shape(o.getOutput()),
                       y = result(o.getOutput());
           call("broadcastTo", {of(o.getInput()), sx, y, sy, std::to_string(rank(o.getOutput()))});

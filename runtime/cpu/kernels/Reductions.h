@@ -75,6 +75,42 @@ inline void reduce(int kind, const float *x, const i64 *xs, int rank, const bool
     }
     return;
   }
+  // Reduced outer axes, a kept block, reduced inner axes (per-channel sums of NCHW
+  // activations: axes [0, 2, 3]): y[j] = reduce over x[(g * outputs + j) * inner + i], in
+  // parallel over j.
+  int keptBegin = 0, keptEnd = rank;
+  while (keptBegin < rank && reduced[keptBegin])
+    ++keptBegin;
+  while (keptEnd > keptBegin && reduced[keptEnd - 1])
+    --keptEnd;
+  bool middle = keptBegin < keptEnd;
+  for (int d = keptBegin; d < keptEnd; ++d)
+    middle = middle && !reduced[d];
+  if (middle) {
+    i64 outer = 1, inner = 1;
+    for (int d = 0; d < keptBegin; ++d)
+      outer *= xs[d];
+    for (int d = keptEnd; d < rank; ++d)
+      inner *= xs[d];
+#pragma omp parallel for
+    for (i64 j = 0; j < outputs; ++j) {
+      double acc = kind == 2 ? -INFINITY : 0.0;
+      for (i64 g = 0; g < outer; ++g) {
+        const float *row = x + (g * outputs + j) * inner;
+        if (kind == 2) {
+          for (i64 i = 0; i < inner; ++i)
+            acc = std::max(acc, double(row[i]));
+        } else {
+          double partial = 0.0;
+          for (i64 i = 0; i < inner; ++i)
+            partial += row[i];
+          acc += partial;
+        }
+      }
+      y[j] = static_cast<float>(kind == 1 ? acc / groupSize : acc);
+    }
+    return;
+  }
   std::vector<double> acc(outputs, kind == 2 ? -INFINITY : 0.0);
   for (i64 e = 0; e < n; ++e) {
     i64 target = 0, rest = e;
