@@ -73,7 +73,15 @@ void reduceBucket(ArrayRef<Operation *> bucket, int64_t replicas, Block &block) 
     sizes.push_back(type.getNumElements());
   }
   Value joined = ConcatOp::create(b, loc, flat, b.getI64IntegerAttr(0));
-  auto pieces = SplitOp::create(b, loc, mean(joined), b.getI64IntegerAttr(0),
+  Value reduced = mean(joined);
+  // The pieces are taken where the first update needs them, not right after the
+  // all-reduce: what runs in between (the rest of the backward) overlaps it.
+  Operation *firstUpdate = bucket.front();
+  for (Operation *update : bucket)
+    if (update->isBeforeInBlock(firstUpdate))
+      firstUpdate = update;
+  b.setInsertionPoint(firstUpdate);
+  auto pieces = SplitOp::create(b, loc, reduced, b.getI64IntegerAttr(0),
                                 b.getDenseI64ArrayAttr(sizes));
   for (auto [update, piece, g] : llvm::zip(bucket, pieces.getResults(), grads))
     update->setOperand(1, ReshapeOp::create(b, loc, g.getType(), piece));

@@ -135,11 +135,13 @@ def CrossReplicaBatchNorm : Pass<"simclr-cross-replica-batch-norm", "::mlir::Mod
     On a module for several replicas (`simclr.replicas`; one replica changes nothing),
     after `simclr-autodiff`: every `batch_norm_train` with `cross_replica` (the
     description's `batch_norm.global`, true by default as in the recipe) normalises with
-    the statistics of the global batch. Its per-channel sums and sums of squares are
-    all-reduced, the mean and the biased variance taken from them, and the normalisation
-    is `batch_norm_infer` on those; the running statistics are updated from them, the
+    the statistics of the global batch, in two passes as the one-replica kernels take
+    them: the per-channel sums all-reduced give the mean, then the per-channel sums of
+    squared deviations from it all-reduced give the biased variance; the normalisation is
+    `batch_norm_infer` on those, and the running statistics are updated from them, the
     variance unbiased with the global count. Its `batch_norm_train_backward` all-reduces the
-    two sums the input's gradient needs (of dy and of dy * xhat); the scale's and the
+    two sums the input's gradient needs (of dy and of dy * xhat) together, in one
+    all-reduce of their concatenation; the scale's and the
     offset's gradients stay the replica's own sums, which the gradient all-reduce then
     averages (docs/DISTRIBUTED.md).
   }];
@@ -155,9 +157,9 @@ def GradientAllReduce : Pass<"simclr-gradient-all-reduce", "::mlir::ModuleOp"> {
     gradients go in buckets of at most `bucket-bytes` (default 25 MiB; a larger gradient is
     a bucket of its own), filled in the reverse order of the updates, which is the order
     the backward makes them in; a bucket is one `simclr.all_reduce` (mean) of its
-    gradients flattened and concatenated, split back after it, and is placed right after
-    its last gradient is made, so that its communication can overlap the rest of the
-    backward (docs/DISTRIBUTED.md).
+    gradients flattened and concatenated, placed right after its last gradient is made,
+    and split back where the first of its updates needs it, so that its communication
+    can overlap the rest of the backward (docs/DISTRIBUTED.md).
 
     ```mlir
     %dw = simclr.conv2d_backward_filter ...

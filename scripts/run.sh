@@ -8,13 +8,16 @@
 #   images); and linear evaluation of the pretrained backbone (all labels);
 # each evaluated on the test set, then a results table and runs/summary.json.
 # Budget (steps) from SIMCLR_PRETRAIN_STEPS, SIMCLR_FINETUNE_STEPS, SIMCLR_DISTILL_STEPS;
-# labels from SIMCLR_LABEL_FRACTION (default 0.01, as the paper's 1% setting).
+# labels from SIMCLR_LABEL_FRACTION (default 0.01, as the paper's 1% setting); the seed
+# from SIMCLR_SEED (default 1). SIMCLR_REPLICAS=N trains every stage data-parallel on N
+# processes (mpirun, one OpenMP thread each), each with 1/N of the descriptions' batch:
+# the same global batch (docs/DISTRIBUTED.md). SIMCLR_SKIP_BUILD=1 uses the build as it is.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIMCLR_BUILD_DIR:-$root/build}"
 out="${SIMCLR_RUN_DIR:-$root/runs}"
 
-bash "$root/scripts/build.sh"
+[ "${SIMCLR_SKIP_BUILD:-0}" = 1 ] || bash "$root/scripts/build.sh"
 mkdir -p "$out"
 
 stat() { grep "^$2: " <<<"$1" | cut -d' ' -f2; }
@@ -36,17 +39,32 @@ finetune_steps="${SIMCLR_FINETUNE_STEPS:-150}"
 distill_steps="${SIMCLR_DISTILL_STEPS:-200}"
 linear_steps="${SIMCLR_LINEAR_EVAL_STEPS:-300}"
 fraction="${SIMCLR_LABEL_FRACTION:-0.01}"
+seed="${SIMCLR_SEED:-1}"
+replicas="${SIMCLR_REPLICAS:-1}"
 echo
-echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}, linear evaluation ${linear_steps} steps"
+echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}, linear evaluation ${linear_steps} steps; seed ${seed}; ${replicas} replica(s)"
+launch=()
+if [ "$replicas" -gt 1 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  launch=(mpirun -np "$replicas" --oversubscribe --bind-to none -x OMP_NUM_THREADS=1)
+fi
 for stage in pretrain finetune distill linear_eval; do
-  "$build/bin/simclrc" "$root/examples/fashion_mnist/$stage.yaml" --emit=executable -o "$out/fmnist_$stage"
+  description="$root/examples/fashion_mnist/$stage.yaml"
+  batch=$(sed -n 's/^ *batch_size: *\([0-9]*\).*/\1/p' "$description" | head -n 1)
+  if [ $((batch % replicas)) -ne 0 ]; then
+    echo "error: SIMCLR_REPLICAS=$replicas does not divide $stage's batch of $batch" >&2
+    exit 1
+  fi
+  "$build/bin/simclrc" "$description" --replicas="$replicas" --batch-size=$((batch / replicas)) \
+    --emit=executable -o "$out/fmnist_$stage"
 done
 declare -A seconds
 run_stage() { # name executable steps flags...
   local name="$1" exe="$2" steps="$3"; shift 3
   local begin end
   begin=$(date +%s.%N)
-  "$out/fmnist_$exe" --steps="$steps" --log="$out/$name.jsonl" "$@" > "$out/$name.log"
+  "${launch[@]}" "$out/fmnist_$exe" --steps="$steps" --seed="$seed" --log="$out/$name.jsonl" \
+    "$@" > "$out/$name.log"
   end=$(date +%s.%N)
   seconds[$name]=$(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
   echo "  $name: ${seconds[$name]} s; $(grep -E '^(mean loss|test top-1|kNN)' "$out/$name.log" | tr '\n' ';')"
@@ -70,6 +88,8 @@ cat > "$out/summary.json" <<JSON
 {
   "dataset": "fashion-mnist",
   "label_fraction": $fraction,
+  "seed": $seed,
+  "replicas": $replicas,
   "supervised_baseline_top1": $(top1 baseline),
   "pretrain_finetune_top1": $(top1 finetune),
   "distilled_top1": $(top1 distill),
