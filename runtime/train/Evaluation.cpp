@@ -36,10 +36,28 @@ Error runtime::runOverImages(Executor &executor, const data::Dataset &set,
   return Error::success();
 }
 
+namespace {
+
+/// Replica `rank`'s share of `count` items: [begin, end), ceil(count / replicas) each (the
+/// last ones may have fewer, or none).
+std::pair<size_t, size_t> share(size_t count, const Communicator &comm) {
+  size_t each = (count + size_t(comm.size()) - 1) / size_t(comm.size());
+  size_t begin = std::min(count, each * size_t(comm.rank()));
+  return {begin, std::min(count, begin + each)};
+}
+
+} // namespace
+
 Expected<std::vector<float>> runtime::embedImages(Executor &embed, const data::Dataset &set,
-                                                  const std::vector<int64_t> &indices) {
+                                                  const std::vector<int64_t> &all,
+                                                  Communicator &comm) {
   int64_t dim = embed.schedule().results()[0].shape[1];
-  std::vector<float> features(indices.size() * dim);
+  auto [begin, end] = share(all.size(), comm);
+  std::vector<int64_t> indices(all.begin() + std::ptrdiff_t(begin),
+                               all.begin() + std::ptrdiff_t(end));
+  // Every replica's share padded to the same size, so that one all-gather collects them.
+  size_t each = (all.size() + size_t(comm.size()) - 1) / size_t(comm.size());
+  std::vector<float> features(each * dim);
   if (Error e = runOverImages(embed, set, indices, [&](size_t position, const float *row) {
         double norm = 0;
         for (int64_t d = 0; d < dim; ++d)
@@ -49,18 +67,27 @@ Expected<std::vector<float>> runtime::embedImages(Executor &embed, const data::D
           features[position * dim + d] = row[d] * scale;
       }))
     return e;
-  return features;
+  if (comm.size() == 1)
+    return features;
+  std::vector<float> gathered(size_t(comm.size()) * features.size());
+  if (Error e = comm.allGather(features.data(), gathered.data(), features.size()))
+    return e;
+  gathered.resize(all.size() * dim); // the shares are in order; only the last is padded
+  return gathered;
 }
 
-Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log) {
+Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log,
+                                Communicator &comm) {
   int64_t classes = predict.schedule().results()[0].shape[1];
   const std::vector<int32_t> &labels = test.labels();
   std::vector<int64_t> all = everyImage(test.size());
   if (Error e = checkLabels(test, all, classes))
     return e;
+  auto [begin, end] = share(all.size(), comm);
+  std::vector<int64_t> mine(all.begin() + std::ptrdiff_t(begin), all.begin() + std::ptrdiff_t(end));
   int64_t top1 = 0, top5 = 0;
-  if (Error e = runOverImages(predict, test, all, [&](size_t image, const float *row) {
-        int32_t label = labels[image];
+  if (Error e = runOverImages(predict, test, mine, [&](size_t position, const float *row) {
+        int32_t label = labels[size_t(mine[position])];
         int64_t above = 0; // classes scored higher than the true one
         for (int64_t c = 0; c < classes; ++c)
           above += row[c] > row[label];
@@ -68,6 +95,12 @@ Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, R
         top5 += above < 5;
       }))
     return e;
+  if (comm.size() > 1) { // counts below 2^24 are exact in float32
+    float counts[2] = {float(top1), float(top5)};
+    if (Error e = comm.allReduceSum(counts, counts, 2))
+      return e;
+    top1 = int64_t(counts[0]), top5 = int64_t(counts[1]);
+  }
   int64_t count = test.size();
   double accuracy = double(top1) / count, accuracy5 = double(top5) / count;
   std::printf("test top-1 %.4f", accuracy);

@@ -9,6 +9,7 @@
 #ifndef SIMCLR_RUNTIME_TRAIN_EVALUATION_H
 #define SIMCLR_RUNTIME_TRAIN_EVALUATION_H
 
+#include "runtime/comm/Communicator.h"
 #include "runtime/data/Dataset.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/train/RunLog.h"
@@ -25,13 +26,16 @@ Error runOverImages(Executor &executor, const data::Dataset &set,
                     const std::vector<int64_t> &indices,
                     const std::function<void(size_t, const float *)> &use);
 
-/// The features `embed` gives `indices` of `set`, each row L2-normalised.
+/// The features `embed` gives `indices` of `set`, each row L2-normalised. With several
+/// replicas each embeds its share of `indices` and every replica gets all the rows.
 Expected<std::vector<float>> embedImages(Executor &embed, const data::Dataset &set,
-                                         const std::vector<int64_t> &indices);
+                                         const std::vector<int64_t> &indices,
+                                         Communicator &comm);
 
 /// Test top-1 (and top-5 with more than 5 classes) of `predict` on `test`, printed and
-/// logged.
-Error evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log);
+/// logged; each replica evaluates its share of the images and the counts are summed.
+Error evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log,
+                        Communicator &comm);
 
 } // namespace mlir::simclr::runtime
 

@@ -15,17 +15,18 @@ using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
 Error runtime::knnMonitor(Executor &embed, const data::Dataset &train,
-                          const data::Dataset &test, uint64_t seed, RunLog &log, int step) {
+                          const data::Dataset &test, uint64_t seed, RunLog &log,
+                          Communicator &comm, int step) {
   int64_t dim = embed.schedule().results()[0].shape[1];
   std::vector<int64_t> bank = data::EpochSampler(everyImage(train.size()), seed).order(0);
   bank.resize(std::min<size_t>(bank.size(), 5000));
   // A spread of the test set (it may be sorted by class), the same every time.
   std::vector<int64_t> queries = data::EpochSampler(everyImage(test.size()), seed).order(0);
   queries.resize(std::min<size_t>(queries.size(), 1000));
-  auto bankFeatures = embedImages(embed, train, bank);
+  auto bankFeatures = embedImages(embed, train, bank, comm);
   if (!bankFeatures)
     return bankFeatures.takeError();
-  auto queryFeatures = embedImages(embed, test, queries);
+  auto queryFeatures = embedImages(embed, test, queries, comm);
   if (!queryFeatures)
     return queryFeatures.takeError();
   const int k = std::min<int>(20, int(bank.size()));

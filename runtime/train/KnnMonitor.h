@@ -16,9 +16,10 @@
 namespace mlir::simclr::runtime {
 
 /// kNN top-1 of `embed`'s features, printed and logged; `step` > 0 marks a monitor during
-/// training (logged with its step).
+/// training (logged with its step). With several replicas each embeds its share of the
+/// images (embedImages).
 Error knnMonitor(Executor &embed, const data::Dataset &train, const data::Dataset &test,
-                 uint64_t seed, RunLog &log, int step = 0);
+                 uint64_t seed, RunLog &log, Communicator &comm, int step = 0);
 
 } // namespace mlir::simclr::runtime
 

@@ -44,14 +44,15 @@ Error checkOptionsFor(const LoadedModule &module, const StepSettings &settings,
 }
 
 /// The evaluations a run makes with the weights it trains: the kNN monitor (`embed`) and
-/// test accuracy (`predict`), on the test split, opened when first needed and kept.
+/// test accuracy (`predict`), on the test split, opened when first needed and kept; with
+/// several replicas, each evaluates its share of the images.
 class Evaluations {
 public:
   Evaluations(const LoadedModule &module, Device &device, VariableTable &variables,
               const data::Dataset &train, const StepSettings &settings,
-              const TrainingOptions &options, RunLog &log)
+              const TrainingOptions &options, RunLog &log, Communicator &comm)
       : module(module), device(device), variables(variables), train(train),
-        settings(settings), options(options), log(log) {}
+        settings(settings), options(options), log(log), comm(comm) {}
 
   Error knn(int step) {
     auto embed = Executor::create(module, "embed", device, variables);
@@ -60,7 +61,7 @@ public:
     auto test = testSplit();
     if (!test)
       return test.takeError();
-    return knnMonitor(**embed, train, **test, options.seed, log, step);
+    return knnMonitor(**embed, train, **test, options.seed, log, comm, step);
   }
 
   Error testAccuracy() {
@@ -70,7 +71,7 @@ public:
     auto predict = Executor::create(module, "predict", device, variables);
     if (!predict)
       return predict.takeError();
-    return evaluateOnTestSet(**predict, **test, log);
+    return evaluateOnTestSet(**predict, **test, log, comm);
   }
 
 private:
@@ -91,6 +92,7 @@ private:
   const StepSettings &settings;
   const TrainingOptions &options;
   RunLog &log;
+  Communicator &comm;
   std::unique_ptr<data::Dataset> test;
 };
 
@@ -177,7 +179,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       sampler, settings->batch, start.step, options.steps, options.loaderThreads,
       [&](data::Batch &batch) { makeTrainingBatch(set, *settings, options.seed, batch); },
       data::Slice{comm.rank(), comm.size()});
-  Evaluations evaluations(module, device, variables, set, *settings, options, **log);
+  Evaluations evaluations(module, device, variables, set, *settings, options, **log, comm);
   Progress progress(start.step, options.steps, settings->batch * comm.size());
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
