@@ -47,8 +47,10 @@ echo "Gradient buckets (simclr.all_reduce mean of the step for 2 replicas):"
 for bytes in 26214400 262144; do
   "$build/bin/simclrc" "$description" --replicas=2 --batch-size="$half" --bucket-bytes="$bytes" \
       --emit=step > "$work/step.mlir"
+  # Each bucket's element count: the product of its result's dimensions.
   sizes=$(grep 'simclr.all_reduce .*kind = "mean"' "$work/step.mlir" |
-          sed 's/.*-> tensor<\([0-9]*\)xf32>.*/\1/')
+          sed 's/.*-> tensor<\([0-9x]*\)xf32>.*/\1/' |
+          awk -F x '{ n = 1; for (i = 1; i <= NF; ++i) n *= $i; print n }')
   total=0; list=""
   for s in $sizes; do total=$((total + 4 * s)); list="$list $((4 * s))"; done
   echo "  --bucket-bytes=$bytes: $(echo "$sizes" | wc -w) buckets, $total bytes per step:$list"
