@@ -97,11 +97,12 @@ for spec in "r50:$root/examples/imagenet/r50_1x_sk0.yaml:256" \
   echo "bench/$name: f32, bf16 (NHWC) and bf16 NCHW modules at $batch images"
 done
 
-# Nothing in it may need LLVM, MLIR or oneDNN; everything it needs is in it or NVIDIA's.
+# Nothing in it may need LLVM, MLIR, oneDNN or MPI; everything it needs is in it or
+# NVIDIA's.
 status=0
 while IFS= read -r file; do
-  if readelf -d "$file" 2>/dev/null | grep -E "NEEDED.*lib(LLVM|MLIR|dnnl)" ; then
-    echo "gpu-bundle: error: $file needs LLVM, MLIR or oneDNN" >&2
+  if readelf -d "$file" 2>/dev/null | grep -E "NEEDED.*lib(LLVM|MLIR|dnnl|mpi)" ; then
+    echo "gpu-bundle: error: $file needs LLVM, MLIR, oneDNN or MPI" >&2
     status=1
   fi
 done < <(find "$partial/bin" "$partial/lib" -type f)

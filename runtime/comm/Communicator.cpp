@@ -2,6 +2,9 @@
 
 #include "runtime/comm/Communicator.h"
 #include "runtime/comm/MpiCommunicator.h"
+#include "runtime/support/Installation.h"
+
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -62,7 +65,22 @@ bool runtime::launchedByMpi() {
 Expected<std::unique_ptr<Communicator>> runtime::launchCommunicator(double timeoutSeconds) {
   if (!launchedByMpi())
     return localCommunicator();
-  return mpiCommunicator(timeoutSeconds);
+  // The MPI communicator is a library of its own, beside this one: loaded globally, as
+  // OpenMPI's own plugins need its symbols.
+  std::string path = runtimeLibraryDirectory() + "/libsimclr_mpi.so";
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!library)
+    return makeError("error: this process was started by mpirun, but the MPI communicator " +
+                     path + " does not load: " + dlerror());
+  using Make = Communicator *(*)(double, std::string *);
+  auto make = reinterpret_cast<Make>(dlsym(library, "simclrMpiCommunicator"));
+  if (!make)
+    return makeError("error: " + path + " has no simclrMpiCommunicator");
+  std::string error;
+  Communicator *comm = make(timeoutSeconds, &error);
+  if (!comm)
+    return makeError(error);
+  return std::unique_ptr<Communicator>(comm);
 }
 
 Error runtime::checkSameOnEveryRank(Communicator &comm, const std::vector<std::string> &names,

@@ -155,19 +155,22 @@ private:
 
 } // namespace
 
-Expected<std::unique_ptr<Communicator>> runtime::mpiCommunicator(double timeoutSeconds) {
+extern "C" Communicator *simclrMpiCommunicator(double timeoutSeconds, std::string *error) {
   int initialised = 0;
   MPI_Initialized(&initialised);
-  if (initialised)
-    return makeError("error: MPI is already initialised in this process");
+  if (initialised) {
+    *error = "error: MPI is already initialised in this process";
+    return nullptr;
+  }
   int provided = 0;
   // The training thread alone calls MPI (the loader's threads never do).
-  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
-    return makeError("error: MPI_Init_thread failed: was this process started by mpirun?");
+  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    *error = "error: MPI_Init_thread failed: was this process started by mpirun?";
+    return nullptr;
+  }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return std::unique_ptr<Communicator>(
-      std::make_unique<MpiCommunicator>(rank, size, timeoutSeconds));
+  return new MpiCommunicator(rank, size, timeoutSeconds);
 }

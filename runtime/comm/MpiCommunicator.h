@@ -5,18 +5,20 @@
 // completes or the timeout passes; a failure or a timeout prints which rank saw it and
 // ends the whole job with MPI_Abort, so that no rank waits forever (docs/DISTRIBUTED.md).
 //
+// It lives in its own library, libsimclr_mpi.so, which launchCommunicator loads only when
+// the process was started by mpirun: the runtime, training executables and the GPU bundle
+// need no MPI otherwise.
+//
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_COMM_MPICOMMUNICATOR_H
 #define SIMCLR_RUNTIME_COMM_MPICOMMUNICATOR_H
 
 #include "runtime/comm/Communicator.h"
 
-namespace mlir::simclr::runtime {
-
-/// Initialises MPI (once; finalised when the communicator goes) and returns this
-/// process's communicator; `timeoutSeconds` bounds every collective (0: no bound).
-Expected<std::unique_ptr<Communicator>> mpiCommunicator(double timeoutSeconds);
-
-} // namespace mlir::simclr::runtime
+/// What libsimclr_mpi.so exports (looked up by name): initialises MPI (once; finalised
+/// when the communicator is deleted) and returns this process's communicator, every
+/// collective bounded by `timeoutSeconds` (0: no bound); null with `error` set on failure.
+extern "C" mlir::simclr::runtime::Communicator *simclrMpiCommunicator(double timeoutSeconds,
+                                                                       std::string *error);
 
 #endif // SIMCLR_RUNTIME_COMM_MPICOMMUNICATOR_H
