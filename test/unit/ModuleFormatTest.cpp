@@ -176,6 +176,8 @@ struct Handmade {
   format::VariableRole role = format::VariableRole::Model;
   int numInputs = 1;
   std::vector<int64_t> referenceShape = {4, 4};
+  std::string replicas; ///< the `replicas` metadata ("": none)
+  std::vector<int64_t> outputShape = {4, 4};
 
   std::vector<uint8_t> bytes() const {
     flatbuffers::FlatBufferBuilder fbb;
@@ -195,7 +197,7 @@ struct Handmade {
                                                     variableIndex, 0, format::DType::F32,
                                                     &referenceShape));
     std::vector<flatbuffers::Offset<format::ValueRef>> outputs = {format::CreateValueRefDirect(
-        fbb, format::ValueKind::Buffer, 0, bufferOffset, format::DType::F32, &shape)};
+        fbb, format::ValueKind::Buffer, 0, bufferOffset, format::DType::F32, &outputShape)};
     std::vector<flatbuffers::Offset<format::Instruction>> instructions = {
         format::CreateInstructionDirect(fbb, op, kernelIndex, "{}", &inputs, &outputs)};
     std::vector<flatbuffers::Offset<format::ValueRef>> none, results = {
@@ -203,9 +205,14 @@ struct Handmade {
                                      format::DType::F32, &shape)};
     std::vector<flatbuffers::Offset<format::EntryPoint>> entries = {
         format::CreateEntryPointDirect(fbb, "f", &none, &results, arena, &instructions)};
-    auto root = format::CreateModule(fbb, tableVersion, fbb.CreateString("m"), 0,
-                                     fbb.CreateVector(variables), 0, fbb.CreateVector(kernels),
-                                     0, fbb.CreateVector(entries));
+    std::vector<flatbuffers::Offset<format::KeyValue>> metadata;
+    if (!replicas.empty())
+      metadata.push_back(format::CreateKeyValueDirect(fbb, "replicas", replicas.c_str()));
+    auto root = format::CreateModule(
+        fbb, tableVersion, fbb.CreateString("m"),
+        metadata.empty() ? 0 : fbb.CreateVectorOfSortedTables(&metadata),
+        fbb.CreateVector(variables), 0, fbb.CreateVector(kernels), 0,
+        fbb.CreateVector(entries));
     format::FinishModuleBuffer(fbb, root);
     return runtime::wrapModulePayload(fbb.GetBufferPointer(), fbb.GetSize());
   }
@@ -287,6 +294,42 @@ TEST(ModuleFormat, ScheduleChecksInstructions) {
   ASSERT_TRUE(static_cast<bool>(loaded));
   EXPECT_EQ(runtime::Schedule::create(*loaded, "g").errorMessage(),
             "m.sclm: error: no entry point 'g'");
+}
+
+// A module's replica count is read and checked; each collective's sizes must make it over
+// that count (a module written by another tool or damaged is refused, not run).
+TEST(ModuleFormat, CollectivesAndTheReplicaCountAreChecked) {
+  auto loaded = runtime::parseModule(Handmade{}.bytes(), "m.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded));
+  EXPECT_EQ(loaded->replicas(), 1); // no metadata: one replica
+  Handmade two;
+  two.replicas = "2";
+  loaded = runtime::parseModule(two.bytes(), "m.sclm");
+  ASSERT_TRUE(static_cast<bool>(loaded)) << loaded.errorMessage();
+  EXPECT_EQ(loaded->replicas(), 2);
+  for (const char *bad : {"0", "-3", "4097", "two", " "}) {
+    Handmade m;
+    m.replicas = bad;
+    EXPECT_NE(rejection(m.bytes()).find("metadata 'replicas' is '"), std::string::npos) << bad;
+  }
+  Handmade reduce = two;
+  reduce.op = format::Op::AllReduce; // [4, 4] -> [4, 4]: fits
+  EXPECT_EQ(scheduleRejection(reduce), "");
+  Handmade gather = two;
+  gather.op = format::Op::AllGather; // [4, 4] -> [4, 4]: should be [8, 4]
+  EXPECT_EQ(scheduleRejection(gather),
+            "m.sclm: error: entry point 'f', instruction 0 (simclr.all_gather): operand sizes "
+            "do not match a collective over 2 replicas");
+  gather.outputShape = {8, 4};
+  gather.arena = 128;
+  EXPECT_EQ(scheduleRejection(gather), "");
+  Handmade scatter = two;
+  scatter.op = format::Op::ReduceScatter;
+  scatter.outputShape = {2, 4};
+  EXPECT_EQ(scheduleRejection(scatter), "");
+  scatter.numInputs = 2;
+  EXPECT_EQ(scheduleRejection(scatter), "m.sclm: error: entry point 'f', instruction 0 "
+                                        "(simclr.reduce_scatter): has 2 inputs and 1 outputs");
 }
 
 // The CPU device runs the module's kernels: as many as the module has, every one there.
