@@ -23,11 +23,10 @@ Expected<int> Device::startCollective(Collective kind, const float *in, float *o
   auto ticket = communicator->start(kind, in, out, count);
   if (!ticket)
     return ticket.takeError();
-  if (mean)
+  if (mean && *ticket < 0) // completed already: the sum becomes the mean now
+    averageOverReplicas({out, count});
+  else if (mean)
     means[*ticket] = {out, count};
-  if (*ticket < 0 && mean) // completed already
-    if (Error e = waitCollective(*ticket))
-      return e;
   return *ticket;
 }
 
@@ -35,14 +34,17 @@ Error Device::waitCollective(int ticket) {
   if (communicator && ticket >= 0)
     if (Error e = communicator->wait(ticket))
       return e;
-  auto it = means.find(ticket);
-  if (it != means.end()) {
-    float scale = 1.0f / float(replicas());
-    for (size_t i = 0; i < it->second.count; ++i)
-      it->second.out[i] *= scale;
+  if (auto it = means.find(ticket); it != means.end()) {
+    averageOverReplicas(it->second);
     means.erase(it);
   }
   return Error::success();
+}
+
+void Device::averageOverReplicas(const Mean &sum) {
+  float scale = 1.0f / float(replicas());
+  for (size_t i = 0; i < sum.count; ++i)
+    sum.out[i] *= scale;
 }
 
 void Device::progressCollectives() {

@@ -153,6 +153,8 @@ private:
     float *out;
     size_t count;
   };
+  /// Divides an all-reduced sum (host memory) by replicas().
+  void averageOverReplicas(const Mean &sum);
   std::map<int, Mean> means; ///< issued all-reduces whose sum becomes a mean when waited
 };
 

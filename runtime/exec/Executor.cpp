@@ -120,8 +120,6 @@ Error Executor::launch(const Staged &stagedRun) {
     seconds.assign(plan.instructions().size(), 0.0);
   runs += 1;
   auto started = std::chrono::steady_clock::now();
-  // The instructions of one run, each issued on the device (and, when profiling, waited
-  // for and timed).
   // Collectives in flight: each is waited for just before the first instruction that
   // touches its memory (Schedule's waitBefore), so that the step computes meanwhile; the
   // time a wait takes is the collective's in a profile (the communication not hidden).
@@ -147,6 +145,8 @@ Error Executor::launch(const Staged &stagedRun) {
     }
     return Error::success();
   };
+  // The instructions of one run, each issued on the device (and, when profiling, waited
+  // for and timed).
   auto instructions = [&]() -> Error {
     for (size_t index = 0; index < plan.instructions().size(); ++index) {
       const Instruction &s = plan.instructions()[index];

@@ -85,13 +85,6 @@ public:
       for (const format::KernelBinary *binary : *module.kernel_binaries())
         if (!known(binary->target()))
           return error(path, "kernel machine code for an unknown target");
-    if (const format::KeyValue *r =
-            module.metadata() ? module.metadata()->LookupByKey("replicas") : nullptr) {
-      std::optional<int64_t> n = parseInteger(r->value()->string_view());
-      if (!n || *n < 1 || *n > 4096)
-        return error(path, "metadata 'replicas' is '" + r->value()->str() +
-                               "', not a replica count in [1, 4096]");
-    }
     std::set<std::string> entries;
     for (const format::EntryPoint *entry : *module.entry_points()) {
       std::string where = "entry point '" + entry->name()->str() + "'";
@@ -270,8 +263,13 @@ Expected<LoadedModule> runtime::parseModule(std::vector<uint8_t> bytes, const st
   loaded.source = path;
   if (Error e = Checker(*loaded.module, path).run())
     return e;
-  if (auto replicas = loaded.metadata("replicas"))
-    loaded.replicaCount = *parseInteger(*replicas);
+  if (auto replicas = loaded.metadata("replicas")) {
+    std::optional<int64_t> n = parseInteger(*replicas);
+    if (!n || *n < 1 || *n > 4096)
+      return error(path, "metadata 'replicas' is '" + *replicas +
+                             "', not a replica count in [1, 4096]");
+    loaded.replicaCount = *n;
+  }
   return loaded;
 }
 

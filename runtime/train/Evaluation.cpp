@@ -38,12 +38,20 @@ Error runtime::runOverImages(Executor &executor, const data::Dataset &set,
 
 namespace {
 
-/// Replica `rank`'s share of `count` items: [begin, end), ceil(count / replicas) each (the
-/// last ones may have fewer, or none).
-std::pair<size_t, size_t> share(size_t count, const Communicator &comm) {
-  size_t each = (count + size_t(comm.size()) - 1) / size_t(comm.size());
-  size_t begin = std::min(count, each * size_t(comm.rank()));
-  return {begin, std::min(count, begin + each)};
+/// This replica's share of `all`: ceil(size / replicas) items each, in rank order (the
+/// last shares may have fewer, or none).
+struct Share {
+  std::vector<int64_t> mine;
+  size_t each; ///< the size of a full share
+};
+
+Share shareOf(const std::vector<int64_t> &all, const Communicator &comm) {
+  size_t each = (all.size() + size_t(comm.size()) - 1) / size_t(comm.size());
+  size_t begin = std::min(all.size(), each * size_t(comm.rank()));
+  size_t end = std::min(all.size(), begin + each);
+  return {std::vector<int64_t>(all.begin() + std::ptrdiff_t(begin),
+                               all.begin() + std::ptrdiff_t(end)),
+          each};
 }
 
 } // namespace
@@ -52,13 +60,10 @@ Expected<std::vector<float>> runtime::embedImages(Executor &embed, const data::D
                                                   const std::vector<int64_t> &all,
                                                   Communicator &comm) {
   int64_t dim = embed.schedule().results()[0].shape[1];
-  auto [begin, end] = share(all.size(), comm);
-  std::vector<int64_t> indices(all.begin() + std::ptrdiff_t(begin),
-                               all.begin() + std::ptrdiff_t(end));
+  Share share = shareOf(all, comm);
   // Every replica's share padded to the same size, so that one all-gather collects them.
-  size_t each = (all.size() + size_t(comm.size()) - 1) / size_t(comm.size());
-  std::vector<float> features(each * dim);
-  if (Error e = runOverImages(embed, set, indices, [&](size_t position, const float *row) {
+  std::vector<float> features(share.each * dim);
+  if (Error e = runOverImages(embed, set, share.mine, [&](size_t position, const float *row) {
         double norm = 0;
         for (int64_t d = 0; d < dim; ++d)
           norm += double(row[d]) * row[d];
@@ -83,8 +88,7 @@ Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, R
   std::vector<int64_t> all = everyImage(test.size());
   if (Error e = checkLabels(test, all, classes))
     return e;
-  auto [begin, end] = share(all.size(), comm);
-  std::vector<int64_t> mine(all.begin() + std::ptrdiff_t(begin), all.begin() + std::ptrdiff_t(end));
+  std::vector<int64_t> mine = shareOf(all, comm).mine;
   int64_t top1 = 0, top5 = 0;
   if (Error e = runOverImages(predict, test, mine, [&](size_t position, const float *row) {
         int32_t label = labels[size_t(mine[position])];
