@@ -426,7 +426,8 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
       NetworkEmitter net(state, b, desc, desc.network, {"", true, false});
       Value z = net.head(net.backbone(x), desc.network.head.layers);
       z = L2NormalizeOp::create(b, loc, z, b.getI64IntegerAttr(1), b.getF32FloatAttr(1e-12f));
-      loss = NtXentLossOp::create(b, loc, z, b.getF32FloatAttr(desc.loss.temperature));
+      loss = NtXentLossOp::create(b, loc, z, /*replica=*/Value(),
+                                  b.getF32FloatAttr(desc.loss.temperature), /*replicas=*/nullptr);
       break;
     }
     case Stage::Finetune:

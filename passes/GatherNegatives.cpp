@@ -5,10 +5,14 @@
 // `nt_xent_loss` of a replica's `[2B, D]` embeddings (view a's B rows, then view b's)
 // gets instead the global batch's `[2NB, D]`: view a's rows all-gathered from every
 // replica, in rank order, then view b's. That is exactly the one-replica batch of N * B
-// images (rank r's slice is images [rB, (r+1)B)), so every replica computes the global
-// loss. The gradient goes back through all_gather's rule, a reduce-scatter of the
-// gathered gradient: each replica receives the sum over replicas of its rows' terms, which
-// the gradient all-reduce's mean turns into the global loss's gradient.
+// images (rank r's slice is images [rB, (r+1)B)). The loss scores only this replica's
+// rows (`rows of replica`, the index from `replica_id`) against all 2NB columns, so the
+// replicas share the (2NB)^2 similarities instead of each computing them all, and the
+// mean of their losses is the global loss. The gradient of replica r's loss reaches
+// every gathered row (as a column, and its own rows as rows too); it goes back through
+// all_gather's rule, a reduce-scatter, so each replica receives the sum over the
+// replicas' losses of its rows' terms, which the gradient all-reduce's mean turns into
+// the global loss's gradient.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +32,8 @@ using namespace mlir::simclr;
 
 namespace {
 
-/// The global batch's embeddings in place of `loss`'s: each view's rows gathered from
-/// every replica.
+/// The global batch's embeddings in place of `loss`'s (each view's rows gathered from
+/// every replica), of which the loss scores this replica's rows.
 void gather(NtXentLossOp loss, int64_t replicas) {
   OpBuilder b(loss);
   Location loc = loss.getLoc();
@@ -42,7 +46,10 @@ void gather(NtXentLossOp loss, int64_t replicas) {
   for (Value view : views.getResults())
     gathered.push_back(AllGatherOp::create(b, loc, view, b.getI64IntegerAttr(replicas)));
   Value global = ConcatOp::create(b, loc, gathered, b.getI64IntegerAttr(0));
+  Value replica = ReplicaIdOp::create(b, loc, b.getI64IntegerAttr(replicas));
   loss.getEmbeddingsMutable().assign(global);
+  loss.getReplicaMutable().assign(replica);
+  loss.setReplicas(uint64_t(replicas));
 }
 
 struct GatherNegativesPass : mlir::simclr::impl::GatherNegativesBase<GatherNegativesPass> {

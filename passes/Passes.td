@@ -111,19 +111,23 @@ def GatherNegatives : Pass<"simclr-gather-negatives", "::mlir::ModuleOp"> {
   let summary = "Takes a data-parallel step's contrastive negatives from every replica";
   let description = [{
     On a module for several replicas (`simclr.replicas`; one replica changes nothing),
-    before `simclr-autodiff`: every `nt_xent_loss` scores the global batch. Its
-    embeddings, view a's rows then view b's, are split into the two views, each view's rows
-    all-gathered from every replica (in rank order) and the two concatenated again: the
-    embeddings of one replica with the whole batch, so the loss is the global one on every
-    replica. Differentiation then sends the gradient back through all_gather's rule, a
-    reduce-scatter (docs/DISTRIBUTED.md).
+    before `simclr-autodiff`: every `nt_xent_loss` takes its negatives from the global
+    batch. Its embeddings, view a's rows then view b's, are split into the two views, each
+    view's rows all-gathered from every replica (in rank order) and the two concatenated
+    again: the embeddings of one replica with the whole batch. The loss scores this
+    replica's rows of them (`rows of replica`, the index from `replica_id`) against every
+    column, so the mean of the replicas' losses is the global one. Differentiation then
+    sends the gradient back through all_gather's rule, a reduce-scatter
+    (docs/DISTRIBUTED.md).
 
     ```mlir
     %a, %b = simclr.split %z axis 0 sizes [4, 4] : ...
     %ga = simclr.all_gather %a {replicas = 2 : i64} : tensor<4x16xf32> -> tensor<8x16xf32>
     %gb = simclr.all_gather %b {replicas = 2 : i64} : tensor<4x16xf32> -> tensor<8x16xf32>
     %g = simclr.concat %ga, %gb axis 0 : ... -> tensor<16x16xf32>
-    %loss, %acc = simclr.nt_xent_loss %g temperature 1.000000e-01 : tensor<16x16xf32>
+    %r = simclr.replica_id {replicas = 2 : i64}
+    %loss, %acc = simclr.nt_xent_loss %g rows of replica %r among 2
+        temperature 1.000000e-01 : tensor<16x16xf32>
     ```
   }];
   let dependentDialects = ["::mlir::simclr::SimclrDialect"];

@@ -171,7 +171,15 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
           outs.push_back(reduce(r.getOutput(), in(0), r.getAxes(), Reduction::Max));
         })
         .Case([&](NtXentLossOp l) {
-          outs = ntXent(in(0), l.getTemperature().convertToDouble());
+          outs = ntXent(in(0), l.getTemperature().convertToDouble(),
+                        l.getReplica() ? int64_t(in(1).data[0]) : 0,
+                        l.getReplicas().value_or(1));
+        })
+        .Case([&](ReplicaIdOp r) {
+          if (r.getReplicas() != 1)
+            invalid = "a replica's index exists only among replicas (Evaluator::runReplicas)";
+          else
+            outs.push_back(Array({}, 0.0));
         })
         .Case([&](SoftmaxCrossEntropyOp l) {
           bool indices = llvm::cast<RankedTensorType>(l.getLabels().getType())
@@ -191,14 +199,17 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
           outs = distillation(in(0), in(1), l.getTemperature().convertToDouble());
         })
         .Case([&](arith::ConstantOp c) {
-          auto dense = llvm::dyn_cast<DenseFPElementsAttr>(c.getValue());
-          if (!dense) {
-            invalid = "only floating-point tensor constants are supported";
+          std::vector<double> data;
+          if (auto dense = llvm::dyn_cast<DenseFPElementsAttr>(c.getValue())) {
+            for (const APFloat &v : dense.getValues<APFloat>())
+              data.push_back(v.convertToDouble());
+          } else if (auto dense = llvm::dyn_cast<DenseIntElementsAttr>(c.getValue())) {
+            for (const APInt &v : dense.getValues<APInt>())
+              data.push_back(double(v.getSExtValue()));
+          } else {
+            invalid = "only tensor constants are supported";
             return;
           }
-          std::vector<double> data;
-          for (const APFloat &v : dense.getValues<APFloat>())
-            data.push_back(v.convertToDouble());
           outs.push_back(Array(shapeOf(c.getResult()), std::move(data)));
         })
         // Gradient ops.
@@ -237,7 +248,9 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
         .Case([&](SliceBackwardOp sl) { outs.push_back(sliceBackward(sl, in(0))); })
         .Case([&](ReduceMaxBackwardOp r) { outs.push_back(reduceMaxBackward(r, in(0), in(1))); })
         .Case([&](NtXentLossBackwardOp l) {
-          outs.push_back(ntXentBackward(in(0), in(1).data[0], l.getTemperature().convertToDouble()));
+          outs.push_back(ntXentBackward(in(0), in(1).data[0], l.getTemperature().convertToDouble(),
+                                        l.getReplica() ? int64_t(in(2).data[0]) : 0,
+                                        l.getReplicas().value_or(1)));
         })
         .Case([&](SoftmaxCrossEntropyBackwardOp l) {
           bool indices = llvm::cast<RankedTensorType>(l.getLabels().getType())
@@ -363,6 +376,11 @@ Evaluator::runReplicas(llvm::StringRef name, const std::vector<std::vector<Array
       Value gathered = ConcatOp::create(b, loc, operands(c.getInput()), b.getI64IntegerAttr(0));
       for (int64_t r = 0; r < n; ++r)
         replica[r].map(c.getOutput(), gathered);
+    } else if (auto c = llvm::dyn_cast<ReplicaIdOp>(op)) {
+      for (int64_t r = 0; r < n; ++r)
+        replica[r].map(c.getId(), arith::ConstantOp::create(
+                                      b, loc, DenseElementsAttr::get(c.getId().getType(),
+                                                                     b.getI32IntegerAttr(r))));
     } else if (auto c = llvm::dyn_cast<ReduceScatterOp>(op)) {
       Value total = sum(operands(c.getInput()));
       auto type = c.getOutput().getType();

@@ -245,8 +245,8 @@ Array transpose(const Array &x, ArrayRef<int64_t> permutation) {
   return y;
 }
 
-Arrays ntXent(const Array &z, double temperature) {
-  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2;
+Arrays ntXent(const Array &z, double temperature, int64_t replica, int64_t replicas) {
+  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
   auto dot = [&](int64_t i, int64_t j) {
     double s = 0;
     for (int64_t k = 0; k < D; ++k)
@@ -257,7 +257,7 @@ Arrays ntXent(const Array &z, double temperature) {
   std::vector<double> logits(2 * N);
   for (int64_t side = 0; side < 2; ++side) {
     int64_t self = side * N, other = (1 - side) * N;
-    for (int64_t i = 0; i < N; ++i) {
+    for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
       for (int64_t j = 0; j < N; ++j) {
         logits[j] = dot(self + i, other + j);
         logits[N + j] = dot(self + i, self + j) - (i == j ? 1e9 : 0.0);
@@ -267,7 +267,7 @@ Arrays ntXent(const Array &z, double temperature) {
         correct += argmax(logits.data(), N) == i;
     }
   }
-  return {Array({}, loss / N), Array({}, correct / N)};
+  return {Array({}, loss / B), Array({}, correct / B)};
 }
 
 Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indices) {

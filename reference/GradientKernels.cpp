@@ -255,8 +255,9 @@ Array reduceMaxBackward(ReduceMaxBackwardOp op, const Array &dy, const Array &x)
   return dx;
 }
 
-Array ntXentBackward(const Array &z, double gradLoss, double temperature) {
-  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2;
+Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_t replica,
+                     int64_t replicas) {
+  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
   auto dot = [&](int64_t i, int64_t j) {
     double s = 0;
     for (int64_t k = 0; k < D; ++k)
@@ -266,7 +267,7 @@ Array ntXentBackward(const Array &z, double gradLoss, double temperature) {
   Array dz(z.shape);
   // d(logit_ij)/dz: z_j / t for row i and z_i / t for row j (both when i == j).
   auto accumulate = [&](int64_t i, int64_t j, double coefficient) {
-    double c = coefficient * gradLoss / (temperature * static_cast<double>(N));
+    double c = coefficient * gradLoss / (temperature * static_cast<double>(B));
     for (int64_t k = 0; k < D; ++k) {
       dz.data[i * D + k] += c * z.data[j * D + k];
       dz.data[j * D + k] += c * z.data[i * D + k];
@@ -275,7 +276,7 @@ Array ntXentBackward(const Array &z, double gradLoss, double temperature) {
   std::vector<double> logits(2 * N);
   for (int64_t side = 0; side < 2; ++side) {
     int64_t self = side * N, other = (1 - side) * N;
-    for (int64_t i = 0; i < N; ++i) {
+    for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
       for (int64_t j = 0; j < N; ++j) {
         logits[j] = dot(self + i, other + j);
         logits[N + j] = dot(self + i, self + j) - (i == j ? 1e9 : 0.0);

@@ -36,7 +36,9 @@ Array l2Normalize(mlir::simclr::L2NormalizeOp op, const Array &x);
 Array reduce(mlir::Value result, const Array &x, llvm::ArrayRef<int64_t> axes, Reduction kind);
 /// Result dimension d is x's dimension permutation[d].
 Array transpose(const Array &x, llvm::ArrayRef<int64_t> permutation);
-Arrays ntXent(const Array &z, double temperature);
+/// With `replicas` > 1, the rows of replica `replica`'s images only (nt_xent_loss's `rows
+/// of replica`).
+Arrays ntXent(const Array &z, double temperature, int64_t replica = 0, int64_t replicas = 1);
 Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indices);
 Arrays distillation(const Array &student, const Array &teacher, double temperature);
 
@@ -59,7 +61,8 @@ Array l2NormalizeBackward(mlir::simclr::L2NormalizeBackwardOp op, const Array &d
                           const Array &x);
 Array sliceBackward(mlir::simclr::SliceBackwardOp op, const Array &dy);
 Array reduceMaxBackward(mlir::simclr::ReduceMaxBackwardOp op, const Array &dy, const Array &x);
-Array ntXentBackward(const Array &z, double gradLoss, double temperature);
+Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_t replica = 0,
+                     int64_t replicas = 1);
 Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool indices,
                                   double gradLoss);
 Array distillationBackward(const Array &student, const Array &teacher, double gradLoss,

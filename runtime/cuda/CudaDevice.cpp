@@ -87,6 +87,10 @@ public:
                                 "data-parallel runs use --device=cpu (docs/DISTRIBUTED.md)");
     return Device::setCommunicator(comm);
   }
+  /// One replica (above): its index is 0, set on the stream so that a recording holds it.
+  void replicaId(void *out) override {
+    note(cudaMemsetAsync(out, 0, sizeof(int32_t), stream), "cudaMemsetAsync");
+  }
 
 private:
   CudaDevice() = default;

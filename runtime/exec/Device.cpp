@@ -2,6 +2,8 @@
 
 #include "runtime/exec/Device.h"
 
+#include <cstring>
+
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
 
@@ -13,6 +15,11 @@ Error Device::setCommunicator(Communicator *comm) {
 }
 
 int Device::replicas() const { return communicator ? communicator->size() : 1; }
+
+void Device::replicaId(void *out) {
+  int32_t rank = communicator ? int32_t(communicator->rank()) : 0;
+  std::memcpy(out, &rank, sizeof rank);
+}
 
 Expected<int> Device::startCollective(Collective kind, const float *in, float *out,
                                       size_t count, bool mean) {

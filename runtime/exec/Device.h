@@ -123,6 +123,9 @@ public:
   virtual Error waitCollective(int ticket);
   /// Lets the issued collectives advance while the step computes (between instructions).
   virtual void progressCollectives();
+  /// Writes this replica's index (the communicator's rank, 0 without one) as an int32 at
+  /// `out`, in order with the instructions around it. By default `out` is host memory.
+  virtual void replicaId(void *out);
 
   /// Waits for everything issued so far; reports a failure that happened on the way (a
   /// GPU's errors arrive late).

@@ -200,6 +200,9 @@ Error Executor::launch(const Staged &stagedRun) {
         pending.push_back({*ticket, s.waitBefore, index});
         break;
       }
+      case format::Op::ReplicaId:
+        device.replicaId(out(s));
+        break;
       }
       if (profiling) {
         if (Error e = device.synchronize())

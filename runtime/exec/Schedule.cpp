@@ -73,9 +73,11 @@ public:
     bool isInt = ref->dtype() == format::DType::I32;
     bool isBf16 = ref->dtype() == format::DType::BF16;
     if (ref->dtype() != format::DType::F32 &&
-        !(isInt && ref->kind() == format::ValueKind::Argument) &&
+        !(isInt && (ref->kind() == format::ValueKind::Argument ||
+                    ref->kind() == format::ValueKind::Buffer)) &&
         !(isBf16 && ref->kind() == format::ValueKind::Buffer))
-      return fail(at, "the runtime runs float32, int32 labels and bfloat16 intermediates only");
+      return fail(at, "the runtime runs float32, int32 labels and replica indices, and "
+                      "bfloat16 intermediates only");
     switch (ref->kind()) {
     case format::ValueKind::Argument:
       o.kind = Operand::Kind::Argument;
@@ -208,6 +210,12 @@ public:
       step.mean = inst.reduce_mean();
       break;
     }
+    case format::Op::ReplicaId:
+      if (Error e = arity(0, 0, 1))
+        return e;
+      if (out[0].dtype != format::DType::I32 || out[0].count != 1)
+        return fail(at, "a replica index must be one int32");
+      break;
     }
     return step;
   }

@@ -203,6 +203,7 @@ const char *runtime::opName(format::Op op) {
   case format::Op::AllReduce: return "simclr.all_reduce";
   case format::Op::AllGather: return "simclr.all_gather";
   case format::Op::ReduceScatter: return "simclr.reduce_scatter";
+  case format::Op::ReplicaId: return "simclr.replica_id";
   }
   return "an unknown op";
 }

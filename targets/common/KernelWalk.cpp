@@ -456,7 +456,8 @@ private:
           call("ntXent", {of(o.getEmbeddings()), std::to_string(z.getDimSize(0)),
                           std::to_string(z.getDimSize(1)),
                           number(o.getTemperature().convertToDouble()), l, a, "nullptr",
-                          "nullptr"});
+                          "nullptr", o.getReplica() ? of(o.getReplica()) : "nullptr",
+                          std::to_string(o.getReplicas().value_or(1))});
         })
         .Case([&](NtXentLossBackwardOp o) {
           auto z = llvm::cast<RankedTensorType>(o.getEmbeddings().getType());
@@ -464,7 +465,9 @@ private:
           call("ntXent", {of(o.getEmbeddings()), std::to_string(z.getDimSize(0)),
                           std::to_string(z.getDimSize(1)),
                           number(o.getTemperature().convertToDouble()), "nullptr", "nullptr",
-                          of(o.getGradLoss()), dz});
+                          of(o.getGradLoss()), dz,
+                          o.getReplica() ? of(o.getReplica()) : "nullptr",
+                          std::to_string(o.getReplicas().value_or(1))});
         })
         .Case([&](SoftmaxCrossEntropyOp o) {
           auto t = llvm::cast<RankedTensorType>(o.getLogits().getType());

@@ -66,6 +66,8 @@ FailureOr<format::Op> instructionOp(Operation &op) {
     return format::Op::AllGather;
   if (llvm::isa<ReduceScatterOp>(op))
     return format::Op::ReduceScatter;
+  if (llvm::isa<ReplicaIdOp>(op))
+    return format::Op::ReplicaId;
   return op.emitOpError() << "is outside any kernel and is no library call: the module "
                              "format has no instruction for it (run simclr-fuse-kernels)";
 }

@@ -61,7 +61,8 @@ namespace mlir::simclr::test {
 /// reductions, both poolings and a trainable inference-mode batch norm, differentiated
 /// and fused; and losses whose accuracies random inputs would leave at zero (NT-Xent over
 /// two identical views, where every positive is its row's most similar, and cross entropy
-/// against the logits' own argmax as soft targets). With `planned`, the last two also get
+/// against the logits' own argmax as soft targets; and NT-Xent scoring one replica's rows
+/// among 3, the replica an argument, with its gradient). With `planned`, the last two also get
 /// a memory plan, so that they can be written as module files.
 llvm::Expected<OwningOpRef<ModuleOp>> stageModule(MLIRContext &context,
                                                   const std::string &stage);

@@ -364,6 +364,31 @@ TEST(GradientCheck, CollectivesAcrossReplicas) {
                   2});
 }
 
+// NT-Xent as the data-parallel step has it (simclr-gather-negatives): each replica's two
+// views gathered from both replicas, and each replica's loss scoring its own rows. The
+// gradient of the sum of the replicas' losses reaches each replica's rows both as rows
+// and, from the other replica's loss, as columns.
+TEST(GradientCheck, NtXentLossOverOneReplicasRows) {
+  checkGradients({"nt_xent_replica_rows", param("w", "tensor<3x4xf32>"),
+                  {{{4, 3}}},
+                  load("w", "tensor<3x4xf32>") +
+                      "  %h = simclr.matmul %a0, %w : tensor<4x3xf32>, tensor<3x4xf32> -> "
+                      "tensor<4x4xf32>\n"
+                      "  %v:2 = simclr.split %h axis 0 sizes [2, 2] : tensor<4x4xf32> -> "
+                      "tensor<2x4xf32>, tensor<2x4xf32>\n"
+                      "  %ga = simclr.all_gather %v#0 {replicas = 2 : i64} : tensor<2x4xf32> -> "
+                      "tensor<4x4xf32>\n"
+                      "  %gb = simclr.all_gather %v#1 {replicas = 2 : i64} : tensor<2x4xf32> -> "
+                      "tensor<4x4xf32>\n"
+                      "  %g = simclr.concat %ga, %gb axis 0 : tensor<4x4xf32>, tensor<4x4xf32> -> "
+                      "tensor<8x4xf32>\n"
+                      "  %n = simclr.l2_normalize %g axis 1 : tensor<8x4xf32>\n"
+                      "  %r = simclr.replica_id {replicas = 2 : i64}\n"
+                      "  %loss, %acc = simclr.nt_xent_loss %n rows of replica %r among 2 "
+                      "temperature 0.5 : tensor<8x4xf32>",
+                  2});
+}
+
 TEST(GradientCheck, NtXentLoss) {
   checkGradients({"nt_xent", param("z", "tensor<6x4xf32>"), {},
                   load("z", "tensor<6x4xf32>") +

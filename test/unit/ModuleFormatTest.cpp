@@ -330,6 +330,14 @@ TEST(ModuleFormat, CollectivesAndTheReplicaCountAreChecked) {
   scatter.numInputs = 2;
   EXPECT_EQ(scheduleRejection(scatter), "m.sclm: error: entry point 'f', instruction 0 "
                                         "(simclr.reduce_scatter): has 2 inputs and 1 outputs");
+  // The replica index takes nothing and writes one int32.
+  Handmade id = two;
+  id.op = format::Op::ReplicaId;
+  EXPECT_EQ(scheduleRejection(id), "m.sclm: error: entry point 'f', instruction 0 "
+                                   "(simclr.replica_id): has 1 inputs and 1 outputs");
+  id.numInputs = 0;
+  EXPECT_EQ(scheduleRejection(id), "m.sclm: error: entry point 'f', instruction 0 "
+                                   "(simclr.replica_id): a replica index must be one int32");
 }
 
 // The CPU device runs the module's kernels: as many as the module has, every one there.

@@ -1,4 +1,4 @@
-//===- CollectiveOps.cpp - all_reduce, all_gather, reduce_scatter ----------===//
+//===- CollectiveOps.cpp - all_reduce, all_gather, reduce_scatter, replica_id ===//
 //
 // The collectives of SimclrCollectiveOps.td in one place: their shape functions (which
 // read `replicas` and `kind` only after checking them: the parser infers result types
@@ -84,6 +84,13 @@ OpFoldResult AllReduceOp::fold(FoldAdaptor) { return getReplicas() == 1 ? getInp
 OpFoldResult AllGatherOp::fold(FoldAdaptor) { return getReplicas() == 1 ? getInput() : nullptr; }
 OpFoldResult ReduceScatterOp::fold(FoldAdaptor) {
   return getReplicas() == 1 ? getInput() : nullptr;
+}
+
+LogicalResult ReplicaIdOp::verify() {
+  if (getReplicas() < 1 || getReplicas() > std::numeric_limits<int32_t>::max())
+    return emitOpError() << "expects 'replicas', the replica count, to be an integer of at "
+                            "least 1";
+  return success();
 }
 
 LogicalResult AllReduceOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,

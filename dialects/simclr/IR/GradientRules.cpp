@@ -274,9 +274,12 @@ LogicalResult NtXentLossOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                            SmallVectorImpl<Value> &operandGrads) {
   if (grads[0])
     operandGrads.push_back(NtXentLossBackwardOp::create(b, getLoc(), getEmbeddings(),
-                                                        grads[0], getTemperatureAttr()));
+                                                        grads[0], getReplica(),
+                                                        getTemperatureAttr(), getReplicasAttr()));
   else
     operandGrads.push_back(Value());
+  if (getReplica())
+    operandGrads.push_back(Value()); // an index
   return success();
 }
 

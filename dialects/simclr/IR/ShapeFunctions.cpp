@@ -123,7 +123,9 @@ FailureOr<RankedTensorType> mlir::simclr::shape::reduceResult(const ShapeDiag &d
 
 FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDiag &diag,
                                                                    Value embeddings,
-                                                                   float temperature) {
+                                                                   float temperature,
+                                                                   Value replica,
+                                                                   DictionaryAttr attributes) {
   auto z = tensorOfRank(diag, embeddings, "embeddings", 2, "[2N, D]");
   if (failed(z) || failed(checkPositive(diag, temperature, "temperature")))
     return failure();
@@ -131,6 +133,19 @@ FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDi
   if (rows < 2 || rows % 2 != 0)
     return diag() << "expects an even number of rows (two views of each image), got "
                   << rows;
+  // Read only after checking: the parser infers result types before the verifier has
+  // seen the attributes.
+  Attribute attr = attributes.get("replicas");
+  if (!replica && attr)
+    return diag() << "has a replica count but no replica index operand (rows of replica %r)";
+  if (!replica)
+    return z;
+  auto count = llvm::dyn_cast_or_null<IntegerAttr>(attr);
+  if (!count || count.getValue().getSignificantBits() > 32 || count.getInt() < 1)
+    return diag() << "expects 'replicas', the replica count, to be an integer of at least 1";
+  if ((rows / 2) % count.getInt() != 0)
+    return diag() << "expects the batch's " << rows / 2 << " images to divide among "
+                  << count.getInt() << " replicas";
   return z;
 }
 
@@ -481,7 +496,8 @@ LogicalResult shapeOf(ReduceMaxOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto z = checkNtXentInputs(diag, op.getEmbeddings(), floatOr(op.getTemperatureAttr(), 0.0f));
+  auto z = checkNtXentInputs(diag, op.getEmbeddings(), floatOr(op.getTemperatureAttr(), 0.0f),
+                             op.getReplica(), op.getAttributes());
   if (failed(z))
     return failure();
   MLIRContext *ctx = z->getContext();

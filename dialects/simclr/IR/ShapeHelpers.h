@@ -184,8 +184,11 @@ FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType
 
 /// The operands of the losses (shared by each loss and its gradient); each returns the
 /// type of the tensor the gradient flows to.
+/// With a `replica` index, the `replicas` attribute counts the replicas whose rows it picks
+/// (nt_xent_loss's `rows of replica`).
 FailureOr<RankedTensorType> checkNtXentInputs(const ShapeDiag &diag, Value embeddings,
-                                              float temperature);
+                                              float temperature, Value replica,
+                                              DictionaryAttr attributes);
 FailureOr<RankedTensorType> checkCrossEntropyInputs(const ShapeDiag &diag, Value logits,
                                                     Value labels);
 FailureOr<RankedTensorType> checkDistillationInputs(const ShapeDiag &diag, Value student,

@@ -95,6 +95,10 @@ def Simclr_ScalarF32 : 0DTensorOf<[F32]>;
 def Simclr_F32Scalar : 0DTensorOf<[F32]> {
   let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
 }
+// A replica's index (simclr.replica_id), buildable likewise.
+def Simclr_I32Scalar : 0DTensorOf<[I32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getI32Type())";
+}
 
 //===----------------------------------------------------------------------===//
 // Base op class

@@ -65,4 +65,21 @@ def Simclr_ReduceScatterOp : Simclr_DifferentiableOp<"reduce_scatter"> {
   let hasFolder = 1;
 }
 
+def Simclr_ReplicaIdOp : Simclr_Op<"replica_id", [Pure]> {
+  let summary = "this replica's index among the replicas, in [0, replicas)";
+  let description = [{
+    The rank of the process (or device) that runs the step: what makes one replica's step
+    differ from another's when their code is the same (nt_xent_loss scores its replica's
+    rows). The runtime writes it (docs/MODULE.md's `ReplicaId` instruction).
+
+    ```mlir
+    %r = simclr.replica_id {replicas = 2 : i64}
+    ```
+  }];
+  let arguments = (ins I64Attr:$replicas);
+  let results = (outs Simclr_I32Scalar:$id);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // SIMCLR_COLLECTIVE_OPS_TD

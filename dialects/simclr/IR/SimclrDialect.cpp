@@ -145,11 +145,12 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
                                << value;
     if (!llvm::isa<ModuleOp>(op))
       return op->emitOpError() << "'simclr.replicas' belongs on the module";
-    // Every collective is written for the module's replica count.
+    // Every op with a replica count (the collectives, replica_id, a loss scoring one
+    // replica's rows) is written for the module's.
     WalkResult walk = op->walk([&](Operation *inner) {
-      // A count that is not a small integer is the collective's own verifier's to report.
+      // A count that is not a small integer is the op's own verifier's to report.
       auto count = llvm::dyn_cast_or_null<IntegerAttr>(inner->getAttr("replicas"));
-      if (!isCollective(inner) || !count ||
+      if (inner->getDialect() != this || !count ||
           count.getValue().getSignificantBits() > 32 || count.getInt() == replicas.getInt())
         return WalkResult::advance();
       inner->emitOpError() << "is written for " << count.getInt()

@@ -297,17 +297,20 @@ def Simclr_NtXentLossBackwardOp : Simclr_InferredOp<"nt_xent_loss_backward"> {
   let summary = "gradient of nt_xent_loss with respect to the embeddings";
   let description = [{
     `grad_loss` is the gradient of the loss result (a scalar); the accuracy result has
-    none.
+    none. `rows of replica` as in nt_xent_loss: the gradient of replica `r`'s loss, which
+    reaches every row.
 
     ```mlir
     %dz = simclr.nt_xent_loss_backward %z, %dl temperature 1.000000e-01 : tensor<8x128xf32>
     ```
   }];
   let arguments = (ins Simclr_FloatTensor:$embeddings, Simclr_F32Scalar:$grad_loss,
-                       F32Attr:$temperature);
+                       Optional<Simclr_I32Scalar>:$replica, F32Attr:$temperature,
+                       OptionalAttr<I64Attr>:$replicas);
   let results = (outs Simclr_FloatTensor:$grad_embeddings);
   let assemblyFormat = [{
-    $embeddings `,` $grad_loss `temperature` $temperature attr-dict `:` type($embeddings)
+    $embeddings `,` $grad_loss (`rows` `of` `replica` $replica^ `among` $replicas)?
+    `temperature` $temperature attr-dict `:` type($embeddings)
   }];
 }
 

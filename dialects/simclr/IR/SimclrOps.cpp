@@ -21,7 +21,7 @@ bool mlir::simclr::isValidParameterGroup(StringRef group) {
 }
 
 bool mlir::simclr::isCollective(Operation *op) {
-  return llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp>(op);
+  return llvm::isa<AllReduceOp, AllGatherOp, ReduceScatterOp, ReplicaIdOp>(op);
 }
 
 int64_t mlir::simclr::replicaCount(ModuleOp module) {

@@ -32,7 +32,8 @@ bool isValidParameterGroup(llvm::StringRef group);
 /// kernel: conv2d and its gradients, dense, matmul.
 bool isLibraryCall(Operation *op);
 
-/// The collectives across replicas: all_reduce, all_gather, reduce_scatter.
+/// The ops across replicas, which run outside kernels: the collectives (all_reduce,
+/// all_gather, reduce_scatter) and replica_id.
 bool isCollective(Operation *op);
 
 /// How many replicas train `module` together: its simclr.replicas, else 1.

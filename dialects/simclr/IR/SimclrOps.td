@@ -499,13 +499,27 @@ def Simclr_NtXentLossOp : Simclr_DifferentiableOp<"nt_xent_loss"> {
     image i, and every other view in the batch is a negative. `accuracy` is the fraction of
     rows of `ab` whose argmax is the positive.
 
+    With `rows of replica %r` (data-parallel training, docs/DISTRIBUTED.md), the batch's
+    N images are `replicas` replicas' slices of `B = N / replicas` each, and only replica
+    `r`'s images `[r B, (r + 1) B)` are scored: their 2B rows against all 2N columns, the
+    positive of each at its image's other view (labels offset by rank). The loss and the
+    accuracy are the means over those B images, so that their mean over the replicas is
+    the whole batch's; the gradient still reaches every row of `embeddings` (as a column).
+
     ```mlir
     %loss, %acc = simclr.nt_xent_loss %z temperature 1.000000e-01 : tensor<8x128xf32>
+    %id = simclr.replica_id {replicas = 2 : i64}
+    %l2, %a2 = simclr.nt_xent_loss %z rows of replica %id among 2
+        temperature 1.000000e-01 : tensor<8x128xf32>
     ```
   }];
-  let arguments = (ins Simclr_FloatTensor:$embeddings, F32Attr:$temperature);
+  let arguments = (ins Simclr_FloatTensor:$embeddings, Optional<Simclr_I32Scalar>:$replica,
+                       F32Attr:$temperature, OptionalAttr<I64Attr>:$replicas);
   let results = (outs Simclr_ScalarF32:$loss, Simclr_ScalarF32:$accuracy);
-  let assemblyFormat = "$embeddings `temperature` $temperature attr-dict `:` type($embeddings)";
+  let assemblyFormat = [{
+    $embeddings (`rows` `of` `replica` $replica^ `among` $replicas)?
+    `temperature` $temperature attr-dict `:` type($embeddings)
+  }];
 }
 
 def Simclr_SoftmaxCrossEntropyOp : Simclr_DifferentiableOp<"softmax_cross_entropy"> {

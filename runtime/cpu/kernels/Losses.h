@@ -27,33 +27,45 @@ inline double logSumExp(const double *v, i64 n) {
 }
 
 /// NT-Xent over z [2N, D] (SIMCLR.md). With dz non-null, writes the gradient for a loss
-/// gradient `gradLoss` instead of the loss and accuracy.
+/// gradient `gradLoss` instead of the loss and accuracy. With `replica` non-null, the N
+/// images are `replicas` replicas' slices of B = N / replicas, and only the 2B rows of
+/// replica *replica's slice are scored (against all 2N columns), their mean taken over B;
+/// the gradient still reaches every row of z.
 inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *loss,
-                   float *accuracy, const float *gradLoss, float *dz) {
-  i64 N = rows / 2;
-  // Similarities as float dot products (rows are unit vectors), in parallel.
-  std::vector<float> sim(rows * rows);
+                   float *accuracy, const float *gradLoss, float *dz, const int32_t *replica,
+                   i64 replicas) {
+  i64 N = rows / 2, B = N / replicas, first = replica ? *replica * B : 0;
+  // The scored rows: q in [0, 2B) is row rowOf(q) of z; scoredIndex(a) is -1 for the rest.
+  auto rowOf = [&](i64 q) { return (q / B) * N + first + q % B; };
+  auto scoredIndex = [&](i64 a) {
+    i64 i = a % N - first;
+    return i >= 0 && i < B ? (a / N) * B + i : -1;
+  };
+  // Similarities of the scored rows with every row, as float dot products (rows are unit
+  // vectors), in parallel.
+  std::vector<float> sim(2 * B * rows);
   float inverseTemperature = static_cast<float>(1.0 / temperature);
 #pragma omp parallel for
-  for (i64 i = 0; i < rows; ++i)
+  for (i64 q = 0; q < 2 * B; ++q)
     for (i64 j = 0; j < rows; ++j) {
-      const float *a = z + i * D, *b = z + j * D;
+      const float *a = z + rowOf(q) * D, *b = z + j * D;
       float s = 0.f;
 #pragma omp simd reduction(+ : s)
       for (i64 k = 0; k < D; ++k)
         s += a[k] * b[k];
-      sim[i * rows + j] = s * inverseTemperature;
+      sim[q * rows + j] = s * inverseTemperature;
     }
-  // Each row of each side is one softmax over 2N logits (the other view's N, then its own
-  // view's N with itself masked); rows are independent, so they run in parallel.
-  std::vector<double> coef(dz ? rows * rows : 0, 0.0); // d loss / d sim
+  // Each scored row is one softmax over 2N logits (the other view's N, then its own view's
+  // N with itself masked); rows are independent, so they run in parallel.
+  std::vector<double> coef(dz ? 2 * B * rows : 0, 0.0); // d loss / d sim
   double total = 0, correct = 0;
   for (i64 side = 0; side < 2; ++side) {
     i64 self = side * N, other = (1 - side) * N;
 #pragma omp parallel for reduction(+ : total, correct)
-    for (i64 i = 0; i < N; ++i) {
+    for (i64 b = 0; b < B; ++b) {
+      i64 q = side * B + b, i = first + b; // scored row q is image i
       std::vector<double> logits(2 * N);
-      const float *row = sim.data() + (self + i) * rows;
+      const float *row = sim.data() + q * rows;
       for (i64 j = 0; j < N; ++j) {
         logits[j] = row[other + j];
         logits[N + j] = row[self + j] - (i == j ? 1e9 : 0.0);
@@ -63,7 +75,7 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
       if (side == 0)
         correct += std::max_element(logits.begin(), logits.begin() + N) - logits.begin() == i;
       if (dz) {
-        double *c = coef.data() + (self + i) * rows;
+        double *c = coef.data() + q * rows;
         for (i64 j = 0; j < N; ++j) {
           c[other + j] += std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0);
           c[self + j] += std::exp(logits[N + j] - lse);
@@ -72,23 +84,28 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
     }
   }
   if (!dz) {
-    *loss = static_cast<float>(total / N);
-    *accuracy = static_cast<float>(correct / N);
+    *loss = static_cast<float>(total / B);
+    *accuracy = static_cast<float>(correct / B);
     return;
   }
-  // dz = g (C + C^T) z, row by row with the feature dimension innermost.
-  double g = *gradLoss / (temperature * N);
+  // dz = g (C + C^T) z over the scored rows' coefficients, row by row with the feature
+  // dimension innermost; a pair of unscored rows has none.
+  double g = *gradLoss / (temperature * B);
 #pragma omp parallel for
-  for (i64 i = 0; i < rows; ++i) {
+  for (i64 a = 0; a < rows; ++a) {
     std::vector<double> acc(D, 0.0);
+    i64 qa = scoredIndex(a);
     for (i64 j = 0; j < rows; ++j) {
-      double c = coef[i * rows + j] + coef[j * rows + i];
+      i64 qj = scoredIndex(j);
+      if (qa < 0 && qj < 0)
+        continue;
+      double c = (qa >= 0 ? coef[qa * rows + j] : 0.0) + (qj >= 0 ? coef[qj * rows + a] : 0.0);
       const float *zj = z + j * D;
       for (i64 k = 0; k < D; ++k)
         acc[k] += c * zj[k];
     }
     for (i64 k = 0; k < D; ++k)
-      dz[i * D + k] = static_cast<float>(g * acc[k]);
+      dz[a * D + k] = static_cast<float>(g * acc[k]);
   }
 }
 

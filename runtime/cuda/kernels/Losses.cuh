@@ -34,15 +34,19 @@ __device__ inline void finishRows(const double *lossTerms, const double *correct
 }
 
 /// NT-Xent over z [2N, D] (SIMCLR.md), in four phases: 0 the similarities / temperature
-/// (float, as the CPU's), 1 each row's log-sum-exp over its 2N logits (the other view's
-/// N, then its own view's N with itself masked), its loss term and whether its positive is
-/// its argmax; then 2 the loss and accuracy, or (with dz) each pair's coefficient
-/// d loss / d sim, symmetrised, and 3 dz = g (C + C^T) z.
+/// (float, as the CPU's), 1 each scored row's log-sum-exp over its 2N logits (the other
+/// view's N, then its own view's N with itself masked), its loss term and whether its
+/// positive is its argmax; then 2 the loss and accuracy, or (with dz) each pair's
+/// coefficient d loss / d sim, symmetrised, and 3 dz = g (C + C^T) z. With `replica`
+/// non-null only replica *replica's B = N / replicas images are scored (as the CPU's);
+/// the similarities are still all computed.
 /// temp: S [2N x 2N] float, C [2N x 2N] double, lse, loss and correct terms [2N] double.
 __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 D,
                               double temperature, float *loss, float *accuracy,
-                              const float *gradLoss, float *dz) {
-  i64 N = rows / 2;
+                              const float *gradLoss, float *dz, const int32_t *replica,
+                              i64 replicas) {
+  i64 N = rows / 2, B = N / replicas, first = replica ? i64(*replica) * B : 0;
+  auto scored = [&](i64 a) { return a % N >= first && a % N < first + B; };
   float *S = static_cast<float *>(phase.temp);
   double *C = reinterpret_cast<double *>(S + rows * rows);
   double *lse = C + rows * rows, *lossTerms = lse + rows, *correctTerms = lossTerms + rows;
@@ -57,6 +61,11 @@ __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 
     }
   } else if (phase.index == 1) {
     for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+      if (!scored(r)) { // uniform across the block
+        if (threadIdx.x == 0)
+          lossTerms[r] = correctTerms[r] = 0.0;
+        continue;
+      }
       i64 side = r / N, i = r % N, self = side * N, other = (1 - side) * N;
       const float *row = S + r * rows;
       auto logit = [&](i64 j) {
@@ -83,17 +92,20 @@ __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 
       }
     }
   } else if (phase.index == 2 && !dz) {
-    finishRows(lossTerms, correctTerms, rows, double(N), loss, accuracy);
+    finishRows(lossTerms, correctTerms, rows, double(B), loss, accuracy);
   } else if (phase.index == 2) {
-    // The coefficient of sim(a, b) in row a's loss, with the row's own logit masked out.
+    // The coefficient of sim(a, b) in row a's loss (none when a is not scored), with the
+    // row's own logit masked out.
     auto coefficient = [&](i64 a, i64 b) {
+      if (!scored(a))
+        return 0.0;
       double c = a == b ? 0.0 : exp(double(S[a * rows + b]) - lse[a]);
       return c - (b == (a + N) % rows ? 1.0 : 0.0);
     };
     for (i64 e = globalThread(); e < rows * rows; e += gridThreads())
       C[e] = coefficient(e / rows, e % rows) + coefficient(e % rows, e / rows);
   } else if (phase.index == 3 && dz) {
-    double g = *gradLoss / (temperature * double(N));
+    double g = *gradLoss / (temperature * double(B));
     for (i64 e = globalThread(); e < rows * D; e += gridThreads()) {
       i64 r = e / D, k = e % D;
       double acc = 0;

@@ -829,6 +829,47 @@ func.func @reduce_scatter_rows(%x: tensor<5x3xf32>) {
 
 // -----
 
+func.func @replica_id_count() {
+  // expected-error @+1 {{expects 'replicas', the replica count, to be an integer of at least 1}}
+  %r = simclr.replica_id {replicas = 0 : i64}
+  return
+}
+
+// -----
+
+func.func @nt_xent_replica_rows(%z: tensor<8x16xf32>) {
+  %r = simclr.replica_id {replicas = 3 : i64}
+  // expected-error @+1 {{expects the batch's 4 images to divide among 3 replicas}}
+  %l, %a = simclr.nt_xent_loss %z rows of replica %r among 3 temperature 0.1 : tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_replicas_without_index(%z: tensor<8x16xf32>) {
+  // expected-error @+1 {{has a replica count but no replica index operand (rows of replica %r)}}
+  %l:2 = "simclr.nt_xent_loss"(%z) {temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func @nt_xent_replica_count(%z: tensor<8x16xf32>, %r: tensor<i32>) {
+  // expected-error @+1 {{expects 'replicas', the replica count, to be an integer of at least 1}}
+  %l:2 = "simclr.nt_xent_loss"(%z, %r) {temperature = 0.1 : f32, replicas = 0 : i64} : (tensor<8x16xf32>, tensor<i32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func @nt_xent_replica_float(%z: tensor<8x16xf32>, %r: tensor<f32>) {
+  // expected-error @+1 {{operand #1 must be 0D tensor of 32-bit signless integer values}}
+  %l:2 = "simclr.nt_xent_loss"(%z, %r) {temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
 func.func @collective_scalar(%x: tensor<f32>) {
   // expected-error @+1 {{expects an input of rank at least 1 (rows along dimension 0), got 'tensor<f32>'}}
   %y = simclr.all_gather %x {replicas = 2 : i64} : tensor<f32> -> tensor<f32>
@@ -854,6 +895,17 @@ module attributes {simclr.replicas = 2 : i64} {
 func.func @replicas_mismatch(%x: tensor<4x3xf32>) {
   // expected-error @+1 {{is written for 4 replicas, but the module trains on 2}}
   %y = simclr.all_gather %x {replicas = 4 : i64} : tensor<4x3xf32> -> tensor<16x3xf32>
+  return
+}
+}
+
+// -----
+
+module attributes {simclr.replicas = 2 : i64} {
+func.func @replica_rows_mismatch(%z: tensor<8x16xf32>) {
+  %r = simclr.replica_id {replicas = 2 : i64}
+  // expected-error @+1 {{is written for 4 replicas, but the module trains on 2}}
+  %l, %a = simclr.nt_xent_loss %z rows of replica %r among 4 temperature 0.1 : tensor<8x16xf32>
   return
 }
 }

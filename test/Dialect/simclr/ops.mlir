@@ -59,6 +59,18 @@ func.func @collectives(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   return %r : tensor<4x3xf32>
 }
 
+// NT-Xent scoring one replica's rows of the gathered batch, and its gradient.
+// CHECK-LABEL: func.func @replica_rows
+func.func @replica_rows(%z: tensor<8x16xf32>, %g: tensor<f32>) -> (tensor<f32>, tensor<8x16xf32>) {
+  // CHECK: %[[ID:.*]] = simclr.replica_id {replicas = 2 : i64}
+  %id = simclr.replica_id {replicas = 2 : i64}
+  // CHECK: simclr.nt_xent_loss %{{.*}} rows of replica %[[ID]] among 2 temperature 1.000000e-01 : tensor<8x16xf32>
+  %l, %a = simclr.nt_xent_loss %z rows of replica %id among 2 temperature 0.1 : tensor<8x16xf32>
+  // CHECK: simclr.nt_xent_loss_backward %{{.*}}, %{{.*}} rows of replica %[[ID]] among 2 temperature 1.000000e-01 : tensor<8x16xf32>
+  %dz = simclr.nt_xent_loss_backward %z, %g rows of replica %id among 2 temperature 0.1 : tensor<8x16xf32>
+  return %l, %dz : tensor<f32>, tensor<8x16xf32>
+}
+
 // CHECK-LABEL: func.func @batch_norm
 func.func @batch_norm(%x: tensor<2x8x4x4xf32>, %h: tensor<2x8xbf16>, %hv: tensor<8xbf16>, %v: tensor<8xf32>) -> (tensor<2x8x4x4xf32>, tensor<2x8xbf16>, tensor<2x8x4x4xf32>) {
   // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = simclr.batch_norm_train %{{.*}} scale %{{.*}} offset %{{.*}} running %{{.*}}, %{{.*}} {cross_replica} : tensor<2x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
