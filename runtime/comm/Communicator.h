@@ -59,6 +59,10 @@ public:
   /// --blocking-collectives; for measuring how much communication the overlap hides).
   void setBlocking(bool on) { blocking = on; }
 
+  /// How long a collective may take before the job ends (--collective-timeout; 0: no
+  /// limit). A device with collectives of its own (NCCL) bounds its waits by it too.
+  virtual double collectiveTimeout() const { return 0; }
+
   /// Ends every replica of the job with `code` (after an error on this one, so that none
   /// waits forever for it). The local communicator only exits.
   [[noreturn]] virtual void abort(int code) = 0;

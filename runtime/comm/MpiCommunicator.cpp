@@ -32,6 +32,7 @@ public:
   const char *name() const override { return "mpi"; }
   int rank() const override { return me; }
   int size() const override { return count; }
+  double collectiveTimeout() const override { return timeout; }
 
   Error allReduceSum(const float *in, float *out, size_t n) override {
     return now(Collective::AllReduceSum, in, out, n);

@@ -5,6 +5,7 @@
 #include "runtime/cuda/Convolutions.h"
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/Gemm.h"
+#include "runtime/cuda/NcclCollectives.h"
 #include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Schedule.h"
 #include "runtime/support/Strings.h"
@@ -77,19 +78,24 @@ public:
               const std::function<Error()> &instructions) override;
   void forget(const void *owner) override;
   void allowRecording(bool on) override { recordingAllowed = on; }
-  /// Its memory is the GPU's: the host communicators cannot reach it, and the NCCL one is
-  /// not built yet (docs/DISTRIBUTED.md).
-  Error setCommunicator(runtime::Communicator *comm) override {
-    if (comm && comm->size() > 1)
-      return runtime::makeError("error: the cuda device cannot train with " +
-                                std::to_string(comm->size()) +
-                                " replicas yet: its NCCL communicator is not built; "
-                                "data-parallel runs use --device=cpu (docs/DISTRIBUTED.md)");
-    return Device::setCommunicator(comm);
+  /// Its memory is the GPU's, which the host communicators cannot reach: several replicas
+  /// run their collectives with NCCL (runtime/cuda/NcclCollectives.h).
+  Error setCommunicator(runtime::Communicator *comm) override;
+  Expected<int> startCollective(runtime::Collective kind, const float *in, float *out,
+                                size_t count, bool mean) override {
+    return nccl ? nccl->start(kind, in, out, count, mean)
+                : Device::startCollective(kind, in, out, count, mean);
   }
-  /// One replica (above): its index is 0, set on the stream so that a recording holds it.
+  Error waitCollective(int ticket) override {
+    return nccl && ticket >= 0 ? nccl->wait(ticket) : Device::waitCollective(ticket);
+  }
+  void progressCollectives() override {} // NCCL and the copies of one replica need none
+  /// From device memory, so that a recording holds it.
   void replicaId(void *out) override {
-    note(cudaMemsetAsync(out, 0, sizeof(int32_t), stream), "cudaMemsetAsync");
+    note(rankOnGpu ? cudaMemcpyAsync(out, rankOnGpu, sizeof(int32_t), cudaMemcpyDeviceToDevice,
+                                     stream)
+                   : cudaMemsetAsync(out, 0, sizeof(int32_t), stream),
+         "writing the replica index");
   }
 
 private:
@@ -102,6 +108,13 @@ private:
   void note(cudaError_t status, const std::string &what) {
     if (status != cudaSuccess && pending.empty())
       pending = "error: " + cudaFailure(status, what);
+  }
+  /// Waits on the host for the stream; with NCCL, bounded by the collective timeout.
+  void finishStream(const std::string &what) {
+    if (nccl)
+      note(nccl->waitFor(stream, what.c_str()));
+    else
+      note(cudaStreamSynchronize(stream), what);
   }
 
   struct Launch {
@@ -165,6 +178,8 @@ private:
   std::string pending;
   std::map<std::vector<const void *>, Recording> recordings;
   bool recordingAllowed = true;
+  std::unique_ptr<NcclCollectives> nccl; ///< with several replicas
+  int32_t *rankOnGpu = nullptr;          ///< this replica's index, for replicaId
 };
 
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedModule &loaded) {
@@ -188,11 +203,17 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
                                             : std::string()) +
                      "; train on the CPU (--device=cpu, or an executable built with "
                      "simclrc --target=cpu)");
-  if (const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE"))
+  // One GPU per process: under mpirun, the process's index on its node picks it.
+  const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE");
+  const char *variable = chosen ? "SIMCLR_CUDA_DEVICE" : "OMPI_COMM_WORLD_LOCAL_RANK";
+  if (!chosen)
+    chosen = std::getenv(variable);
+  if (chosen)
     d->ordinal = std::atoi(chosen);
   if (d->ordinal < 0 || d->ordinal >= count)
-    return makeError("error: SIMCLR_CUDA_DEVICE=" + std::to_string(d->ordinal) +
-                     ", but this machine has " + std::to_string(count) + " CUDA GPUs");
+    return makeError("error: " + std::string(variable) + "=" + std::to_string(d->ordinal) +
+                     ", but this machine has " + std::to_string(count) +
+                     " CUDA GPUs (one GPU per process)");
   if (Error e = check(cudaSetDevice(d->ordinal), "cannot use GPU " + std::to_string(d->ordinal)))
     return e;
   if (Error e = check(cudaGetDeviceProperties(&d->properties, d->ordinal), "the GPU's properties"))
@@ -288,7 +309,8 @@ CudaDevice::~CudaDevice() {
     cudaStreamSynchronize(copyStream);
   for (auto &[owner, arguments] : staging)
     freeStaging(arguments);
-  for (void *memory : {scratch, temp, workspace, gemmWorkspace})
+  nccl.reset();
+  for (void *memory : {scratch, temp, workspace, gemmWorkspace, (void *)rankOnGpu})
     if (memory)
       cudaFree(memory);
   if (library)
@@ -319,12 +341,28 @@ Expected<void *> CudaDevice::allocate(size_t bytes) {
 
 void CudaDevice::upload(void *device, const void *host, size_t bytes) {
   note(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream), "an upload");
-  note(cudaStreamSynchronize(stream), "an upload");
+  finishStream("an upload");
 }
 
 void CudaDevice::download(void *host, const void *device, size_t bytes) {
   note(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream), "a download");
-  note(cudaStreamSynchronize(stream), "a download");
+  finishStream("a download");
+}
+
+Error CudaDevice::setCommunicator(runtime::Communicator *comm) {
+  if (comm && comm->size() > 1) {
+    auto collectives = NcclCollectives::create(*comm, stream, comm->collectiveTimeout());
+    if (!collectives)
+      return collectives.takeError();
+    nccl = std::move(*collectives);
+    auto memory = allocate(sizeof(int32_t));
+    if (!memory)
+      return memory.takeError();
+    rankOnGpu = static_cast<int32_t *>(*memory);
+    int32_t rank = comm->rank();
+    upload(rankOnGpu, &rank, sizeof rank);
+  }
+  return Device::setCommunicator(comm);
 }
 
 Expected<const void *> CudaDevice::stageArgument(const void *owner, size_t index,
@@ -541,9 +579,7 @@ void CudaDevice::forget(const void *owner) {
 Error CudaDevice::synchronize() {
   // Every call's status is noted where it is made, and a kernel's fault is sticky, so
   // the stream's status is all there is left to read.
-  cudaError_t status = cudaStreamSynchronize(stream);
-  if (status != cudaSuccess && pending.empty())
-    pending = "error: " + cudaFailure(status, "the GPU");
+  finishStream("the GPU");
   if (pending.empty())
     return Error::success();
   std::string message = pending;

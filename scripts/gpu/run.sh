@@ -41,7 +41,7 @@ export LD_LIBRARY_PATH="$library_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$out/libraries.txt"
 cat "$out/libraries.txt"
 ldd "$bundle/bin/simclr-gpu-tests" > "$out/ldd.txt" 2>&1
-grep -E "simclr|cudart|cublas|cudnn|jpeg|not found" "$out/ldd.txt" | tee -a "$out/libraries.txt"
+grep -E "simclr|cudart|cublas|cudnn|nccl|jpeg|not found" "$out/ldd.txt" | tee -a "$out/libraries.txt"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1
 echo "GPU: $(cat "$out/gpu.txt")"
 

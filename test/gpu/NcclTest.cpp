@@ -1,0 +1,101 @@
+//===- NcclTest.cpp - the GPU's collectives through NCCL, at one rank -----===//
+//
+// runtime/cuda/NcclCollectives.h on one GPU: a single GPU cannot hold two NCCL ranks, so
+// this checks one rank's plumbing (docs/DISTRIBUTED.md covers 2 ranks on paper and with
+// the shared pass tests): the bootstrap over the host communicator, each collective on
+// the collectives' stream ordered after the compute stream's earlier work and before its
+// later work, the mean (ncclAvg), and the same inside a captured CUDA graph, replayed on
+// new data.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuTest.h"
+#include "runtime/comm/Communicator.h"
+#include "runtime/cuda/NcclCollectives.h"
+
+using namespace mlir::simclr;
+
+namespace {
+
+struct Stream {
+  Stream() { EXPECT_EQ(cudaStreamCreate(&stream), cudaSuccess); }
+  ~Stream() { cudaStreamDestroy(stream); }
+  cudaStream_t stream = nullptr;
+};
+
+/// Writes `source` into `in` on the compute stream, runs `kind` from `in` into `out` on
+/// the collectives' stream, and copies `out` into `copy` on the compute stream again:
+/// `copy` holds the collective's result only if both orders hold.
+void collectiveBetween(cuda::NcclCollectives &nccl, cudaStream_t compute,
+                       runtime::Collective kind, bool mean, const test::DeviceBuffer &source,
+                       const test::DeviceBuffer &in, const test::DeviceBuffer &out,
+                       const test::DeviceBuffer &copy, size_t count, size_t outCount) {
+  ASSERT_EQ(cudaMemcpyAsync(in.data(), source.data(), count * sizeof(float),
+                            cudaMemcpyDeviceToDevice, compute),
+            cudaSuccess);
+  auto ticket = nccl.start(kind, in.data(), out.data(), count, mean);
+  ASSERT_TRUE(static_cast<bool>(ticket)) << ticket.errorMessage();
+  ASSERT_FALSE(static_cast<bool>(nccl.wait(*ticket)));
+  ASSERT_EQ(cudaMemcpyAsync(copy.data(), out.data(), outCount * sizeof(float),
+                            cudaMemcpyDeviceToDevice, compute),
+            cudaSuccess);
+}
+
+TEST(GpuNccl, OneRanksCollectivesAreOrderedWithTheComputeStream) {
+  SIMCLR_REQUIRE_GPU();
+  auto host = runtime::localCommunicator();
+  Stream compute;
+  auto nccl = cuda::NcclCollectives::create(*host, compute.stream, 60);
+  ASSERT_TRUE(static_cast<bool>(nccl)) << nccl.errorMessage();
+  EXPECT_EQ((*nccl)->rank(), 0);
+  EXPECT_EQ((*nccl)->size(), 1);
+  std::vector<float> values(4096);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = float(i % 97) - 40.f;
+  test::DeviceBuffer source(values), in(values.size() * sizeof(float)),
+      out(values.size() * sizeof(float)), copy(values.size() * sizeof(float));
+  for (auto [kind, mean] : {std::pair{runtime::Collective::AllReduceSum, false},
+                            std::pair{runtime::Collective::AllReduceSum, true},
+                            std::pair{runtime::Collective::AllGather, false},
+                            std::pair{runtime::Collective::ReduceScatterSum, false}}) {
+    ASSERT_EQ(cudaMemset(copy.data(), 0, values.size() * sizeof(float)), cudaSuccess);
+    collectiveBetween(**nccl, compute.stream, kind, mean, source, in, out, copy, values.size(),
+                      values.size());
+    ASSERT_FALSE(static_cast<bool>((*nccl)->waitFor(compute.stream, "the test")));
+    EXPECT_EQ(copy.download(values.size()), values) << int(kind) << " mean " << mean;
+  }
+}
+
+TEST(GpuNccl, OneRanksCollectivesReplayFromACudaGraph) {
+  SIMCLR_REQUIRE_GPU();
+  auto host = runtime::localCommunicator();
+  Stream compute;
+  auto nccl = cuda::NcclCollectives::create(*host, compute.stream, 60);
+  ASSERT_TRUE(static_cast<bool>(nccl)) << nccl.errorMessage();
+  size_t count = 1000;
+  std::vector<float> first(count, 1.5f), second(count);
+  for (size_t i = 0; i < count; ++i)
+    second[i] = float(i) * 0.25f;
+  test::DeviceBuffer source(first), in(count * sizeof(float)), out(count * sizeof(float)),
+      copy(count * sizeof(float));
+  ASSERT_EQ(cudaStreamBeginCapture(compute.stream, cudaStreamCaptureModeThreadLocal),
+            cudaSuccess);
+  collectiveBetween(**nccl, compute.stream, runtime::Collective::AllReduceSum, true, source, in,
+                    out, copy, count, count);
+  cudaGraph_t graph = nullptr;
+  ASSERT_EQ(cudaStreamEndCapture(compute.stream, &graph), cudaSuccess);
+  cudaGraphExec_t exec = nullptr;
+  ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+  cudaGraphDestroy(graph);
+  for (const std::vector<float> *values : {&first, &second}) {
+    ASSERT_EQ(cudaMemcpy(source.data(), values->data(), count * sizeof(float),
+                         cudaMemcpyHostToDevice),
+              cudaSuccess);
+    ASSERT_EQ(cudaGraphLaunch(exec, compute.stream), cudaSuccess);
+    ASSERT_FALSE(static_cast<bool>((*nccl)->waitFor(compute.stream, "the replay")));
+    EXPECT_EQ(copy.download(count), *values);
+  }
+  cudaGraphExecDestroy(exec);
+}
+
+} // namespace
