@@ -197,9 +197,18 @@ FailureOr<RankedTensorType> checkDistillationInputs(const ShapeDiag &diag, Value
 } // namespace mlir::simclr::shape
 
 // Each inferred op gets its inferReturnTypes and its verifyShapes from one shape function.
+// Inference runs inside the parser and the builders, before the verifier: the op's
+// attributes are checked against their ODS constraints first (the adaptor's verify), so
+// that no shape function reads an attribute of the wrong kind (an integer where a float
+// belongs crashed the parser).
 #define SIMCLR_SHAPE_FUNCTION(OP)                                                          \
   LogicalResult OP::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,       \
                                      Adaptor adaptor, SmallVectorImpl<Type> &types) {     \
+    Location where = loc ? *loc : UnknownLoc::get(ctx);                                    \
+    if (failed(adaptor.getAttributes()                                                     \
+                   ? adaptor.verify(where)                                                 \
+                   : Adaptor(adaptor.getOperands(), DictionaryAttr::get(ctx)).verify(where))) \
+      return failure();                                                                    \
     return shapeOf(adaptor, shape::diagAt(ctx, loc), types);                                    \
   }                                                                                        \
   LogicalResult OP::verifyShapes() {                                                       \

@@ -171,3 +171,29 @@ func.func @kernel_impure(%x: tensor<2x4xf32>) {
   }
   return
 }
+
+// -----
+
+// An attribute of the wrong kind, or none, is reported before the result types are
+// inferred from it (the custom syntax infers them while parsing; this crashed).
+func.func @momentum_weight_decay_integer(%w: tensor<4x8xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{'simclr.momentum_update' op attribute 'weight_decay' failed to satisfy constraint: 64-bit float attribute}}
+  %a, %b = simclr.momentum_update %w, %w, %w, %lr {momentum = 0.9, weight_decay = 1} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @lars_weight_decay_missing(%w: tensor<4x8xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{'simclr.lars_update' op requires attribute 'weight_decay'}}
+  %a, %b = simclr.lars_update %w, %w, %w, %lr {momentum = 0.9, trust_coefficient = 0.001} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_temperature_integer(%z: tensor<8x16xf32>) {
+  // expected-error @+1 {{'simclr.nt_xent_loss' op attribute 'temperature' failed to satisfy constraint: 32-bit float attribute}}
+  %l, %a = simclr.nt_xent_loss %z temperature 0.1 {temperature = 1 : i64} : tensor<8x16xf32>
+  return
+}
