@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - reading and writing safetensors files -------------===//
 
 #include "runtime/Safetensors.h"
+#include "runtime/support/Checked.h"
 #include "runtime/support/Files.h"
 #include "runtime/support/Json.h"
 
@@ -79,16 +80,15 @@ Expected<TensorMap> runtime::parseSafetensors(std::string_view bytes, const std:
       return bad("'data_offsets' must be [begin, end]");
     Tensor tensor;
     tensor.dtype = *dtype;
-    uint64_t elements = 1;
     for (const JsonValue &dim : *shape) {
       auto d = dim.asInteger();
       if (!d || *d < 0)
         return bad("shape entries must be non-negative integers");
-      if (*d > 0 && elements > (uint64_t(1) << 62) / uint64_t(*d))
-        return bad("shape is too large");
-      elements *= uint64_t(*d);
       tensor.shape.push_back(*d);
     }
+    std::optional<int64_t> expected = checkedCount(tensor.shape, int64_t(dtypeSize(*dtype)));
+    if (!expected)
+      return bad("shape is too large: its byte count does not fit in 64 bits");
     auto begin = (*offsets)[0].asInteger(), end = (*offsets)[1].asInteger();
     if (!begin || !end || *begin < 0 || *end < *begin)
       return bad("'data_offsets' must be non-negative with begin <= end");
@@ -96,10 +96,9 @@ Expected<TensorMap> runtime::parseSafetensors(std::string_view bytes, const std:
       return bad("data [" + std::to_string(*begin) + ", " + std::to_string(*end) +
                  ") lies beyond the " + std::to_string(dataBytes.size()) +
                  " data bytes: the file is truncated");
-    uint64_t expected = elements * dtypeSize(*dtype);
-    if (uint64_t(*end - *begin) != expected)
+    if (*end - *begin != *expected)
       return bad("holds " + std::to_string(*end - *begin) +
-                 " bytes but its dtype and shape need " + std::to_string(expected));
+                 " bytes but its dtype and shape need " + std::to_string(*expected));
     tensor.data.assign(dataBytes.begin() + *begin, dataBytes.begin() + *end);
     ranges.push_back({uint64_t(*begin), uint64_t(*end)});
     tensors.emplace(std::move(name), std::move(tensor));

@@ -6,6 +6,7 @@
 #include "runtime/cuda/CudaCheck.h"
 #include "runtime/cuda/Gemm.h"
 #include "runtime/cuda/NcclCollectives.h"
+#include "runtime/cuda/Staging.h"
 #include "runtime/exec/DeviceBytes.h"
 #include "runtime/exec/Schedule.h"
 #include "runtime/support/Strings.h"
@@ -90,12 +91,10 @@ public:
     return nccl && ticket >= 0 ? nccl->wait(ticket) : Device::waitCollective(ticket);
   }
   void progressCollectives() override {} // NCCL and the copies of one replica need none
-  /// From device memory, so that a recording holds it.
+  /// On the stream, so that a recording holds it.
   void replicaId(void *out) override {
-    note(rankOnGpu ? cudaMemcpyAsync(out, rankOnGpu, sizeof(int32_t), cudaMemcpyDeviceToDevice,
-                                     stream)
-                   : cudaMemsetAsync(out, 0, sizeof(int32_t), stream),
-         "writing the replica index");
+    note(nccl ? nccl->writeRank(out) : check(cudaMemsetAsync(out, 0, sizeof(int32_t), stream),
+                                             "writing the replica index"));
   }
 
 private:
@@ -108,6 +107,16 @@ private:
   void note(cudaError_t status, const std::string &what) {
     if (status != cudaSuccess && pending.empty())
       pending = "error: " + cudaFailure(status, what);
+  }
+  /// Whether every replica captured its run (`captured` is this one's): NCCL needs the
+  /// replicas to agree on whether collectives are captured.
+  bool everyReplicaCaptured(bool captured) {
+    if (!nccl)
+      return captured;
+    auto all = nccl->everyReplica(captured);
+    if (!all)
+      note(all.takeError());
+    return all && *all;
   }
   /// Waits on the host for the stream; with NCCL, bounded by the collective timeout.
   void finishStream(const std::string &what) {
@@ -128,32 +137,6 @@ private:
     /// an executor's operands never move, so each table is written once.
     std::map<std::vector<const void *>, void **> tables;
   };
-  /// Where an argument is staged: pinned host memory, its copy on the GPU, and the event
-  /// that says the copy is done. Each argument has two, used in turn, so that the next
-  /// run's batch is staged (copied on the copy stream) while this run computes.
-  struct Staging {
-    void *device = nullptr, *host = nullptr;
-    size_t bytes = 0;
-    cudaEvent_t copied = nullptr;
-  };
-  struct ArgumentSlots {
-    Staging slot[2];
-    int next = 0;
-  };
-  static void freeSlot(Staging &s) {
-    if (s.device)
-      cudaFree(s.device);
-    if (s.host)
-      cudaFreeHost(s.host);
-    if (s.copied)
-      cudaEventDestroy(s.copied);
-    s = Staging{};
-  }
-  static void freeStaging(std::vector<ArgumentSlots> &arguments) {
-    for (ArgumentSlots &slots : arguments)
-      for (Staging &s : slots.slot)
-        freeSlot(s);
-  }
   /// A run's work as a CUDA graph: issued eagerly the first time (operand tables are
   /// written then), captured the second, replayed after.
   struct Recording {
@@ -179,7 +162,6 @@ private:
   std::map<std::vector<const void *>, Recording> recordings;
   bool recordingAllowed = true;
   std::unique_ptr<NcclCollectives> nccl; ///< with several replicas
-  int32_t *rankOnGpu = nullptr;          ///< this replica's index, for replicaId
 };
 
 Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedModule &loaded) {
@@ -203,17 +185,20 @@ Expected<std::unique_ptr<CudaDevice>> CudaDevice::create(const runtime::LoadedMo
                                             : std::string()) +
                      "; train on the CPU (--device=cpu, or an executable built with "
                      "simclrc --target=cpu)");
-  // One GPU per process: under mpirun, the process's index on its node picks it.
-  const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE");
-  const char *variable = chosen ? "SIMCLR_CUDA_DEVICE" : "OMPI_COMM_WORLD_LOCAL_RANK";
-  if (!chosen)
-    chosen = std::getenv(variable);
-  if (chosen)
+  if (const char *chosen = std::getenv("SIMCLR_CUDA_DEVICE")) {
     d->ordinal = std::atoi(chosen);
-  if (d->ordinal < 0 || d->ordinal >= count)
-    return makeError("error: " + std::string(variable) + "=" + std::to_string(d->ordinal) +
-                     ", but this machine has " + std::to_string(count) +
-                     " CUDA GPUs (one GPU per process)");
+    if (d->ordinal < 0 || d->ordinal >= count)
+      return makeError("error: SIMCLR_CUDA_DEVICE=" + std::to_string(d->ordinal) +
+                       ", but this machine has " + std::to_string(count) + " CUDA GPUs");
+  } else {
+    // One GPU per process: the process's index on its node picks one of those it sees
+    // (all of the node's, or one each where the launcher sets CUDA_VISIBLE_DEVICES).
+    for (const char *variable : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"})
+      if (const char *local = std::getenv(variable)) {
+        d->ordinal = std::max(0, std::atoi(local)) % count;
+        break;
+      }
+  }
   if (Error e = check(cudaSetDevice(d->ordinal), "cannot use GPU " + std::to_string(d->ordinal)))
     return e;
   if (Error e = check(cudaGetDeviceProperties(&d->properties, d->ordinal), "the GPU's properties"))
@@ -310,7 +295,7 @@ CudaDevice::~CudaDevice() {
   for (auto &[owner, arguments] : staging)
     freeStaging(arguments);
   nccl.reset();
-  for (void *memory : {scratch, temp, workspace, gemmWorkspace, (void *)rankOnGpu})
+  for (void *memory : {scratch, temp, workspace, gemmWorkspace})
     if (memory)
       cudaFree(memory);
   if (library)
@@ -339,12 +324,16 @@ Expected<void *> CudaDevice::allocate(size_t bytes) {
   return memory;
 }
 
+// A copy to or from pageable memory blocks until the stream's earlier work is done: the
+// stream is finished first, where a collective that never completes is caught.
 void CudaDevice::upload(void *device, const void *host, size_t bytes) {
+  finishStream("an upload");
   note(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream), "an upload");
   finishStream("an upload");
 }
 
 void CudaDevice::download(void *host, const void *device, size_t bytes) {
+  finishStream("a download");
   note(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream), "a download");
   finishStream("a download");
 }
@@ -355,12 +344,6 @@ Error CudaDevice::setCommunicator(runtime::Communicator *comm) {
     if (!collectives)
       return collectives.takeError();
     nccl = std::move(*collectives);
-    auto memory = allocate(sizeof(int32_t));
-    if (!memory)
-      return memory.takeError();
-    rankOnGpu = static_cast<int32_t *>(*memory);
-    int32_t rank = comm->rank();
-    upload(rankOnGpu, &rank, sizeof rank);
   }
   return Device::setCommunicator(comm);
 }
@@ -524,7 +507,9 @@ Error CudaDevice::issue(const std::vector<const void *> &key,
     if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
       cudaGetLastError();
       r.eagerOnly = true;
-      return instructions();
+      Error issued = instructions();
+      everyReplicaCaptured(false);
+      return issued;
     }
     Error issued = instructions();
     cudaGraph_t graph = nullptr;
@@ -534,6 +519,10 @@ Error CudaDevice::issue(const std::vector<const void *> &key,
       made = cudaGraphInstantiate(&r.graph, graph, 0);
     if (graph)
       cudaGraphDestroy(graph);
+    if (!everyReplicaCaptured(made == cudaSuccess) && made == cudaSuccess) {
+      cudaGraphExecDestroy(r.graph);
+      made = cudaErrorStreamCaptureInvalidated; // another replica's capture failed
+    }
     if (made != cudaSuccess) { // nothing ran: issue the run anew, and every later one
       std::fprintf(stderr,
                    "%s: warning: a run could not be captured as a CUDA graph (%s); its "

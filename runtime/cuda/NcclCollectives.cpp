@@ -6,6 +6,7 @@
 
 #include <nccl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -18,18 +19,23 @@ using runtime::makeError;
 
 struct NcclCollectives::Impl {
   ncclComm_t comm = nullptr;
+  int32_t *rank = nullptr;       ///< this replica's index, in device memory
   cudaStream_t stream = nullptr; ///< the collectives' own
   cudaEvent_t issued = nullptr;  ///< the compute stream's work before a collective
   std::map<int, cudaEvent_t> inFlight; ///< each ticket's "done"
   std::vector<cudaEvent_t> spare;
   int nextTicket = 0;
-  bool aborted = false;
+  /// A collective failed or timed out: the run ends the job (MPI_Abort), which ends the
+  /// GPU's work with the process. (ncclCommAbort is not called: NCCL 2.28 waits in it for
+  /// every CUDA graph that captured a collective to be destroyed.)
+  bool failed = false;
 };
 
 namespace {
 
 std::string ncclFailure(ncclResult_t result, ncclComm_t comm, const std::string &what) {
-  std::string detail = comm ? ncclGetLastError(comm) : "";
+  const char *last = ncclGetLastError(comm); // a null comm: the thread's last error
+  std::string detail = last ? last : "";
   return what + ": " + ncclGetErrorString(result) + (detail.empty() ? "" : " (" + detail + ")");
 }
 
@@ -44,6 +50,7 @@ NcclCollectives::create(runtime::Communicator &host, cudaStream_t compute,
   n->count = host.size();
   n->timeout = timeoutSeconds;
   n->compute = compute;
+  n->host = &host;
   std::string where = "rank " + std::to_string(n->me) + " of " + std::to_string(n->count);
   // Rank 0's id, word by word over the host communicator.
   ncclUniqueId id;
@@ -69,13 +76,19 @@ NcclCollectives::create(runtime::Communicator &host, cudaStream_t compute,
   if (Error e = check(cudaEventCreateWithFlags(&n->impl->issued, cudaEventDisableTiming),
                       "an event for the collectives"))
     return e;
+  int32_t rank = n->me;
+  if (Error e = check(cudaMalloc(&n->impl->rank, sizeof rank), "the replica index"))
+    return e;
+  if (Error e = check(cudaMemcpy(n->impl->rank, &rank, sizeof rank, cudaMemcpyHostToDevice),
+                      "the replica index"))
+    return e;
   return n;
 }
 
 NcclCollectives::~NcclCollectives() {
   if (!impl)
     return;
-  if (impl->stream && !impl->aborted)
+  if (impl->stream && !impl->failed)
     cudaStreamSynchronize(impl->stream);
   for (auto &[ticket, event] : impl->inFlight)
     cudaEventDestroy(event);
@@ -83,7 +96,9 @@ NcclCollectives::~NcclCollectives() {
     cudaEventDestroy(event);
   if (impl->issued)
     cudaEventDestroy(impl->issued);
-  if (impl->comm && !impl->aborted) // ncclCommAbort frees it
+  if (impl->rank)
+    cudaFree(impl->rank);
+  if (impl->comm && !impl->failed) // after a failure the process is ending: leave it
     ncclCommDestroy(impl->comm);
   if (impl->stream)
     cudaStreamDestroy(impl->stream);
@@ -91,8 +106,8 @@ NcclCollectives::~NcclCollectives() {
 
 Expected<int> NcclCollectives::start(runtime::Collective kind, const float *in, float *out,
                                      size_t count, bool mean) {
-  if (impl->aborted)
-    return makeError("error: rank " + std::to_string(me) + ": NCCL was aborted");
+  if (impl->failed)
+    return makeError("error: rank " + std::to_string(me) + ": a GPU collective failed before");
   // After the compute stream's work so far.
   if (Error e = check(cudaEventRecord(impl->issued, compute), "ordering a collective"))
     return e;
@@ -144,6 +159,19 @@ Error NcclCollectives::wait(int ticket) {
   return check(cudaStreamWaitEvent(compute, done, 0), "waiting for a collective");
 }
 
+Error NcclCollectives::writeRank(void *out) {
+  return check(cudaMemcpyAsync(out, impl->rank, sizeof(int32_t), cudaMemcpyDeviceToDevice,
+                               compute),
+               "writing the replica index");
+}
+
+Expected<bool> NcclCollectives::everyReplica(bool mine) {
+  auto words = host->gatherWords(mine ? 1 : 0);
+  if (!words)
+    return words.takeError();
+  return std::find(words->begin(), words->end(), 0) == words->end();
+}
+
 Error NcclCollectives::waitFor(cudaStream_t stream, const char *what) {
   auto started = std::chrono::steady_clock::now();
   std::string where = "rank " + std::to_string(me) + " of " + std::to_string(count);
@@ -154,19 +182,16 @@ Error NcclCollectives::waitFor(cudaStream_t stream, const char *what) {
     if (status != cudaErrorNotReady)
       return makeError("error: " + where + ": " + cudaFailure(status, what));
     ncclResult_t async = ncclSuccess;
-    if (!impl->aborted && ncclCommGetAsyncError(impl->comm, &async) == ncclSuccess &&
-        async != ncclSuccess && async != ncclInProgress) {
-      std::string message = ncclFailure(async, impl->comm, "a GPU collective failed");
-      ncclCommAbort(impl->comm);
-      impl->aborted = true;
-      return makeError("error: " + where + ": " + message);
+    if (ncclCommGetAsyncError(impl->comm, &async) == ncclSuccess && async != ncclSuccess &&
+        async != ncclInProgress) {
+      impl->failed = true;
+      return makeError("error: " + where + ": " +
+                       ncclFailure(async, impl->comm, "a GPU collective failed"));
     }
     double waited =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (timeout > 0 && waited > timeout) {
-      if (!impl->aborted)
-        ncclCommAbort(impl->comm); // unblocks the GPU's waiting collective
-      impl->aborted = true;
+      impl->failed = true;
       return makeError(runtime::format(
           "error: %s: %s did not complete within %g s (--collective-timeout): another rank "
           "died or hangs; ending the job",

@@ -7,8 +7,8 @@
 // stream waits for it (another event) where the executor waits for it, so the work in
 // between overlaps it; both streams' work lands in a CUDA graph the device captures.
 // A GPU cannot time out by itself: waiting on the host polls the stream and NCCL's
-// asynchronous errors, and past the timeout aborts the NCCL communicator and reports
-// which rank waited.
+// asynchronous errors, and past the timeout reports which rank waited; the run then ends
+// the job (MPI_Abort), which ends the GPU's work with the processes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_CUDA_NCCLCOLLECTIVES_H
@@ -43,9 +43,14 @@ public:
                                size_t count, bool mean);
   /// Makes the compute stream wait (on the GPU) for the collective of `ticket`.
   runtime::Error wait(int ticket);
+  /// Writes this replica's index (int32) at `out` on the compute stream, from device
+  /// memory (so that a CUDA graph holds the copy).
+  runtime::Error writeRank(void *out);
+  /// Whether `mine` holds on every replica (over the host communicator).
+  runtime::Expected<bool> everyReplica(bool mine);
   /// Waits on the host until `stream` has finished everything issued to it, polling
-  /// NCCL's errors; after the timeout, or on NCCL's error, aborts the NCCL communicator and
-  /// returns an error naming this rank.
+  /// NCCL's errors; after the timeout (counted from the call), or on NCCL's error, returns
+  /// an error naming this rank, and every later collective fails.
   runtime::Error waitFor(cudaStream_t stream, const char *what);
 
 private:
@@ -55,6 +60,7 @@ private:
   int me = 0, count = 1;
   double timeout = 0;
   cudaStream_t compute = nullptr;
+  runtime::Communicator *host = nullptr;
 };
 
 } // namespace mlir::simclr::cuda

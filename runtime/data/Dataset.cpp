@@ -151,13 +151,14 @@ Expected<std::unique_ptr<Dataset>> openCifar10(const std::string &directory, Spl
 class FolderDataset : public Dataset {
 public:
   static Expected<std::unique_ptr<Dataset>> open(const std::string &root, Split split,
-                                                 int channels);
+                                                 int channels, int64_t maxPixels);
   Expected<Image> image(int64_t index) const override {
-    return decodeJpeg(joinPath(splitDirectory, imageNames[index]), numChannels);
+    return decodeJpeg(joinPath(splitDirectory, imageNames[index]), numChannels, maxPixels);
   }
 
 private:
   std::string splitDirectory;
+  int64_t maxPixels = kDefaultMaxImagePixels;
 };
 
 bool isJpeg(const std::string &name) {
@@ -184,7 +185,7 @@ Expected<std::vector<std::string>> subdirectories(const std::string &directory) 
 }
 
 Expected<std::unique_ptr<Dataset>> FolderDataset::open(const std::string &root, Split split,
-                                                       int channels) {
+                                                       int channels, int64_t maxPixels) {
   if (channels != 1 && channels != 3)
     return error(root, "images are decoded to 1 or 3 channels, not " + std::to_string(channels));
   std::string trainDirectory = joinPath(root, "train");
@@ -211,6 +212,7 @@ Expected<std::unique_ptr<Dataset>> FolderDataset::open(const std::string &root, 
   auto set = std::unique_ptr<FolderDataset>(new FolderDataset());
   set->where = root + " (ImageFolder)";
   set->numChannels = channels;
+  set->maxPixels = maxPixels;
   set->classes = *classes;
   set->splitDirectory = directory;
   int64_t skipped = 0;
@@ -280,7 +282,7 @@ void jpegMessage(j_common_ptr info, int level) {
 
 } // namespace
 
-Expected<Image> data::decodeJpeg(const std::string &path, int channels) {
+Expected<Image> data::decodeJpeg(const std::string &path, int channels, int64_t maxPixels) {
   auto buffer = runtime::readFile(path);
   if (!buffer)
     return buffer.takeError();
@@ -300,6 +302,15 @@ Expected<Image> data::decodeJpeg(const std::string &path, int channels) {
   jpeg_mem_src(&info, reinterpret_cast<const unsigned char *>(buffer->data()),
                buffer->size());
   jpeg_read_header(&info, TRUE);
+  // The header's size, checked before anything is allocated for it: a few hundred bytes
+  // can claim 32769 x 65284 pixels.
+  if (int64_t(info.image_width) * int64_t(info.image_height) > maxPixels) {
+    std::string size = std::to_string(info.image_width) + " x " +
+                       std::to_string(info.image_height);
+    jpeg_destroy_decompress(&info);
+    return error(path, "the JPEG claims " + size + " pixels, more than the limit of " +
+                           std::to_string(maxPixels) + " (--max-image-pixels raises it)");
+  }
   info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
   int height = int(info.output_height), width = int(info.output_width);
@@ -335,7 +346,7 @@ Image data::evaluationView(const Image &image, int height, int width) {
 }
 
 Expected<std::unique_ptr<Dataset>> data::openDataset(const std::string &directory, Split split,
-                                                     int channels) {
+                                                     int channels, int64_t maxImagePixels) {
   if (!runtime::isDirectory(directory))
     return error(directory, "no such directory (--data names a data set's directory)");
   Expected<std::unique_ptr<Dataset>> set = std::unique_ptr<Dataset>();
@@ -344,7 +355,7 @@ Expected<std::unique_ptr<Dataset>> data::openDataset(const std::string &director
   else if (std::string cifar = cifarDirectory(directory); !cifar.empty())
     set = openCifar10(cifar, split);
   else if (runtime::isDirectory(joinPath(directory, "train")))
-    return FolderDataset::open(directory, split, channels);
+    return FolderDataset::open(directory, split, channels, maxImagePixels);
   else
     return error(directory, "not a data set: expected IDX files (train-images-idx3-ubyte.gz, "
                             "...), CIFAR-10 batches (data_batch_1.bin, ...) or an "

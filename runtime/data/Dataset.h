@@ -54,12 +54,18 @@ protected:
 /// `test_batch.bin`, directly or under `cifar-10-batches-bin/`) or ImageFolder
 /// (`train/<class>/*.jpg`, test split `val/` or `test/`). ImageFolder images are decoded
 /// to `channels` (1 or 3); array formats must have that many. Errors name the file.
-runtime::Expected<std::unique_ptr<Dataset>> openDataset(const std::string &directory,
-                                                       Split split, int channels);
+/// The most pixels a JPEG may have before it is refused unread (--max-image-pixels).
+constexpr int64_t kDefaultMaxImagePixels = 100'000'000;
+
+runtime::Expected<std::unique_ptr<Dataset>>
+openDataset(const std::string &directory, Split split, int channels,
+            int64_t maxImagePixels = kDefaultMaxImagePixels);
 
 /// Decodes a JPEG file to `channels` (1: gray, 3: RGB) floats in [0, 1]. A file that is
-/// not a complete, valid JPEG is an error naming it (libjpeg's warnings count too).
-runtime::Expected<Image> decodeJpeg(const std::string &path, int channels);
+/// not a complete, valid JPEG is an error naming it (libjpeg's warnings count too), and so
+/// is one whose header claims more than `maxPixels` pixels (refused before decoding).
+runtime::Expected<Image> decodeJpeg(const std::string &path, int channels,
+                                    int64_t maxPixels = kDefaultMaxImagePixels);
 
 /// How an image is seen in evaluation at a network's `height` x `width`: as it is when it
 /// has that size, else its centre crop (the network's aspect ratio, 0.875 of the

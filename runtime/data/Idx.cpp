@@ -1,6 +1,7 @@
 //===- Idx.cpp - MNIST / Fashion-MNIST IDX files ---------------------------===//
 
 #include "runtime/data/Idx.h"
+#include "runtime/support/Checked.h"
 #include "runtime/support/Strings.h"
 
 #include <zlib.h>
@@ -55,17 +56,19 @@ Expected<IdxArray> mlir::simclr::data::readIdx(const std::string &path) {
   if (rank < 1 || rank > 4 || b.size() < 4 + 4 * size_t(rank))
     return error(path, "IDX header is truncated or has " + std::to_string(rank) + " dimensions");
   IdxArray array;
-  uint64_t count = 1;
   for (int d = 0; d < rank; ++d) {
     const uint8_t *p = &b[4 + 4 * d];
     uint32_t dim = uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+    if (dim == 0) // no images, or images of no pixels
+      return error(path, "IDX dimension " + std::to_string(d) + " is 0");
     array.dims.push_back(dim);
-    count *= dim;
   }
+  std::optional<int64_t> count = runtime::checkedCount(array.dims);
   size_t header = 4 + 4 * size_t(rank);
-  if (b.size() - header != count)
+  if (!count || int64_t(b.size() - header) != *count)
     return error(path, "holds " + std::to_string(b.size() - header) +
-                           " bytes of data but its dimensions need " + std::to_string(count));
+                           " bytes of data but its dimensions need " +
+                           (count ? std::to_string(*count) : "more than 2^63"));
   array.values.assign(b.begin() + header, b.end());
   return array;
 }

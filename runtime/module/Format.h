@@ -27,6 +27,9 @@ inline constexpr char kModuleMagic[8] = {'S', 'C', 'L', 'M', 'O', 'D', '\0', '\0
 /// variables their role.
 inline constexpr uint32_t kModuleVersion = 3;
 inline constexpr uint64_t kModuleHeaderBytes = 24;
+/// The largest value (variable, constant, argument, buffer) a module may declare: 1 TiB at
+/// 8 bytes an element. Larger ones are refused as the reader checks the module.
+inline constexpr int64_t kMaxValueBytes = int64_t(1) << 40;
 
 /// CRC-32 of a payload, as the header holds it.
 inline uint32_t moduleChecksum(const uint8_t *payload, uint64_t size) {

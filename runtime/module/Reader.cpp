@@ -10,6 +10,7 @@
 
 #include "runtime/module/Reader.h"
 #include "runtime/module/Format.h"
+#include "runtime/support/Checked.h"
 #include "runtime/support/Files.h"
 #include "runtime/support/Strings.h"
 
@@ -120,10 +121,16 @@ public:
   }
 
 private:
+  /// Extents of at least 0, and at most kMaxValueBytes in all at 8 bytes an element.
   Error shape(const flatbuffers::Vector<int64_t> *dims, const std::string &what) {
     for (int64_t d : *dims)
-      if (d < 0 || d > (int64_t(1) << 40))
+      if (d < 0)
         return error(path, what + " has an invalid extent " + std::to_string(d));
+    std::optional<int64_t> bytes = checkedCount(*dims, 8);
+    if (!bytes || *bytes > kMaxValueBytes)
+      return error(path, what + " has " + std::to_string(dims->size()) +
+                             " extents whose product is too large (more than " +
+                             std::to_string(kMaxValueBytes) + " bytes)");
     return Error::success();
   }
 
@@ -171,12 +178,12 @@ private:
       return same(module.constants()->Get(ref->index())->shape(),
                   module.constants()->Get(ref->index())->dtype(), "constant");
     case format::ValueKind::Buffer: {
-      int64_t bytes = static_cast<int64_t>(elementBytes(ref->dtype()));
-      for (int64_t d : *ref->shape())
-        bytes = d != 0 && bytes > (int64_t(1) << 50) / d ? (int64_t(1) << 50) : bytes * d;
-      if (ref->offset() < 0 || ref->offset() + bytes > entry->arena_bytes())
+      // In bounds: shape() bounded the bytes; the end is checked for overflow too.
+      int64_t bytes = *checkedCount(*ref->shape(), int64_t(elementBytes(ref->dtype())));
+      std::optional<int64_t> end = checkedAdd(ref->offset(), bytes);
+      if (!end || *end > entry->arena_bytes())
         return error(path, at + ": buffer [" + std::to_string(ref->offset()) + ", " +
-                               std::to_string(ref->offset() + bytes) +
+                               (end ? std::to_string(*end) : std::string("...")) +
                                ") lies outside the arena of " +
                                std::to_string(entry->arena_bytes()) + " bytes");
       return Error::success();
@@ -252,6 +259,10 @@ Expected<LoadedModule> runtime::parseModule(std::vector<uint8_t> bytes, const st
                            " bytes but the header says " + std::to_string(length) +
                            ": the file is truncated or has trailing data");
   const uint8_t *payload = bytes.data() + kModuleHeaderBytes;
+  // The FlatBuffer's 64-bit vectors are aligned within it; the payload's start must be
+  // too for reading them in place (a vector's memory always is: 24 bytes in).
+  if (reinterpret_cast<uintptr_t>(payload) % 8 != 0)
+    return error(path, "the module's bytes lie at an address that is not 8-byte aligned");
   if (moduleChecksum(payload, length) != read<uint32_t>(bytes, 12))
     return error(path, "checksum mismatch: the module is corrupt");
   flatbuffers::Verifier verifier(payload, length);

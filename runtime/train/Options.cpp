@@ -10,6 +10,9 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
             "Directory of a data set: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, or "
             "ImageFolder (train/<class>/*.jpg)",
             "dir");
+  flags.add("max-image-pixels", &o.maxImagePixels,
+            "ImageFolder: refuse a JPEG whose header claims more pixels than this, before "
+            "decoding it");
   flags.add("steps", &o.steps, "Training steps");
   flags.add("seed", &o.seed, "Seed of weights and batches");
   flags.add("log", &o.logPath, "Write one JSON line per step here");

@@ -7,6 +7,7 @@
 #ifndef SIMCLR_RUNTIME_TRAIN_OPTIONS_H
 #define SIMCLR_RUNTIME_TRAIN_OPTIONS_H
 
+#include "runtime/data/Dataset.h"
 #include "runtime/support/CommandLine.h"
 
 #include <cstdint>
@@ -18,6 +19,7 @@ namespace mlir::simclr::runtime {
 
 struct TrainingOptions {
   std::string dataDirectory = "/usr/share/datasets/fashion-mnist";
+  uint64_t maxImagePixels = data::kDefaultMaxImagePixels;
   int steps = 100;
   uint64_t seed = 1;
   std::string logPath;     ///< one JSON line per step

@@ -77,7 +77,8 @@ public:
 private:
   Expected<const data::Dataset *> testSplit() {
     if (!test) {
-      auto opened = openSplit(options.dataDirectory, data::Split::Test, settings, module.path());
+      auto opened = openSplit(options.dataDirectory, data::Split::Test, settings, module.path(),
+                              options.maxImagePixels);
       if (!opened)
         return opened.takeError();
       test = std::move(*opened);
@@ -148,7 +149,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   auto settings = readStepSettings(module);
   if (!settings)
     return settings.takeError();
-  auto train = openSplit(options.dataDirectory, data::Split::Train, *settings, module.path());
+  auto train = openSplit(options.dataDirectory, data::Split::Train, *settings, module.path(),
+                         options.maxImagePixels);
   if (!train)
     return train.takeError();
   if (Error e = checkOptionsFor(module, *settings, options))

@@ -13,8 +13,10 @@ using namespace mlir::simclr::runtime;
 Expected<std::unique_ptr<data::Dataset>> runtime::openSplit(const std::string &directory,
                                                             data::Split split,
                                                             const StepSettings &settings,
-                                                            const std::string &network) {
-  auto set = data::openDataset(directory, split, int(settings.channels));
+                                                            const std::string &network,
+                                                            uint64_t maxImagePixels) {
+  auto set = data::openDataset(directory, split, int(settings.channels),
+                               int64_t(std::min<uint64_t>(maxImagePixels, INT64_MAX)));
   if (set && (*set)->imageHeight() &&
       ((*set)->imageHeight() != settings.height || (*set)->imageWidth() != settings.width))
     return makeError(network + ": error: the network expects " +

@@ -21,11 +21,13 @@
 namespace mlir::simclr::runtime {
 
 /// The data set's `split` for the network of `settings`; `network` names the module in
-/// errors (an array format of another image size).
+/// errors (an array format of another image size). JPEGs of more than `maxImagePixels`
+/// are refused.
 Expected<std::unique_ptr<data::Dataset>> openSplit(const std::string &directory,
                                                    data::Split split,
                                                    const StepSettings &settings,
-                                                   const std::string &network);
+                                                   const std::string &network,
+                                                   uint64_t maxImagePixels);
 
 /// Image numbers 0 .. count - 1.
 std::vector<int64_t> everyImage(int64_t count);

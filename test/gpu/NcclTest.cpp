@@ -49,20 +49,26 @@ TEST(GpuNccl, OneRanksCollectivesAreOrderedWithTheComputeStream) {
   ASSERT_TRUE(static_cast<bool>(nccl)) << nccl.errorMessage();
   EXPECT_EQ((*nccl)->rank(), 0);
   EXPECT_EQ((*nccl)->size(), 1);
-  std::vector<float> values(4096);
-  for (size_t i = 0; i < values.size(); ++i)
-    values[i] = float(i % 97) - 40.f;
-  test::DeviceBuffer source(values), in(values.size() * sizeof(float)),
-      out(values.size() * sizeof(float)), copy(values.size() * sizeof(float));
+  size_t count = 4096, bytes = count * sizeof(float);
+  test::DeviceBuffer source(bytes), in(bytes), out(bytes), copy(bytes);
+  int round = 0;
   for (auto [kind, mean] : {std::pair{runtime::Collective::AllReduceSum, false},
                             std::pair{runtime::Collective::AllReduceSum, true},
                             std::pair{runtime::Collective::AllGather, false},
                             std::pair{runtime::Collective::ReduceScatterSum, false}}) {
-    ASSERT_EQ(cudaMemset(copy.data(), 0, values.size() * sizeof(float)), cudaSuccess);
-    collectiveBetween(**nccl, compute.stream, kind, mean, source, in, out, copy, values.size(),
-                      values.size());
+    // New values each round, and everything else cleared on the compute stream: a
+    // collective that ran out of order would leave zeros or the last round's values.
+    std::vector<float> values(count);
+    float scale = float(++round);
+    for (size_t i = 0; i < count; ++i)
+      values[i] = float(int(i % 97) - 40) * scale;
+    ASSERT_EQ(cudaMemcpy(source.data(), values.data(), bytes, cudaMemcpyHostToDevice),
+              cudaSuccess);
+    for (const test::DeviceBuffer *b : {&in, &out, &copy})
+      ASSERT_EQ(cudaMemsetAsync(b->data(), 0, bytes, compute.stream), cudaSuccess);
+    collectiveBetween(**nccl, compute.stream, kind, mean, source, in, out, copy, count, count);
     ASSERT_FALSE(static_cast<bool>((*nccl)->waitFor(compute.stream, "the test")));
-    EXPECT_EQ(copy.download(values.size()), values) << int(kind) << " mean " << mean;
+    EXPECT_EQ(copy.download(count), values) << int(kind) << " mean " << mean;
   }
 }
 

@@ -81,6 +81,16 @@ TEST_F(DatasetTest, RejectsMalformedFilesNamingThem) {
   EXPECT_NE(error(write("header.idx", std::string("\0\0\x08\x03\0\0", 6), true))
                 .find("IDX header is truncated"),
             std::string::npos);
+  // Dimensions whose product wrapped in 64 bits (2^32 - 1 four times), and a dimension of
+  // 0 (an image of no pixels, which crashed the crop): fuzzing found both.
+  EXPECT_NE(error(write("huge.idx", idx({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, 16),
+                        false))
+                .find("huge.idx: error: holds 16 bytes of data but its dimensions need more "
+                      "than 2^63"),
+            std::string::npos);
+  EXPECT_NE(error(write("empty.idx", idx({3, 0, 2}, 0), false))
+                .find("empty.idx: error: IDX dimension 1 is 0"),
+            std::string::npos);
   std::string whole = write("whole.idx.gz", idx({100, 10, 10}, 10000), true);
   std::ifstream in(whole, std::ios::binary);
   std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -264,6 +274,28 @@ TEST_F(DatasetTest, CorruptJpegsAreErrorsNamingTheFile) {
   std::string text = write("text.jpg", "not a picture at all", false);
   EXPECT_NE(errorOfJpeg(text).find("text.jpg: error: not a valid JPEG"), std::string::npos);
   EXPECT_NE(errorOfJpeg((dir + "/none.jpg").str()).find("none.jpg: error:"), std::string::npos);
+  // A small file whose header claims 32769 x 65284 pixels (its frame header patched) is
+  // refused before anything is allocated for it, unless the limit allows it.
+  std::string claimed = (dir + "/claims.jpg").str();
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t frame = bytes.find("\xff\xc0");
+    ASSERT_NE(frame, std::string::npos);
+    bytes[frame + 5] = char(0x80), bytes[frame + 6] = char(0x01); // height 32769
+    bytes[frame + 7] = char(0xff), bytes[frame + 8] = char(0x04); // width 65284
+    std::ofstream(claimed, std::ios::binary) << bytes;
+  }
+  EXPECT_NE(errorOfJpeg(claimed).find("claims.jpg: error: the JPEG claims 65284 x 32769 pixels, "
+                                      "more than the limit of 100000000 (--max-image-pixels "
+                                      "raises it)"),
+            std::string::npos)
+      << errorOfJpeg(claimed);
+  auto small = decodeJpeg(path, 3, 32 * 32 - 1);
+  ASSERT_FALSE(static_cast<bool>(small));
+  EXPECT_NE(small.errorMessage().find("32 x 32 pixels, more than the limit of 1023"),
+            std::string::npos);
+  EXPECT_TRUE(static_cast<bool>(decodeJpeg(path, 3, 32 * 32)));
 }
 
 TEST_F(DatasetTest, ReadsImageFolderTrees) {

@@ -296,6 +296,24 @@ TEST(ModuleFormat, ScheduleChecksInstructions) {
             "m.sclm: error: no entry point 'g'");
 }
 
+// Sizes that overflowed once (fuzzing found them): a value whose extents multiply past
+// 64 bits, a buffer whose offset plus size wrapped past the arena's end.
+TEST(ModuleFormat, SizesThatWouldOverflowAreRefused) {
+  Handmade huge;
+  huge.outputShape = {int64_t(1) << 40, int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_NE(rejection(huge.bytes()).find("extents whose product is too large"),
+            std::string::npos)
+      << rejection(huge.bytes());
+  Handmade big; // 2^38 floats of 8 bytes each would be 2 TiB: over the limit too
+  big.outputShape = {int64_t(1) << 38};
+  EXPECT_NE(rejection(big.bytes()).find("extents whose product is too large"),
+            std::string::npos);
+  Handmade far;
+  far.bufferOffset = std::numeric_limits<int64_t>::max() - 8;
+  EXPECT_NE(rejection(far.bytes()).find("lies outside the arena of 64 bytes"), std::string::npos)
+      << rejection(far.bytes());
+}
+
 // A module's replica count is read and checked; each collective's sizes must make it over
 // that count (a module written by another tool or damaged is refused, not run).
 TEST(ModuleFormat, CollectivesAndTheReplicaCountAreChecked) {

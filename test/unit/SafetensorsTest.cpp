@@ -125,6 +125,16 @@ TEST(Safetensors, RejectsMalformedFilesWithTheFileName) {
       {"trailing bytes", withHeader("{" + t + "}", 12), "4 bytes after the last tensor's data"},
       {"bad metadata", withHeader(R"({"__metadata__":{"k":1},)" + t + "}"),
        "'__metadata__.k' is not a string"},
+      // Byte counts that wrapped in 64 bits once passed the size check (fuzzing found
+      // them: 2^62 elements x 4 bytes; 2^31 x 2^31 x 4 wraps to 0, "matching" no data).
+      {"huge shape",
+       withHeader(R"({"t":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})",
+                  0),
+       "tensor 't': shape is too large: its byte count does not fit in 64 bits"},
+      {"wrapping shape",
+       withHeader(R"({"t":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,0]}})",
+                  0),
+       "tensor 't': shape is too large"},
   };
   for (const Case &c : cases) {
     std::string message = errorOf(c.bytes);
