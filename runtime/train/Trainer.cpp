@@ -142,6 +142,35 @@ TrainingOptions writtenBy(const TrainingOptions &options, const Communicator &co
   return own;
 }
 
+/// SIGTERM or SIGINT received during the run (0: none). The run stops after the step in
+/// progress, with a checkpoint (StopRequests); a second signal ends the process at once.
+volatile std::sig_atomic_t stopSignal = 0;
+/// The signal the run stopped on (0: it ran to its end); the exit code is 128 + it.
+int stoppedBy = 0;
+
+void requestStop(int signal) { stopSignal = signal; }
+
+/// Routes SIGTERM and SIGINT to requestStop while it lives (each once: SA_RESETHAND).
+class StopRequests {
+public:
+  StopRequests() {
+    struct sigaction action {};
+    action.sa_handler = requestStop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < 2; ++i)
+      sigaction(kSignals[i], &action, &previous[i]);
+  }
+  ~StopRequests() {
+    for (int i = 0; i < 2; ++i)
+      sigaction(kSignals[i], &previous[i], nullptr);
+  }
+
+private:
+  static constexpr int kSignals[2] = {SIGTERM, SIGINT};
+  struct sigaction previous[2];
+};
+
 Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
                  const TrainingOptions &options, Communicator &comm) {
   if (!options.inputsPath.empty())
@@ -196,6 +225,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     return value && faulty ? std::atoi(value) : 0;
   };
   int killAfter = hook("SIMCLR_KILL_AFTER_STEP"), hangAfter = hook("SIMCLR_HANG_AFTER_STEP");
+  int termAfter = hook("SIMCLR_TERM_AFTER_STEP"), interruptAfter = hook("SIMCLR_INT_AFTER_STEP");
   const char *poison = std::getenv("SIMCLR_NAN_IMAGES_AT_STEP");
   int poisonStep = poison ? std::atoi(poison) : 0;
 
@@ -230,6 +260,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (start.step < options.steps)
     if (Error e = prepare(start.step, slots[start.step % 2]))
       return e;
+  StopRequests stopRequests;
   for (int t = start.step; t < options.steps; ++t) {
     Next &current = slots[t % 2];
     if (Error e = step.launch(current.staged))
@@ -239,12 +270,14 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (!results)
       return results.takeError();
     float loss = (*results)[0][0], accuracy = (*results)[1][0], lr = (*results)[2][0];
+    int stopping = stopSignal; // with several replicas: any replica's, so that all stop here
     if (comm.size() > 1) {
       // Each replica's loss and accuracy are over its slice: their mean is the global one.
-      float both[2] = {loss, accuracy};
-      if (Error e = comm.allReduceSum(both, both, 2))
+      float both[3] = {loss, accuracy, float(stopping)};
+      if (Error e = comm.allReduceSum(both, both, 3))
         return e;
       loss = both[0] / float(comm.size()), accuracy = both[1] / float(comm.size());
+      stopping = both[2] > 0 ? (stopping ? stopping : SIGTERM) : 0;
     }
     if (!std::isfinite(loss)) // every replica sees it: the loss is the replicas' mean
       return stopOnNonFiniteLoss(variables, options, settings->stage, t + 1, loss, comm);
@@ -254,14 +287,34 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       step.setProfiling(true); // the first step creates oneDNN's primitives: left out
     (*log)->step(t + 1, loss, accuracy, lr);
     bool last = t + 1 == options.steps;
+    if (comm.size() == 1) { // the testing hooks raise the signals a user would send
+      if (termAfter == t + 1)
+        std::raise(SIGTERM);
+      if (interruptAfter == t + 1)
+        std::raise(SIGINT);
+      stopping = stopSignal;
+    }
     // The sampler runs ahead with the loader: a checkpoint records the position after the
     // batch of the step it follows.
     if (!options.checkpointPath.empty() &&
-        (last || (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
+        (last || stopping ||
+         (options.checkpointEvery > 0 && (t + 1) % options.checkpointEvery == 0)))
       if (Error e = writeCheckpoint(variables, options, settings->stage,
                                     {t + 1, current.batch.samplerEpoch,
                                      current.batch.samplerOffset}))
         return e;
+    if (stopping && !last) {
+      std::printf("stopped by %s after step %d of %d: %s\n",
+                  stopping == SIGINT ? "SIGINT" : "SIGTERM", t + 1, options.steps,
+                  options.checkpointPath.empty()
+                      ? "nothing saved (no --checkpoint)"
+                      : ("checkpoint " + options.checkpointPath +
+                         "; --resume=" + options.checkpointPath + " continues the run")
+                            .c_str());
+      std::fflush(stdout);
+      stoppedBy = stopping;
+      return Error::success();
+    }
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
       if (Error e = evaluations.knn(t + 1))
         return e;
@@ -310,7 +363,7 @@ int runtime::train(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (!e)
     e = trainSteps(module, makeDevice, writtenBy(options, comm), comm);
   if (!e)
-    return 0;
+    return stoppedBy ? 128 + stoppedBy : 0; // a stop on request exits as the signal would
   std::fflush(stdout);
   if (comm.size() == 1) {
     std::fprintf(stderr, "%s\n", e.message().c_str());
