@@ -17,16 +17,23 @@ Error error(const std::string &path, const std::string &message) {
   return runtime::makeError(path + ": error: " + message);
 }
 
-/// The whole file, decompressed when it is gzip (zlib reads plain files as they are).
-Expected<std::vector<uint8_t>> readAll(const std::string &path) {
+/// The whole file, decompressed when it is gzip (zlib reads plain files as they are); an
+/// error past `maxBytes` (a small gzip file can decompress to any size).
+Expected<std::vector<uint8_t>> readAll(const std::string &path, size_t maxBytes) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file)
     return error(path, "cannot open file");
   std::vector<uint8_t> bytes;
   uint8_t chunk[1 << 16];
   int n;
-  while ((n = gzread(file, chunk, sizeof(chunk))) > 0)
+  while ((n = gzread(file, chunk, sizeof(chunk))) > 0) {
+    if (bytes.size() + size_t(n) > maxBytes) {
+      gzclose(file);
+      return error(path, "holds more than " + std::to_string(maxBytes) +
+                             " bytes (decompressed), the limit for an IDX file");
+    }
     bytes.insert(bytes.end(), chunk, chunk + n);
+  }
   int status;
   const char *message = gzerror(file, &status);
   bool failed = n < 0 || (status != Z_OK && status != Z_STREAM_END);
@@ -42,8 +49,8 @@ Expected<std::vector<uint8_t>> readAll(const std::string &path) {
 
 } // namespace
 
-Expected<IdxArray> mlir::simclr::data::readIdx(const std::string &path) {
-  auto bytes = readAll(path);
+Expected<IdxArray> mlir::simclr::data::readIdx(const std::string &path, size_t maxBytes) {
+  auto bytes = readAll(path, maxBytes);
   if (!bytes)
     return bytes.takeError();
   const std::vector<uint8_t> &b = *bytes;

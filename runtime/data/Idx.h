@@ -17,10 +17,13 @@ struct IdxArray {
   std::vector<uint8_t> values;
 };
 
+/// The largest IDX file read (decompressed): 8 GiB, beyond any IDX data set.
+constexpr size_t kMaxIdxBytes = size_t(1) << 33;
+
 /// Reads an IDX file, gzip-compressed (.gz) or not. Checks the magic (unsigned bytes,
 /// 1 to 4 dimensions) and that the data is exactly as long as the dimensions say; errors
-/// name the file.
-runtime::Expected<IdxArray> readIdx(const std::string &path);
+/// name the file, and so does one that decompresses to more than `maxBytes`.
+runtime::Expected<IdxArray> readIdx(const std::string &path, size_t maxBytes = kMaxIdxBytes);
 
 } // namespace mlir::simclr::data
 

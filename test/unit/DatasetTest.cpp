@@ -91,6 +91,13 @@ TEST_F(DatasetTest, RejectsMalformedFilesNamingThem) {
   EXPECT_NE(error(write("empty.idx", idx({3, 0, 2}, 0), false))
                 .find("empty.idx: error: IDX dimension 1 is 0"),
             std::string::npos);
+  // A gzip file stops being read at the limit of what it may decompress to.
+  auto bomb = readIdx(write("bomb.idx.gz", idx({1000, 10, 10}, 100000), true), 65536);
+  ASSERT_FALSE(static_cast<bool>(bomb));
+  EXPECT_NE(bomb.errorMessage().find("bomb.idx.gz: error: holds more than 65536 bytes "
+                                     "(decompressed), the limit for an IDX file"),
+            std::string::npos)
+      << bomb.errorMessage();
   std::string whole = write("whole.idx.gz", idx({100, 10, 10}, 10000), true);
   std::ifstream in(whole, std::ios::binary);
   std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
