@@ -68,6 +68,14 @@ Error runtime::writeFileAtomically(const std::string &path, std::string_view byt
   mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd, 0666 & ~mask);
+  // On the disk before it replaces the old file: a power cut after the rename must not
+  // leave an empty file in its place.
+  if (::fsync(fd) != 0) {
+    std::string reason = std::strerror(errno);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return fail("cannot write: " + reason);
+  }
   if (::close(fd) != 0) {
     std::string reason = std::strerror(errno);
     ::unlink(temporary.c_str());

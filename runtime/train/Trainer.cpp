@@ -354,6 +354,9 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
 
 int runtime::train(const LoadedModule &module, const DeviceFactory &makeDevice,
                    const TrainingOptions &options, Communicator &comm) {
+  // A file size limit (ulimit -f) makes writes fail (EFBIG) as a full disk would, and the
+  // run stops with that error, instead of the process being killed mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Rank 0 prints the run's progress; the others print only their errors.
   if (comm.rank() != 0 && !std::freopen("/dev/null", "w", stdout))
     std::fprintf(stderr, "rank %d: warning: could not silence standard output\n", comm.rank());
