@@ -215,9 +215,10 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
   // step N and its checkpoint are done, as a crash or an operator would;
-  // SIMCLR_HANG_AFTER_STEP=N stops it there for good, as a hung process would (under
-  // mpirun both only on rank SIMCLR_FAULT_RANK, when set); SIMCLR_NAN_IMAGES_AT_STEP=N
-  // feeds step N images of NaN, as corrupt data would.
+  // SIMCLR_HANG_AFTER_STEP=N stops it there for good, as a hung process would;
+  // SIMCLR_TERM_AFTER_STEP=N and SIMCLR_INT_AFTER_STEP=N raise SIGTERM or SIGINT after
+  // step N (under mpirun these only on rank SIMCLR_FAULT_RANK, when set);
+  // SIMCLR_NAN_IMAGES_AT_STEP=N feeds step N images of NaN, as corrupt data would.
   const char *faultRank = std::getenv("SIMCLR_FAULT_RANK");
   bool faulty = !faultRank || std::atoi(faultRank) == comm.rank();
   auto hook = [&](const char *name) {
@@ -287,13 +288,14 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       step.setProfiling(true); // the first step creates oneDNN's primitives: left out
     (*log)->step(t + 1, loss, accuracy, lr);
     bool last = t + 1 == options.steps;
-    if (comm.size() == 1) { // the testing hooks raise the signals a user would send
-      if (termAfter == t + 1)
-        std::raise(SIGTERM);
-      if (interruptAfter == t + 1)
-        std::raise(SIGINT);
+    // The testing hooks raise the signals a user would send. With several replicas a
+    // signal arriving now travels with the next step's all-reduce.
+    if (termAfter == t + 1)
+      std::raise(SIGTERM);
+    if (interruptAfter == t + 1)
+      std::raise(SIGINT);
+    if (comm.size() == 1)
       stopping = stopSignal;
-    }
     // The sampler runs ahead with the loader: a checkpoint records the position after the
     // batch of the step it follows.
     if (!options.checkpointPath.empty() &&
@@ -304,6 +306,12 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
                                      current.batch.samplerOffset}))
         return e;
     if (stopping && !last) {
+      // The others wait for rank 0's checkpoint: a rank that exits first makes mpirun end
+      // the job, perhaps in the middle of writing it.
+      float written = 0;
+      if (comm.size() > 1)
+        if (Error e = comm.allReduceSum(&written, &written, 1))
+          return e;
       std::printf("stopped by %s after step %d of %d: %s\n",
                   stopping == SIGINT ? "SIGINT" : "SIGTERM", t + 1, options.steps,
                   options.checkpointPath.empty()
