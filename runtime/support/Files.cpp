@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -81,6 +82,12 @@ Error runtime::writeFileAtomically(const std::string &path, std::string_view byt
     ::unlink(temporary.c_str());
     return fail("cannot write: " + reason);
   }
+  // Testing hook (scripts/soak.sh): SIMCLR_KILL_BEFORE_RENAME=N kills the process in its
+  // N-th atomic write, the new file written but not yet in place.
+  static int writes = 0;
+  if (const char *hook = std::getenv("SIMCLR_KILL_BEFORE_RENAME"))
+    if (++writes == std::atoi(hook))
+      ::raise(SIGKILL);
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     std::string reason = std::strerror(errno);
     ::unlink(temporary.c_str());
