@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -81,6 +82,13 @@ Expected<std::unique_ptr<Communicator>> runtime::launchCommunicator(double timeo
   if (!comm)
     return makeError(error);
   return std::unique_ptr<Communicator>(comm);
+}
+
+Expected<bool> runtime::holdsOnEveryRank(Communicator &comm, bool mine) {
+  auto all = comm.gatherWords(mine ? 1 : 0);
+  if (!all)
+    return all.takeError();
+  return std::find(all->begin(), all->end(), 0) == all->end();
 }
 
 Error runtime::checkSameOnEveryRank(Communicator &comm, const std::vector<std::string> &names,

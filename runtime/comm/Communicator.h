@@ -87,6 +87,9 @@ bool launchedByMpi();
 Error checkSameOnEveryRank(Communicator &comm, const std::vector<std::string> &names,
                            const std::vector<uint64_t> &values);
 
+/// Whether `mine` holds on every replica.
+Expected<bool> holdsOnEveryRank(Communicator &comm, bool mine);
+
 } // namespace mlir::simclr::runtime
 
 #endif // SIMCLR_RUNTIME_COMM_COMMUNICATOR_H

@@ -113,7 +113,7 @@ private:
   bool everyReplicaCaptured(bool captured) {
     if (!nccl)
       return captured;
-    auto all = nccl->everyReplica(captured);
+    auto all = runtime::holdsOnEveryRank(*communicator, captured);
     if (!all)
       note(all.takeError());
     return all && *all;

@@ -6,7 +6,6 @@
 
 #include <nccl.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -50,7 +49,6 @@ NcclCollectives::create(runtime::Communicator &host, cudaStream_t compute,
   n->count = host.size();
   n->timeout = timeoutSeconds;
   n->compute = compute;
-  n->host = &host;
   std::string where = "rank " + std::to_string(n->me) + " of " + std::to_string(n->count);
   // Rank 0's id, word by word over the host communicator.
   ncclUniqueId id;
@@ -163,13 +161,6 @@ Error NcclCollectives::writeRank(void *out) {
   return check(cudaMemcpyAsync(out, impl->rank, sizeof(int32_t), cudaMemcpyDeviceToDevice,
                                compute),
                "writing the replica index");
-}
-
-Expected<bool> NcclCollectives::everyReplica(bool mine) {
-  auto words = host->gatherWords(mine ? 1 : 0);
-  if (!words)
-    return words.takeError();
-  return std::find(words->begin(), words->end(), 0) == words->end();
 }
 
 Error NcclCollectives::waitFor(cudaStream_t stream, const char *what) {

@@ -46,8 +46,6 @@ public:
   /// Writes this replica's index (int32) at `out` on the compute stream, from device
   /// memory (so that a CUDA graph holds the copy).
   runtime::Error writeRank(void *out);
-  /// Whether `mine` holds on every replica (over the host communicator).
-  runtime::Expected<bool> everyReplica(bool mine);
   /// Waits on the host until `stream` has finished everything issued to it, polling
   /// NCCL's errors; after the timeout (counted from the call), or on NCCL's error, returns
   /// an error naming this rank, and every later collective fails.
@@ -60,7 +58,6 @@ private:
   int me = 0, count = 1;
   double timeout = 0;
   cudaStream_t compute = nullptr;
-  runtime::Communicator *host = nullptr;
 };
 
 } // namespace mlir::simclr::cuda

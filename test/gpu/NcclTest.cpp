@@ -17,10 +17,24 @@ using namespace mlir::simclr;
 
 namespace {
 
-struct Stream {
-  Stream() { EXPECT_EQ(cudaStreamCreate(&stream), cudaSuccess); }
-  ~Stream() { cudaStreamDestroy(stream); }
-  cudaStream_t stream = nullptr;
+/// One rank: the local communicator, a compute stream, and NCCL over them.
+class GpuNccl : public ::testing::Test {
+protected:
+  void SetUp() override {
+    SIMCLR_REQUIRE_GPU();
+    ASSERT_EQ(cudaStreamCreate(&compute), cudaSuccess);
+    auto made = cuda::NcclCollectives::create(*host, compute, 60);
+    ASSERT_TRUE(static_cast<bool>(made)) << made.errorMessage();
+    nccl = std::move(*made);
+  }
+  void TearDown() override {
+    nccl.reset();
+    if (compute)
+      cudaStreamDestroy(compute);
+  }
+  std::unique_ptr<runtime::Communicator> host = runtime::localCommunicator();
+  cudaStream_t compute = nullptr;
+  std::unique_ptr<cuda::NcclCollectives> nccl;
 };
 
 /// Writes `source` into `in` on the compute stream, runs `kind` from `in` into `out` on
@@ -41,14 +55,9 @@ void collectiveBetween(cuda::NcclCollectives &nccl, cudaStream_t compute,
             cudaSuccess);
 }
 
-TEST(GpuNccl, OneRanksCollectivesAreOrderedWithTheComputeStream) {
-  SIMCLR_REQUIRE_GPU();
-  auto host = runtime::localCommunicator();
-  Stream compute;
-  auto nccl = cuda::NcclCollectives::create(*host, compute.stream, 60);
-  ASSERT_TRUE(static_cast<bool>(nccl)) << nccl.errorMessage();
-  EXPECT_EQ((*nccl)->rank(), 0);
-  EXPECT_EQ((*nccl)->size(), 1);
+TEST_F(GpuNccl, OneRanksCollectivesAreOrderedWithTheComputeStream) {
+  EXPECT_EQ(nccl->rank(), 0);
+  EXPECT_EQ(nccl->size(), 1);
   size_t count = 4096, bytes = count * sizeof(float);
   test::DeviceBuffer source(bytes), in(bytes), out(bytes), copy(bytes);
   int round = 0;
@@ -65,31 +74,25 @@ TEST(GpuNccl, OneRanksCollectivesAreOrderedWithTheComputeStream) {
     ASSERT_EQ(cudaMemcpy(source.data(), values.data(), bytes, cudaMemcpyHostToDevice),
               cudaSuccess);
     for (const test::DeviceBuffer *b : {&in, &out, &copy})
-      ASSERT_EQ(cudaMemsetAsync(b->data(), 0, bytes, compute.stream), cudaSuccess);
-    collectiveBetween(**nccl, compute.stream, kind, mean, source, in, out, copy, count, count);
-    ASSERT_FALSE(static_cast<bool>((*nccl)->waitFor(compute.stream, "the test")));
+      ASSERT_EQ(cudaMemsetAsync(b->data(), 0, bytes, compute), cudaSuccess);
+    collectiveBetween(*nccl, compute, kind, mean, source, in, out, copy, count, count);
+    ASSERT_FALSE(static_cast<bool>(nccl->waitFor(compute, "the test")));
     EXPECT_EQ(copy.download(count), values) << int(kind) << " mean " << mean;
   }
 }
 
-TEST(GpuNccl, OneRanksCollectivesReplayFromACudaGraph) {
-  SIMCLR_REQUIRE_GPU();
-  auto host = runtime::localCommunicator();
-  Stream compute;
-  auto nccl = cuda::NcclCollectives::create(*host, compute.stream, 60);
-  ASSERT_TRUE(static_cast<bool>(nccl)) << nccl.errorMessage();
+TEST_F(GpuNccl, OneRanksCollectivesReplayFromACudaGraph) {
   size_t count = 1000;
   std::vector<float> first(count, 1.5f), second(count);
   for (size_t i = 0; i < count; ++i)
     second[i] = float(i) * 0.25f;
   test::DeviceBuffer source(first), in(count * sizeof(float)), out(count * sizeof(float)),
       copy(count * sizeof(float));
-  ASSERT_EQ(cudaStreamBeginCapture(compute.stream, cudaStreamCaptureModeThreadLocal),
-            cudaSuccess);
-  collectiveBetween(**nccl, compute.stream, runtime::Collective::AllReduceSum, true, source, in,
-                    out, copy, count, count);
+  ASSERT_EQ(cudaStreamBeginCapture(compute, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  collectiveBetween(*nccl, compute, runtime::Collective::AllReduceSum, true, source, in, out,
+                    copy, count, count);
   cudaGraph_t graph = nullptr;
-  ASSERT_EQ(cudaStreamEndCapture(compute.stream, &graph), cudaSuccess);
+  ASSERT_EQ(cudaStreamEndCapture(compute, &graph), cudaSuccess);
   cudaGraphExec_t exec = nullptr;
   ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
   cudaGraphDestroy(graph);
@@ -97,8 +100,8 @@ TEST(GpuNccl, OneRanksCollectivesReplayFromACudaGraph) {
     ASSERT_EQ(cudaMemcpy(source.data(), values->data(), count * sizeof(float),
                          cudaMemcpyHostToDevice),
               cudaSuccess);
-    ASSERT_EQ(cudaGraphLaunch(exec, compute.stream), cudaSuccess);
-    ASSERT_FALSE(static_cast<bool>((*nccl)->waitFor(compute.stream, "the replay")));
+    ASSERT_EQ(cudaGraphLaunch(exec, compute), cudaSuccess);
+    ASSERT_FALSE(static_cast<bool>(nccl->waitFor(compute, "the replay")));
     EXPECT_EQ(copy.download(count), *values);
   }
   cudaGraphExecDestroy(exec);

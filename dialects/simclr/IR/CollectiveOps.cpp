@@ -13,15 +13,15 @@ using namespace mlir;
 using namespace mlir::simclr;
 using namespace mlir::simclr::shape;
 
-namespace {
-
-/// The op's replica count: an integer of at least 1, else an error naming the attribute.
-FailureOr<int64_t> replicasOf(const ShapeDiag &diag, DictionaryAttr attributes) {
+FailureOr<int64_t> mlir::simclr::shape::replicasOf(const ShapeDiag &diag,
+                                                   DictionaryAttr attributes) {
   auto replicas = llvm::dyn_cast_or_null<IntegerAttr>(attributes.get("replicas"));
   if (!replicas || replicas.getValue().getSignificantBits() > 32 || replicas.getInt() < 1)
     return diag() << "expects 'replicas', the replica count, to be an integer of at least 1";
   return replicas.getInt();
 }
+
+namespace {
 
 /// A tensor of rank at least 1 (collectives along dimension 0 need one).
 FailureOr<RankedTensorType> rowsOf(const ShapeDiag &diag, Value input) {
@@ -87,10 +87,8 @@ OpFoldResult ReduceScatterOp::fold(FoldAdaptor) {
 }
 
 LogicalResult ReplicaIdOp::verify() {
-  if (getReplicas() < 1 || getReplicas() > std::numeric_limits<int32_t>::max())
-    return emitOpError() << "expects 'replicas', the replica count, to be an integer of at "
-                            "least 1";
-  return success();
+  return failure(failed(replicasOf(ShapeDiag{getOperation(), getLoc()},
+                                   (*this)->getAttrDictionary())));
 }
 
 LogicalResult AllReduceOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,

@@ -140,12 +140,12 @@ FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDi
     return diag() << "has a replica count but no replica index operand (rows of replica %r)";
   if (!replica)
     return z;
-  auto count = llvm::dyn_cast_or_null<IntegerAttr>(attr);
-  if (!count || count.getValue().getSignificantBits() > 32 || count.getInt() < 1)
-    return diag() << "expects 'replicas', the replica count, to be an integer of at least 1";
-  if ((rows / 2) % count.getInt() != 0)
-    return diag() << "expects the batch's " << rows / 2 << " images to divide among "
-                  << count.getInt() << " replicas";
+  auto count = replicasOf(diag, attributes);
+  if (failed(count))
+    return failure();
+  if ((rows / 2) % *count != 0)
+    return diag() << "expects the batch's " << rows / 2 << " images to divide among " << *count
+                  << " replicas";
   return z;
 }
 

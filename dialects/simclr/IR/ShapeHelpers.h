@@ -184,6 +184,10 @@ FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType
 
 /// The operands of the losses (shared by each loss and its gradient); each returns the
 /// type of the tensor the gradient flows to.
+/// The op's replica count (its `replicas` attribute): an integer of at least 1, else an
+/// error naming the attribute. Checked before it is read, as every attribute here.
+FailureOr<int64_t> replicasOf(const ShapeDiag &diag, DictionaryAttr attributes);
+
 /// With a `replica` index, the `replicas` attribute counts the replicas whose rows it picks
 /// (nt_xent_loss's `rows of replica`).
 FailureOr<RankedTensorType> checkNtXentInputs(const ShapeDiag &diag, Value embeddings,
