@@ -15,6 +15,11 @@ packages=(
   python3-torch python3-torchvision python3-pil              # references for tests
 )
 
+# --fuzz: what scripts/fuzz.sh adds (clang with libFuzzer and the sanitizers' runtimes).
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-22 libclang-rt-22-dev)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <jpeglib.h>
 
@@ -216,6 +217,15 @@ Expected<std::unique_ptr<Dataset>> FolderDataset::open(const std::string &root, 
   set->classes = *classes;
   set->splitDirectory = directory;
   int64_t skipped = 0;
+  // Folders are followed through symbolic links, each once: a link back up the tree (a
+  // loop) or a second link to a folder would list its images again, without end for a
+  // loop or two.
+  std::set<std::string> visited;
+  auto firstVisit = [&](const fs::path &folder) {
+    std::error_code ec;
+    fs::path real = fs::canonical(folder, ec);
+    return !ec && visited.insert(real.string()).second;
+  };
   for (const std::string &name : *present) {
     auto label = labelOfClass.find(name);
     if (label == labelOfClass.end())
@@ -225,13 +235,18 @@ Expected<std::unique_ptr<Dataset>> FolderDataset::open(const std::string &root, 
     std::vector<std::string> files;
     std::error_code ec;
     std::string classDirectory = joinPath(directory, name);
+    if (!firstVisit(classDirectory))
+      continue;
     for (fs::recursive_directory_iterator
              it(classDirectory, fs::directory_options::follow_directory_symlink, ec),
          end;
          !ec && it != end; it.increment(ec)) {
       std::error_code typeError;
-      if (it->is_directory(typeError))
+      if (it->is_directory(typeError)) {
+        if (!firstVisit(it->path()))
+          it.disable_recursion_pending();
         continue;
+      }
       std::string path = it->path().string();
       if (!isJpeg(path) || runtime::startsWith(it->path().filename().string(), ".")) {
         ++skipped;

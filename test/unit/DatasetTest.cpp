@@ -365,6 +365,23 @@ TEST_F(DatasetTest, ReadsImageFolderTrees) {
             std::string::npos);
 }
 
+TEST_F(DatasetTest, FollowsEachFolderOnceThroughLinks) {
+  // Links back up the tree, twice in one class: followed blindly, the listing would be
+  // 2^40 paths long (until the kernel's limit on links in a path).
+  for (const char *sub : {"train/cat/sub", "train/dog"})
+    ASSERT_FALSE(llvm::sys::fs::create_directories((dir + "/" + sub).str()));
+  writeJpeg((dir + "/train/cat/a.jpg").str(), gradient(8, 8, 0), 8, 8, 3, 95);
+  writeJpeg((dir + "/train/dog/b.jpg").str(), gradient(8, 8, 50), 8, 8, 3, 95);
+  ASSERT_FALSE(llvm::sys::fs::create_link(".", (dir + "/train/cat/self").str()));
+  ASSERT_FALSE(llvm::sys::fs::create_link("..", (dir + "/train/cat/sub/up").str()));
+  // A second class that is a link to the first: its images are listed once, under cat.
+  ASSERT_FALSE(llvm::sys::fs::create_link("cat", (dir + "/train/kitten").str()));
+  auto train = openDataset(dir.str().str(), Split::Train, 3);
+  ASSERT_TRUE(static_cast<bool>(train)) << train.errorMessage();
+  EXPECT_EQ((*train)->names(), (std::vector<std::string>{"cat/a.jpg", "dog/b.jpg"}));
+  EXPECT_EQ((*train)->labels(), (std::vector<int32_t>{0, 1}));
+}
+
 TEST(EvaluationView, CentreCropsOtherSizes) {
   Image same{1, 8, 8, std::vector<float>(64, 0.5f)};
   EXPECT_EQ(evaluationView(same, 8, 8).pixels, same.pixels);

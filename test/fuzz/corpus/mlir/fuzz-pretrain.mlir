@@ -1,0 +1,96 @@
+module @fuzz {
+  simclr.parameter @conv1.weight : tensor<2x1x3x3xf32> {group = "backbone", init = "variance_scaling"}
+  simclr.parameter @bn1.weight : tensor<2xf32> {group = "backbone", init = "ones"}
+  simclr.parameter @bn1.bias : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @bn1.running_mean : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @bn1.running_var : tensor<2xf32> {group = "backbone", init = "ones"}
+  simclr.parameter @layer1.0.conv1.weight : tensor<2x2x3x3xf32> {group = "backbone", init = "variance_scaling"}
+  simclr.parameter @layer1.0.bn1.weight : tensor<2xf32> {group = "backbone", init = "ones"}
+  simclr.parameter @layer1.0.bn1.bias : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @layer1.0.bn1.running_mean : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @layer1.0.bn1.running_var : tensor<2xf32> {group = "backbone", init = "ones"}
+  simclr.parameter @layer1.0.conv2.weight : tensor<2x2x3x3xf32> {group = "backbone", init = "variance_scaling"}
+  simclr.parameter @layer1.0.bn2.weight : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.parameter @layer1.0.bn2.bias : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @layer1.0.bn2.running_mean : tensor<2xf32> {group = "backbone", init = "zeros"}
+  simclr.state @layer1.0.bn2.running_var : tensor<2xf32> {group = "backbone", init = "ones"}
+  simclr.parameter @head.0.fc.weight : tensor<4x2xf32> {group = "head", init = "normal", init_std = 1.000000e-02 : f64}
+  simclr.parameter @head.0.bn.weight : tensor<4xf32> {group = "head", init = "ones"}
+  simclr.state @head.0.bn.running_mean : tensor<4xf32> {group = "head", init = "zeros"}
+  simclr.state @head.0.bn.running_var : tensor<4xf32> {group = "head", init = "ones"}
+  func.func @train_step(%arg0: tensor<4x1x8x8xf32>) -> (tensor<f32>, tensor<f32>) attributes {simclr.augment = {blur = false, color_strength = 1.000000e+00 : f64, crop_min_area = 8.000000e-02 : f64, flip = true}, simclr.input = {batch_size = 2 : i64, channels = 1 : i64, height = 8 : i64, views = 2 : i64, width = 8 : i64}, simclr.loss = {kind = "nt_xent", temperature = 1.000000e-01 : f64}, simclr.optimizer = {epochs = 1.000000e+02 : f64, kind = "lars", learning_rate = 3.000000e-01 : f64, lr_scaling = "linear", momentum = 9.000000e-01 : f64, nesterov = false, trust_coefficient = 1.000000e-03 : f64, warmup_epochs = 1.000000e+01 : f64, weight_decay = 9.9999999999999995E-7 : f64}, simclr.stage = "pretrain"} {
+    %0 = simclr.load @conv1.weight : tensor<2x1x3x3xf32>
+    %1 = simclr.conv2d %arg0, %0 stride [1, 1] padding [1, 1, 1, 1] : tensor<4x1x8x8xf32>, tensor<2x1x3x3xf32> -> tensor<4x2x8x8xf32>
+    %2 = simclr.load @bn1.weight : tensor<2xf32>
+    %3 = simclr.load @bn1.bias : tensor<2xf32>
+    %4 = simclr.load @bn1.running_mean : tensor<2xf32>
+    %5 = simclr.load @bn1.running_var : tensor<2xf32>
+    %output, %new_running_mean, %new_running_var = simclr.batch_norm_train %1 scale %2 offset %3 running %4, %5 {cross_replica} : tensor<4x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    simclr.store %new_running_mean, @bn1.running_mean : tensor<2xf32>
+    simclr.store %new_running_var, @bn1.running_var : tensor<2xf32>
+    %6 = simclr.relu %output : tensor<4x2x8x8xf32>
+    %7 = simclr.load @layer1.0.conv1.weight : tensor<2x2x3x3xf32>
+    %8 = simclr.conv2d %6, %7 stride [1, 1] padding [1, 1, 1, 1] : tensor<4x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<4x2x8x8xf32>
+    %9 = simclr.load @layer1.0.bn1.weight : tensor<2xf32>
+    %10 = simclr.load @layer1.0.bn1.bias : tensor<2xf32>
+    %11 = simclr.load @layer1.0.bn1.running_mean : tensor<2xf32>
+    %12 = simclr.load @layer1.0.bn1.running_var : tensor<2xf32>
+    %output_0, %new_running_mean_1, %new_running_var_2 = simclr.batch_norm_train %8 scale %9 offset %10 running %11, %12 {cross_replica} : tensor<4x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    simclr.store %new_running_mean_1, @layer1.0.bn1.running_mean : tensor<2xf32>
+    simclr.store %new_running_var_2, @layer1.0.bn1.running_var : tensor<2xf32>
+    %13 = simclr.relu %output_0 : tensor<4x2x8x8xf32>
+    %14 = simclr.load @layer1.0.conv2.weight : tensor<2x2x3x3xf32>
+    %15 = simclr.conv2d %13, %14 stride [1, 1] padding [1, 1, 1, 1] : tensor<4x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<4x2x8x8xf32>
+    %16 = simclr.load @layer1.0.bn2.weight : tensor<2xf32>
+    %17 = simclr.load @layer1.0.bn2.bias : tensor<2xf32>
+    %18 = simclr.load @layer1.0.bn2.running_mean : tensor<2xf32>
+    %19 = simclr.load @layer1.0.bn2.running_var : tensor<2xf32>
+    %output_3, %new_running_mean_4, %new_running_var_5 = simclr.batch_norm_train %15 scale %16 offset %17 running %18, %19 {cross_replica} : tensor<4x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    simclr.store %new_running_mean_4, @layer1.0.bn2.running_mean : tensor<2xf32>
+    simclr.store %new_running_var_5, @layer1.0.bn2.running_var : tensor<2xf32>
+    %20 = simclr.add %output_3, %6 : tensor<4x2x8x8xf32>, tensor<4x2x8x8xf32> -> tensor<4x2x8x8xf32>
+    %21 = simclr.relu %20 : tensor<4x2x8x8xf32>
+    %22 = simclr.global_avg_pool %21 : tensor<4x2x8x8xf32> -> tensor<4x2xf32>
+    %23 = simclr.load @head.0.fc.weight : tensor<4x2xf32>
+    %24 = simclr.dense %22, %23 : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4x4xf32>
+    %25 = simclr.load @head.0.bn.weight : tensor<4xf32>
+    %26 = simclr.load @head.0.bn.running_mean : tensor<4xf32>
+    %27 = simclr.load @head.0.bn.running_var : tensor<4xf32>
+    %output_6, %new_running_mean_7, %new_running_var_8 = simclr.batch_norm_train %24 scale %25 running %26, %27 {cross_replica} : tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+    simclr.store %new_running_mean_7, @head.0.bn.running_mean : tensor<4xf32>
+    simclr.store %new_running_var_8, @head.0.bn.running_var : tensor<4xf32>
+    %28 = simclr.l2_normalize %output_6 axis 1 : tensor<4x4xf32>
+    %loss, %accuracy = simclr.nt_xent_loss %28 temperature 1.000000e-01 : tensor<4x4xf32>
+    return %loss, %accuracy : tensor<f32>, tensor<f32>
+  }
+  func.func @embed(%arg0: tensor<2x1x8x8xf32>) -> tensor<2x2xf32> {
+    %0 = simclr.load @conv1.weight : tensor<2x1x3x3xf32>
+    %1 = simclr.conv2d %arg0, %0 stride [1, 1] padding [1, 1, 1, 1] : tensor<2x1x8x8xf32>, tensor<2x1x3x3xf32> -> tensor<2x2x8x8xf32>
+    %2 = simclr.load @bn1.weight : tensor<2xf32>
+    %3 = simclr.load @bn1.bias : tensor<2xf32>
+    %4 = simclr.load @bn1.running_mean : tensor<2xf32>
+    %5 = simclr.load @bn1.running_var : tensor<2xf32>
+    %6 = simclr.batch_norm_infer %1 scale %2 offset %3 stats %4, %5 : tensor<2x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    %7 = simclr.relu %6 : tensor<2x2x8x8xf32>
+    %8 = simclr.load @layer1.0.conv1.weight : tensor<2x2x3x3xf32>
+    %9 = simclr.conv2d %7, %8 stride [1, 1] padding [1, 1, 1, 1] : tensor<2x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<2x2x8x8xf32>
+    %10 = simclr.load @layer1.0.bn1.weight : tensor<2xf32>
+    %11 = simclr.load @layer1.0.bn1.bias : tensor<2xf32>
+    %12 = simclr.load @layer1.0.bn1.running_mean : tensor<2xf32>
+    %13 = simclr.load @layer1.0.bn1.running_var : tensor<2xf32>
+    %14 = simclr.batch_norm_infer %9 scale %10 offset %11 stats %12, %13 : tensor<2x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    %15 = simclr.relu %14 : tensor<2x2x8x8xf32>
+    %16 = simclr.load @layer1.0.conv2.weight : tensor<2x2x3x3xf32>
+    %17 = simclr.conv2d %15, %16 stride [1, 1] padding [1, 1, 1, 1] : tensor<2x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<2x2x8x8xf32>
+    %18 = simclr.load @layer1.0.bn2.weight : tensor<2xf32>
+    %19 = simclr.load @layer1.0.bn2.bias : tensor<2xf32>
+    %20 = simclr.load @layer1.0.bn2.running_mean : tensor<2xf32>
+    %21 = simclr.load @layer1.0.bn2.running_var : tensor<2xf32>
+    %22 = simclr.batch_norm_infer %17 scale %18 offset %19 stats %20, %21 : tensor<2x2x8x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    %23 = simclr.add %22, %7 : tensor<2x2x8x8xf32>, tensor<2x2x8x8xf32> -> tensor<2x2x8x8xf32>
+    %24 = simclr.relu %23 : tensor<2x2x8x8xf32>
+    %25 = simclr.global_avg_pool %24 : tensor<2x2x8x8xf32> -> tensor<2x2xf32>
+    return %25 : tensor<2x2xf32>
+  }
+}
+
