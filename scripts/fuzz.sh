@@ -19,6 +19,10 @@ build="${SIMCLR_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 all=(description mlir module safetensors idx cifar jpeg imagefolder labels)
 which="${1:-all}"
 seconds="${2:-60}"
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz.sh: SECONDS must be a whole number above 0, not '$seconds'" >&2
+  exit 2
+fi
 shift $(( $# > 2 ? 2 : $# ))
 [ "${1:-}" = "--" ] && shift
 extra=("$@")
@@ -38,6 +42,10 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 cmake --build "$build" --target simclr-fuzz-targets -- -j"$(nproc)"
 
+# The targets write their inputs to files (the readers take paths): in memory when it can.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 mkdir -p "$build/findings" "$build/logs"

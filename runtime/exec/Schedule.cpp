@@ -1,6 +1,7 @@
 //===- Schedule.cpp - an entry point's instructions, checked once ----------===//
 
 #include "runtime/exec/Schedule.h"
+#include "runtime/support/Checked.h"
 #include "runtime/support/Strings.h"
 
 using namespace mlir::simclr;
@@ -256,19 +257,32 @@ private:
     for (int i = 0; i < 4; ++i)
       c.padding[i] = g->padding()->Get(i);
     c.groups = g->groups();
+    // Strides, dilations, padding and groups come from the file: any int64. The
+    // geometry is computed without wrapping (Checked.h).
     bool ok = c.stride[0] > 0 && c.stride[1] > 0 && c.dilation[0] > 0 && c.dilation[1] > 0 &&
               c.groups > 0 && c.padding[0] >= 0 && c.padding[1] >= 0 && c.padding[2] >= 0 &&
               c.padding[3] >= 0 && c.inChannels % c.groups == 0 &&
-              c.outChannels % c.groups == 0 && w[1] * c.groups == c.inChannels &&
+              c.outChannels % c.groups == 0 && checkedMul(w[1], c.groups) == c.inChannels &&
               y[0] == x[0] && y[1] == c.outChannels;
-    if (ok) {
-      int64_t h = (x[2] + c.padding[0] + c.padding[2] - c.dilation[0] * (w[2] - 1) - 1);
-      int64_t wd = (x[3] + c.padding[1] + c.padding[3] - c.dilation[1] * (w[3] - 1) - 1);
-      ok = h >= 0 && wd >= 0 && h / c.stride[0] + 1 == y[2] && wd / c.stride[1] + 1 == y[3];
-    }
+    for (int i = 0; ok && i < 2; ++i)
+      ok = outputExtent(x[2 + i], c.padding[i], c.padding[2 + i], c.dilation[i], w[2 + i],
+                        c.stride[i]) == y[2 + i];
     if (!ok)
       return fail(at, "operand shapes do not match the convolution's geometry");
     return Error::success();
+  }
+
+  /// A convolution's output extent along one axis (stride and dilation > 0, padding
+  /// >= 0), or nullopt when the window does not fit or the arithmetic would overflow.
+  static std::optional<int64_t> outputExtent(int64_t in, int64_t padBefore, int64_t padAfter,
+                                             int64_t dilation, int64_t kernel, int64_t stride) {
+    std::optional<int64_t> padded = checkedAdd(in, padBefore);
+    if (padded)
+      padded = checkedAdd(*padded, padAfter);
+    std::optional<int64_t> span = checkedMul(dilation, kernel - 1);
+    if (!padded || !span || *padded - 1 < *span)
+      return std::nullopt;
+    return (*padded - 1 - *span) / stride + 1;
   }
 
   const LoadedModule &module;

@@ -30,7 +30,14 @@ std::string runtime::runtimeIncludeDirectory() {
 
 std::vector<std::string> runtime::runtimeLinkFlags(const std::string &device) {
   std::string lib = runtimeLibraryDirectory();
-  return {"-L" + lib, "-l" + device, "-lsimclr_runtime", "-Wl,-rpath," + lib};
+  std::vector<std::string> flags = {"-L" + lib, "-l" + device, "-lsimclr_runtime",
+                                    "-Wl,-rpath," + lib};
+#ifdef SIMCLR_SANITIZE
+  // A runtime built with the sanitizers (SIMCLR_SANITIZE) needs their runtime in the
+  // executable, first.
+  flags.push_back("-fsanitize=address,undefined");
+#endif
+  return flags;
 }
 
 std::string runtime::hostCompiler() {

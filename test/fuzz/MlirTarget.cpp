@@ -23,7 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   context.disableMultithreading(); // libFuzzer runs one input at a time; so does replay
   frontend::loadModuleDialects(context);
   ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) { return success(); });
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer reads up to a NUL, as a file read into memory has (MemoryBuffer); a
+  // fuzzer's input has none after it.
+  std::string text(reinterpret_cast<const char *>(data), size);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, ParserConfig(&context));
   if (!module)
     return fuzz::note("does not parse or verify"), 0;

@@ -1,0 +1,2 @@
+module @fuzz {
+  simclr.moparametde
