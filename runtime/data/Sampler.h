@@ -8,6 +8,7 @@
 #ifndef SIMCLR_RUNTIME_DATA_SAMPLER_H
 #define SIMCLR_RUNTIME_DATA_SAMPLER_H
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,8 @@ public:
   /// The next image; moves into the next epoch after the last one. -1 if there are none.
   int64_t next();
 
+  /// Images visited in every epoch.
+  size_t size() const { return indices.size(); }
   uint64_t epoch() const { return currentEpoch; }
   uint64_t offset() const { return position; }
   /// Continues from a position `epoch()`/`offset()` reported.

@@ -204,8 +204,15 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (!images)
     return images.takeError();
   data::EpochSampler sampler(std::move(*images), options.seed);
-  if (start.step > 0)
+  if (start.step > 0) {
+    // An offset past this run's images: the checkpoint is of a run on other images.
+    if (start.samplerOffset > sampler.size())
+      return makeError(options.resumePath + ": error: the run stopped at image " +
+                       std::to_string(start.samplerOffset) + " of an epoch; this run has " +
+                       std::to_string(sampler.size()) +
+                       " images: resume it on the data (and labels) it was trained on");
     sampler.seek(start.samplerEpoch, start.samplerOffset);
+  }
   data::BatchLoader loader(
       sampler, settings->batch, start.step, options.steps, options.loaderThreads,
       [&](data::Batch &batch) { makeTrainingBatch(set, *settings, options.seed, batch); },
