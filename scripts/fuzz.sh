@@ -59,6 +59,7 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "$root/test/fuzz/dict/$t.dict" ] && dict=("-dict=$root/test/fuzz/dict/$t.dict")
   log="$build/logs/$t.log"
+  rm -f "$build"/findings/"$t"-*
   result=ok
   # -close_fd_mask=1: the readers' progress lines on stdout are not wanted here.
   if ! "$build/bin/simclr-fuzz-$t" "$corpus" "${inputs[@]}" "${dict[@]}" \

@@ -15,6 +15,7 @@
 #include "runtime/support/Strings.h"
 
 #include <cstring>
+#include <cstdint>
 #include <set>
 
 using namespace mlir::simclr;
@@ -108,6 +109,10 @@ public:
              inst->kernel() >= static_cast<int>(module.kernels()->size())))
           return error(path, at + ": kernel index " + std::to_string(inst->kernel()) +
                                  " out of range");
+        if (const format::Convolution *g = inst->convolution())
+          for (auto *v : {g->stride(), g->padding(), g->dilation()})
+            if (!aligned(v))
+              return error(path, at + ": a convolution's geometry that is not 8-byte aligned");
         for (auto *refs : {inst->inputs(), inst->outputs()})
           for (const format::ValueRef *ref : *refs)
             if (Error e = value(ref, entry, at))
@@ -121,8 +126,17 @@ public:
   }
 
 private:
+  /// Whether a vector of 64-bit values can be read in place. The FlatBuffers verifier
+  /// checks the alignment of a vector's length, not of its elements: a module the
+  /// builder wrote has them 8-aligned (an empty one need not be), a damaged one may not.
+  static bool aligned(const flatbuffers::Vector<int64_t> *v) {
+    return v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) == 0;
+  }
+
   /// Extents of at least 0, and at most kMaxValueBytes in all at 8 bytes an element.
   Error shape(const flatbuffers::Vector<int64_t> *dims, const std::string &what) {
+    if (!aligned(dims))
+      return error(path, what + " has a shape that is not 8-byte aligned");
     for (int64_t d : *dims)
       if (d < 0)
         return error(path, what + " has an invalid extent " + std::to_string(d));
