@@ -326,21 +326,41 @@ Expected<Image> data::decodeJpeg(const std::string &path, int channels, int64_t 
     return error(path, "the JPEG claims " + size + " pixels, more than the limit of " +
                            std::to_string(maxPixels) + " (--max-image-pixels raises it)");
   }
-  info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  // CMYK (and YCCK) JPEGs, which photo tools write and ImageNet holds a few of, come out
+  // as CMYK; libjpeg converts the rest.
+  bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+  bool inverted = cmyk && info.saw_Adobe_marker; // Adobe's convention: 255 is no ink
+  info.out_color_space = cmyk ? JCS_CMYK : channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
   int height = int(info.output_height), width = int(info.output_width);
+  int components = int(info.output_components);
   out.channels = channels;
   out.height = height;
   out.width = width;
   out.pixels.resize(size_t(channels) * height * width);
-  row.resize(size_t(width) * channels);
+  row.resize(size_t(width) * components);
   while (info.output_scanline < info.output_height) {
     int y = int(info.output_scanline);
     JSAMPROW rows[1] = {row.data()};
     jpeg_read_scanlines(&info, rows, 1);
-    for (int x = 0; x < width; ++x)
-      for (int c = 0; c < channels; ++c)
-        out.at(c, y, x) = row[size_t(x) * channels + c] * (1.0f / 255.0f);
+    for (int x = 0; x < width; ++x) {
+      const uint8_t *p = &row[size_t(x) * components];
+      if (!cmyk) {
+        for (int c = 0; c < channels; ++c)
+          out.at(c, y, x) = p[c] * (1.0f / 255.0f);
+        continue;
+      }
+      // As PIL converts CMYK to RGB, (1 - C)(1 - K), then to gray (ITU-R 601-2 luma).
+      float rgb[3];
+      float black = (inverted ? p[3] : 255 - p[3]) * (1.0f / 255.0f);
+      for (int c = 0; c < 3; ++c)
+        rgb[c] = (inverted ? p[c] : 255 - p[c]) * (1.0f / 255.0f) * black;
+      if (channels == 1)
+        out.at(0, y, x) = 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
+      else
+        for (int c = 0; c < 3; ++c)
+          out.at(c, y, x) = rgb[c];
+    }
   }
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);

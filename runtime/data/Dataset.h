@@ -61,7 +61,8 @@ runtime::Expected<std::unique_ptr<Dataset>>
 openDataset(const std::string &directory, Split split, int channels,
             int64_t maxImagePixels = kDefaultMaxImagePixels);
 
-/// Decodes a JPEG file to `channels` (1: gray, 3: RGB) floats in [0, 1]. A file that is
+/// Decodes a JPEG file to `channels` (1: gray, 3: RGB) floats in [0, 1]; CMYK and YCCK
+/// JPEGs are converted as PIL converts them (Adobe's inverted CMYK included). A file that is
 /// not a complete, valid JPEG is an error naming it (libjpeg's warnings count too), and so
 /// is one whose header claims more than `maxPixels` pixels (refused before decoding).
 runtime::Expected<Image> decodeJpeg(const std::string &path, int channels,

@@ -214,8 +214,8 @@ void writeJpeg(const std::string &path, const std::vector<uint8_t> &pixels, int 
   info.image_width = width;
   info.image_height = height;
   info.input_components = channels;
-  info.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(&info);
+  info.in_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 4 ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults(&info); // CMYK: stored as CMYK, with an Adobe marker
   jpeg_set_quality(&info, quality, TRUE);
   if (quality == 100) { // no chroma subsampling: every pixel comes back close
     for (int c = 0; c < info.num_components; ++c)
@@ -263,6 +263,27 @@ TEST_F(DatasetTest, DecodesJpegsToTheChannelsAsked) {
   EXPECT_NEAR(gray->at(0, 12, 20), 0.299 * rgb->at(0, 12, 20) + 0.587 * rgb->at(1, 12, 20) +
                                        0.114 * rgb->at(2, 12, 20),
               2 / 255.0);
+}
+
+TEST_F(DatasetTest, DecodesCmykJpegsAsPilDoes) {
+  // Adobe's CMYK, as photo tools write it: 255 is no ink. Cyan 20%, magenta 60%, yellow
+  // 0%, black 50%: RGB (1 - C)(1 - K) = (0.4, 0.2, 0.5); gray 0.299 R + 0.587 G + 0.114 B.
+  std::string path = (dir + "/cmyk.jpg").str();
+  std::vector<uint8_t> ink = {uint8_t(255 - 51), uint8_t(255 - 153), 255, uint8_t(255 - 128)};
+  std::vector<uint8_t> pixels;
+  for (int i = 0; i < 8 * 8; ++i)
+    pixels.insert(pixels.end(), ink.begin(), ink.end());
+  writeJpeg(path, pixels, 8, 8, 4, 100);
+  auto rgb = decodeJpeg(path, 3);
+  ASSERT_TRUE(static_cast<bool>(rgb)) << rgb.errorMessage();
+  ASSERT_EQ(rgb->channels, 3);
+  double k = 127.0 / 255, expected[3] = {204.0 / 255 * k, 102.0 / 255 * k, 1.0 * k};
+  for (int c = 0; c < 3; ++c)
+    EXPECT_NEAR(rgb->at(c, 4, 4), expected[c], 3.0 / 255) << "channel " << c;
+  auto gray = decodeJpeg(path, 1);
+  ASSERT_TRUE(static_cast<bool>(gray)) << gray.errorMessage();
+  EXPECT_NEAR(gray->at(0, 4, 4), 0.299 * expected[0] + 0.587 * expected[1] + 0.114 * expected[2],
+              3.0 / 255);
 }
 
 TEST_F(DatasetTest, CorruptJpegsAreErrorsNamingTheFile) {
