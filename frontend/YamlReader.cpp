@@ -8,6 +8,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 
 using namespace mlir::simclr::frontend;
@@ -187,6 +188,14 @@ bool YamlReader::readDouble(const Node &node, StringRef key, double &out, double
         (minExclusive ? "(" : "[") + number(min) + ", " + number(max) + "]";
     return fail(node, "'" + key + "' must be in " + range + ", got " + node.scalar);
   }
+  // Every number of a description ends up in a 32-bit float attribute or kernel argument,
+  // where a smaller magnitude would become 0 (or a denormal): an epsilon or a temperature
+  // that reads as positive here would then fail the ops' checks, or divide by zero.
+  if (value != 0.0 && std::fabs(value) < std::numeric_limits<float>::min())
+    return fail(node, "'" + key + "' must be 0 or at least " +
+                          number(std::numeric_limits<float>::min()) +
+                          " in magnitude (the smallest normal 32-bit float), got " +
+                          node.scalar);
   out = value;
   return true;
 }

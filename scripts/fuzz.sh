@@ -69,19 +69,29 @@ for t in "${targets[@]}"; do
     result="FINDING (log: $log)"
     failed+=("$t")
   fi
-  stat() { grep -o "^stat::$1: *[0-9]*" "$log" | grep -o '[0-9]*$' | tail -1; }
+  libfuzzer_stat() { grep -o "^stat::$1: *[0-9]*" "$log" | grep -o '[0-9]*$' | tail -1; }
   last="$(grep -E '^#[0-9]+' "$log" | tail -1)"
   cov="$(echo "$last" | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' || true)"
   ft="$(echo "$last" | grep -o 'ft: [0-9]*' | grep -o '[0-9]*' || true)"
-  printf '%-12s %12s %9s %7s %7s %8s  %s\n' "$t" "$(stat number_of_executed_units)" \
-    "$(stat average_exec_per_sec)" "${cov:--}" "${ft:--}" "$(ls "$corpus" | wc -l)" "$result"
+  printf '%-12s %12s %9s %7s %7s %8s  %s\n' "$t" "$(libfuzzer_stat number_of_executed_units)" \
+    "$(libfuzzer_stat average_exec_per_sec)" "${cov:--}" "${ft:--}" "$(ls "$corpus" | wc -l)" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo
   for t in "${failed[@]}"; do
-    grep -E "ERROR:|runtime error:|Test unit written to|==[0-9]+==" "$build/logs/$t.log" | head -5
+    echo "== $t"
+    # The report: from its first line, as much as says what and where.
+    awk '/ERROR|runtime error:|deadly signal|==[0-9]+==/ && !seen { seen = 1 } seen' \
+      "$build/logs/$t.log" | head -40
     for f in "$build"/findings/"$t"-*; do
-      [ -e "$f" ] && echo "replay: $build/bin/simclr-fuzz-$t $f"
+      [ -e "$f" ] || continue
+      echo "replay: $build/bin/simclr-fuzz-$t $f"
+      # CI keeps only the log: the input itself goes there too, to rebuild it with
+      # `base64 -d > FILE`.
+      if [ "$(stat -c %s "$f")" -le 16384 ]; then
+        echo "input ($(stat -c %s "$f") bytes, base64):"
+        base64 -w 76 "$f"
+      fi
     done
   done
   exit 1

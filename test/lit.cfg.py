@@ -30,6 +30,12 @@ for name in ("HOME", "TMPDIR"):
 config.substitutions.append(
     ("%mpirun", "mpirun --oversubscribe --bind-to none -x OMP_NUM_THREADS=1"))
 
+# A build with ASan + UBSan (SIMCLR_SANITIZE): tests that cannot hold there say
+# `UNSUPPORTED: sanitized`, and the tools learn that they are sanitized.
+if config.sanitized:
+    config.available_features.add("sanitized")
+    config.environment["SIMCLR_SANITIZED"] = "1"
+
 # The CUDA target: `nvcc` where the toolkit is (test/Cuda/nvcc.test), `cuda-device` where
 # libsimclr_cuda.so was built, `gpu` where a GPU can run it (nvidia-smi lists one).
 if config.nvcc and os.path.exists(config.nvcc):

@@ -28,8 +28,15 @@ std::string cpu::cpuKernelPrelude() {
 }
 
 std::vector<std::string> cpu::cpuKernelCompileFlags() {
-  return {"-std=c++17", "-O3", "-march=native", "-fopenmp",
-          "-I" + runtime::runtimeIncludeDirectory()};
+  std::vector<std::string> flags = {"-std=c++17", "-O3", "-march=native", "-fopenmp",
+                                    "-I" + runtime::runtimeIncludeDirectory()};
+#ifdef SIMCLR_SANITIZE
+  // A sanitized build checks the kernels it generates too, and builds them the same way
+  // whether simclr-train loads them or a compiled executable links them (which the
+  // sanitized runtime links with -fsanitize): both then compute the same bits.
+  flags.insert(flags.end(), {"-fsanitize=address,undefined", "-fno-sanitize-recover=all"});
+#endif
+  return flags;
 }
 
 Error cpu::buildCpuKernels(const std::string &source, const std::string &library) {

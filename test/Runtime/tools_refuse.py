@@ -2,7 +2,8 @@
 """The real tools on malformed files: every regression file of the fuzz targets, and every
 seed cut in half and with a byte changed, each given to the tools that read its kind
 (simclrc, simclr-opt, simclr-module-info, simclr-train, a compiled training executable).
-Each run must end by itself within 60 s, under an 8 GiB address-space limit, with an exit
+Each run must end by itself within 60 s, under an 8 GiB address-space limit (an 8 GiB
+allocation limit in a sanitized build), with an exit
 status below 128 (0 where the damaged file happens to be valid); a failure must say
 "error" and leave no output file behind. Prints one line per failure and exits 1 if any.
 
@@ -22,8 +23,18 @@ runs = 0
 refused = 0
 
 
+# ASan reserves terabytes of address space for its shadow memory, so a sanitized build
+# (lit sets SIMCLR_SANITIZED) bounds each allocation through ASan instead.
+SANITIZED = os.environ.get("SIMCLR_SANITIZED") == "1"
+if SANITIZED:
+    os.environ["ASAN_OPTIONS"] = ":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS", ""),
+                      "max_allocation_size_mb=8192", "allocator_may_return_null=1"]))
+
+
 def limit():
-    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+    if not SANITIZED:
+        resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
 
 
 def run(args, what, output=None, cwd=None):
