@@ -1,41 +1,28 @@
 //===- FuzzSupport.cpp - what the fuzz targets share -----------------------===//
 
 #include "FuzzSupport.h"
+#include "runtime/support/Files.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace mlir::simclr;
 
-namespace {
-std::string scratch;
-pid_t owner = 0;
-
-void removeScratch() {
-  if (getpid() != owner) // a child that exits leaves it to its parent
-    return;
-  std::error_code ignored;
-  fs::remove_all(scratch, ignored);
-}
-} // namespace
-
 const std::string &fuzz::scratchDirectory() {
-  if (scratch.empty()) {
-    std::string pattern = (fs::temp_directory_path() / "simclr-fuzz-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) {
-      std::perror("simclr fuzz: mkdtemp");
+  // Removed at exit by its destructor (a crash leaves it, in TMPDIR).
+  static const runtime::TemporaryDirectory scratch = [] {
+    auto made = runtime::TemporaryDirectory::create("simclr-fuzz");
+    if (!made) {
+      std::fprintf(stderr, "simclr fuzz: %s\n", runtime::toString(made.takeError()).c_str());
       std::abort();
     }
-    scratch = pattern;
-    owner = getpid();
-    std::atexit(removeScratch);
-  }
-  return scratch;
+    return std::move(*made);
+  }();
+  return scratch.path();
 }
 
 void fuzz::note(const std::string &what) {
