@@ -79,12 +79,16 @@ LogicalResult addOptimizer(func::FuncOp func, ModuleOp module) {
     Value grad = ret.getOperand(metrics + i);
     Value w = LoadOp::create(b, loc, type, symbol.getValue());
     Value v = LoadOp::create(b, loc, type, velocityName);
+    // As the reference LARS: batch-norm parameters and biases are excluded from weight decay
+    // and adaptation; the classifier's weights from adaptation only (SIMCLR.md).
     UnitAttr exclude = type.getRank() == 1 ? b.getUnitAttr() : UnitAttr();
+    UnitAttr noAdaptation =
+        !exclude && param.getGroup() == "classifier" ? b.getUnitAttr() : UnitAttr();
     UnitAttr nesterovFlag = nesterov ? b.getUnitAttr() : UnitAttr();
     Operation *update =
         lars ? LarsUpdateOp::create(b, loc, w, grad, v, lr, b.getF64FloatAttr(momentum),
                                     b.getF64FloatAttr(weightDecay), b.getF64FloatAttr(trust),
-                                    exclude, nesterovFlag)
+                                    exclude, noAdaptation, nesterovFlag)
                    .getOperation()
              : MomentumUpdateOp::create(b, loc, w, grad, v, lr, b.getF64FloatAttr(momentum),
                                         b.getF64FloatAttr(weightDecay), exclude, nesterovFlag)

@@ -83,7 +83,8 @@ def Optimizer : Pass<"simclr-optimizer", "::mlir::ModuleOp"> {
     square-root scaling), and for every gradient applies `simclr.lars_update` or
     `simclr.momentum_update` to the parameter and a velocity `simclr.state` named
     `velocity.<parameter>`, storing both back. Parameters of rank 1 (batch-norm scales and
-    offsets, biases) are excluded from weight decay and from LARS's trust ratio. The
+    offsets, biases) are excluded from weight decay and from LARS's trust ratio; the other
+    parameters of the `classifier` group from the trust ratio only, as the reference. The
     gradient results are replaced by the learning rate: the step returns
     `(loss, accuracy, learning_rate)`.
 

@@ -283,7 +283,7 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
                             u.getMomentum().convertToDouble(),
                             u.getWeightDecay().convertToDouble(),
                             u.getTrustCoefficient().convertToDouble(), u.getExclude(),
-                            u.getNesterov());
+                            u.getNoAdaptation(), u.getNesterov());
         })
         .Case([&](MomentumUpdateOp u) {
           outs = momentumUpdate(in(0), in(1), in(2), in(3).data[0],

@@ -71,7 +71,8 @@ Array distillationBackward(const Array &student, const Array &teacher, double gr
 // Optimizer ops.
 double learningRate(double peak, double step, double warmupSteps, double totalSteps);
 Arrays larsUpdate(const Array &w, const Array &g, const Array &v, double lr, double momentum,
-                  double weightDecay, double trustCoefficient, bool exclude, bool nesterov);
+                  double weightDecay, double trustCoefficient, bool exclude, bool noAdaptation,
+                  bool nesterov);
 Arrays momentumUpdate(const Array &w, const Array &g, const Array &v, double lr,
                       double momentum, double weightDecay, bool exclude, bool nesterov);
 

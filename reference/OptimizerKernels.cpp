@@ -41,10 +41,11 @@ std::vector<double> decayed(const Array &w, const Array &g, double weightDecay, 
 } // namespace
 
 Arrays larsUpdate(const Array &w, const Array &g, const Array &v, double lr, double momentum,
-                  double weightDecay, double trustCoefficient, bool exclude, bool nesterov) {
+                  double weightDecay, double trustCoefficient, bool exclude, bool noAdaptation,
+                  bool nesterov) {
   std::vector<double> grad = decayed(w, g, weightDecay, exclude);
   double trust = 1.0;
-  if (!exclude) {
+  if (!exclude && !noAdaptation) {
     double wNorm = norm(w.data), gNorm = norm(grad);
     if (wNorm > 0 && gNorm > 0)
       trust = trustCoefficient * wNorm / gNorm;

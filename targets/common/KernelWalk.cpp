@@ -522,11 +522,14 @@ private:
                               : sgd.getWeightDecay().convertToDouble();
           double trust = lars ? lars.getTrustCoefficient().convertToDouble() : 0.0;
           bool exclude = lars ? lars.getExclude() : sgd.getExclude();
+          // The kernel takes the decay in effect and whether LARS adapts the rate.
+          bool adapt = lars && !exclude && !lars.getNoAdaptation();
           bool nesterov = lars ? lars.getNesterov() : sgd.getNesterov();
           call("update", {boolean(bool(lars)), of(o->getOperand(0)), of(o->getOperand(1)),
                           of(o->getOperand(2)), std::to_string(count(o->getResult(0))),
-                          of(o->getOperand(3)) + "[0]", number(momentum), number(decay),
-                          number(trust), boolean(exclude), boolean(nesterov), w, v});
+                          of(o->getOperand(3)) + "[0]", number(momentum),
+                          number(exclude ? 0.0 : decay), number(trust), boolean(adapt),
+                          boolean(nesterov), w, v});
         })
         .Default([&](Operation *) { handled = false; });
     if (!handled)

@@ -218,7 +218,7 @@ private:
     }
   }
 
-  /// update(lars, w, g, v, n, lr[0], momentum, decay, trust, exclude, nesterov, newW, newV)
+  /// update(lars, w, g, v, n, lr[0], momentum, decay, trust, adapt, nesterov, newW, newV)
   /// calls as one table of ParameterUpdate and one launch, a block per parameter.
   void updates(const std::vector<const KernelStatement *> &group) {
     std::string table = program.name + "_updates" + std::to_string(result.launches.size());

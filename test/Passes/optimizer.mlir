@@ -35,6 +35,27 @@ func.func @train_step(%x: tensor<2x8xf32>, %labels: tensor<2xi32>) -> (tensor<f3
 
 // -----
 
+// The classifier's weights are excluded from LARS's adaptation but keep their weight decay,
+// as the reference's supervised head.
+simclr.parameter @w : tensor<4x8xf32> {group = "classifier", init = "zeros"}
+simclr.parameter @b : tensor<4xf32> {group = "classifier", init = "zeros"}
+// CHECK-LABEL: func.func @finetune_classifier
+func.func @finetune_classifier(%x: tensor<2x8xf32>, %labels: tensor<2xi32>) -> (tensor<f32>, tensor<f32>)
+    attributes {simclr.stage = "finetune",
+                simclr.input = {batch_size = 64, channels = 1, height = 1, width = 8},
+                simclr.optimizer = {kind = "lars", learning_rate = 0.005, lr_scaling = "sqrt", momentum = 0.9,
+                                    weight_decay = 0.0001, trust_coefficient = 0.001, nesterov = false}} {
+  %w = simclr.load @w : tensor<4x8xf32>
+  %b = simclr.load @b : tensor<4xf32>
+  %logits = simclr.dense %x, %w, %b : tensor<2x8xf32>, tensor<4x8xf32>, tensor<4xf32> -> tensor<2x4xf32>
+  %loss, %acc = simclr.softmax_cross_entropy %logits, %labels : tensor<2x4xf32>, tensor<2xi32>
+  // CHECK: simclr.lars_update {{.*}} {momentum = 9.000000e-01 : f64, no_adaptation, trust_coefficient = 1.000000e-03 : f64, weight_decay = 1.000000e-04 : f64} : tensor<4x8xf32>
+  // CHECK: simclr.lars_update {{.*}} {exclude, momentum = 9.000000e-01 : f64, trust_coefficient = 1.000000e-03 : f64, weight_decay = 1.000000e-04 : f64} : tensor<4xf32>
+  return %loss, %acc : tensor<f32>, tensor<f32>
+}
+
+// -----
+
 simclr.parameter @w : tensor<4x8xf32> {group = "classifier", init = "zeros"}
 // CHECK-LABEL: func.func @linear_eval
 func.func @linear_eval(%x: tensor<2x8xf32>, %labels: tensor<2xi32>) -> (tensor<f32>, tensor<f32>)

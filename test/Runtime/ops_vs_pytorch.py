@@ -328,6 +328,10 @@ case("lars_update-excluded",
      f"%y:2 = simclr.lars_update %arg0, %arg1, %arg2, %arg3 {{exclude, momentum = 0.9, trust_coefficient = 0.001, weight_decay = 0.01}} : {ty(w)}",
      [w, g, vel, lr],
      lambda a, v: list(simclr_reference.lars(a[0], a[1], a[2], 0.05, 0.9, 0.01, 0.001, True)))
+case("lars_update-no-adaptation",
+     f"%y:2 = simclr.lars_update %arg0, %arg1, %arg2, %arg3 {{momentum = 0.9, no_adaptation, trust_coefficient = 0.001, weight_decay = 0.01}} : {ty(w)}",
+     [w, g, vel, lr],
+     lambda a, v: list(simclr_reference.lars(a[0], a[1] + 0.01 * a[0], a[2], 0.05, 0.9, 0.01, 0.001, True)))
 case("momentum_update",
      f"%y:2 = simclr.momentum_update %arg0, %arg1, %arg2, %arg3 {{momentum = 0.8, weight_decay = 0.01}} : {ty(w)}",
      [w, g, vel, lr],

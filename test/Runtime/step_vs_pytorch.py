@@ -54,6 +54,15 @@ CASES = {
     "finetune-sqrt-scaling-update": {"name": "tiny", "stage": "finetune",
                                      "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
                                      "network": TINY_BASIC, "classifier": {"num_classes": 3}},
+    # The classifier under LARS with weight decay: as the reference, no trust ratio for it,
+    # and its weights decayed (the reference's l2 loss term on head_supervised).
+    "finetune-lars-classifier-update": {"name": "tiny", "stage": "finetune",
+                                        "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
+                                        "network": TINY_BASIC, "classifier": {"num_classes": 3},
+                                        "optimizer": {"kind": "lars", "learning_rate": 0.05,
+                                                      "lr_scaling": "sqrt", "momentum": 0.9,
+                                                      "weight_decay": 0.01,
+                                                      "trust_coefficient": 0.001}},
     "distill-sk-to-basic": {"name": "tiny", "stage": "distill",
                             "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 4},
                             "teacher": TINY_SK, "network": dict(TINY_BASIC, stem="imagenet"),
@@ -200,9 +209,16 @@ def compare_run(desc, name, params, state, leaves, gradients, schedule, update, 
             w, v = params[symbol], state["velocity." + symbol]
             exclude = w.dim() == 1
             if opt["kind"] == "lars":
-                w2, v2 = simclr_reference.lars(w, grads[symbol], v, lr, opt["momentum"],
+                # The reference's LARS (SIMCLR.md) excludes batch-norm parameters, biases and
+                # the supervised head (torchvision's `fc`) from its decay and trust ratio, and
+                # adds the head's weight decay as an l2 loss term: d/dw wd*|w|^2/2 = wd*w.
+                classifier = symbol.startswith("fc.")
+                g = grads[symbol]
+                if classifier and not exclude:
+                    g = g + opt["weight_decay"] * w
+                w2, v2 = simclr_reference.lars(w, g, v, lr, opt["momentum"],
                                                opt["weight_decay"], opt["trust_coefficient"],
-                                               exclude, opt["nesterov"])
+                                               exclude or classifier, opt["nesterov"])
             else:
                 w2, v2 = simclr_reference.momentum_sgd(w, grads[symbol], v, lr, opt["momentum"],
                                                        opt["weight_decay"], exclude,

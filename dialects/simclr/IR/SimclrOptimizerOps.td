@@ -36,10 +36,14 @@ def Simclr_LarsUpdateOp : Simclr_InferredOp<"lars_update",
   let description = [{
     As the reference LARS optimizer (classic momentum):
     `g' = g + weight_decay * w` (skipped when `exclude`);
-    `trust = trust_coefficient * |w| / |g'|` (1 when either norm is 0, or when `exclude`);
+    `trust = trust_coefficient * |w| / |g'|` (1 when either norm is 0, or when `exclude` or
+    `no_adaptation`);
     `v' = momentum * v + learning_rate * trust * g'`;
     `w' = w - v'`, or with `nesterov` `w' = w - (momentum * v' + learning_rate * trust * g')`.
-    Batch-norm parameters and biases are `exclude`d from weight decay and adaptation.
+    Batch-norm parameters and biases are `exclude`d from weight decay and adaptation. The
+    classifier's weights have `no_adaptation`: the reference excludes its supervised head from
+    LARS and adds the head's weight decay as an l2 loss term, whose gradient is the same
+    `weight_decay * w`.
 
     ```mlir
     %w2, %v2 = simclr.lars_update %w, %g, %v, %lr {momentum = 9.000000e-01, trust_coefficient = 1.000000e-03, weight_decay = 9.9999999999999995E-7} : tensor<64x3x3x3xf32>
@@ -48,7 +52,7 @@ def Simclr_LarsUpdateOp : Simclr_InferredOp<"lars_update",
   let arguments = (ins Simclr_FloatTensor:$param, Simclr_FloatTensor:$grad,
                        Simclr_FloatTensor:$velocity, Simclr_F32Scalar:$learning_rate,
                        F64Attr:$momentum, F64Attr:$weight_decay, F64Attr:$trust_coefficient,
-                       UnitAttr:$exclude, UnitAttr:$nesterov);
+                       UnitAttr:$exclude, UnitAttr:$no_adaptation, UnitAttr:$nesterov);
   let results = (outs Simclr_FloatTensor:$new_param, Simclr_FloatTensor:$new_velocity);
   let assemblyFormat = [{
     $param `,` $grad `,` $velocity `,` $learning_rate attr-dict `:` type($param)

@@ -26,22 +26,23 @@ inline float learningRate(double peak, double step, double warmup, double total)
   return static_cast<float>(peak * 0.5 * (1.0 + std::cos(M_PI * progress)));
 }
 
-/// LARS (lars = true) or momentum SGD for one parameter of n elements.
+/// LARS (lars = true) or momentum SGD for one parameter of n elements. weightDecay is 0 for a
+/// parameter excluded from decay; adapt says whether LARS scales the step by its trust ratio.
 inline void update(bool lars, const float *w, const float *g, const float *v, i64 n, double lr,
-                   double momentum, double weightDecay, double trustCoefficient, bool exclude,
+                   double momentum, double weightDecay, double trustCoefficient, bool adapt,
                    bool nesterov, float *newW, float *newV) {
   double wn = 0, gn = 0;
   for (i64 i = 0; i < n; ++i) {
-    double gi = g[i] + (exclude ? 0.0 : weightDecay * w[i]);
+    double gi = g[i] + weightDecay * w[i];
     wn += double(w[i]) * w[i];
     gn += gi * gi;
   }
   double trust = 1.0;
-  if (lars && !exclude && wn > 0 && gn > 0)
+  if (lars && adapt && wn > 0 && gn > 0)
     trust = trustCoefficient * std::sqrt(wn) / std::sqrt(gn);
 #pragma omp parallel for
   for (i64 i = 0; i < n; ++i) {
-    double gi = g[i] + (exclude ? 0.0 : weightDecay * w[i]);
+    double gi = g[i] + weightDecay * w[i];
     if (lars) {
       double vi = momentum * v[i] + lr * trust * gi;
       newV[i] = static_cast<float>(vi);

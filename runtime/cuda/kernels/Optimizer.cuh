@@ -24,12 +24,13 @@ __device__ inline float learningRate(double peak, double step, double warmup, do
 }
 
 /// One parameter's update: LARS (`lars`) or momentum SGD of n elements, w and g and v in,
-/// the new w and v out, at the learning rate lr[0].
+/// the new w and v out, at the learning rate lr[0]. weightDecay is 0 for a parameter excluded
+/// from decay; `adapt` says whether LARS scales the step by its trust ratio.
 struct ParameterUpdate {
   OperandRef w, g, v, lr, newW, newV;
   i64 n;
   double momentum, weightDecay, trustCoefficient;
-  bool lars, exclude, nesterov;
+  bool lars, adapt, nesterov;
 };
 
 __device__ inline void updateParameters(const Phase &, const void *const *in, void *const *out,
@@ -41,7 +42,7 @@ __device__ inline void updateParameters(const Phase &, const void *const *in, vo
     const float *v = resolve(u.v, in, out, scratch);
     float *newW = resolve(u.newW, in, out, scratch), *newV = resolve(u.newV, in, out, scratch);
     double lr = *resolve(u.lr, in, out, scratch);
-    double decay = u.exclude ? 0.0 : u.weightDecay;
+    double decay = u.weightDecay;
     double wn = 0, gn = 0;
     for (i64 i = threadIdx.x; i < u.n; i += blockDim.x) {
       double gi = g[i] + decay * w[i];
@@ -51,7 +52,7 @@ __device__ inline void updateParameters(const Phase &, const void *const *in, vo
     wn = blockSum(wn);
     gn = blockSum(gn);
     double trust = 1.0;
-    if (u.lars && !u.exclude && wn > 0 && gn > 0)
+    if (u.lars && u.adapt && wn > 0 && gn > 0)
       trust = u.trustCoefficient * sqrt(wn) / sqrt(gn);
     for (i64 i = threadIdx.x; i < u.n; i += blockDim.x) {
       double gi = g[i] + decay * w[i];

@@ -72,8 +72,10 @@ func.func @optimizer(%w: tensor<4x8xf32>, %g: tensor<4x8xf32>, %v: tensor<4x8xf3
   %lr = simclr.learning_rate %s, %s, %s peak 0.3
   // CHECK: simclr.lars_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {exclude, momentum = 9.000000e-01 : f64, nesterov, trust_coefficient = 1.000000e-03 : f64, weight_decay = 9.9999999999999995E-7 : f64} : tensor<4x8xf32>
   %w2, %v2 = simclr.lars_update %w, %g, %v, %lr {exclude, momentum = 0.9, nesterov, trust_coefficient = 0.001, weight_decay = 1.0e-6} : tensor<4x8xf32>
+  // CHECK: simclr.lars_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {momentum = 9.000000e-01 : f64, no_adaptation, trust_coefficient = 1.000000e-03 : f64, weight_decay = 1.000000e-04 : f64} : tensor<4x8xf32>
+  %w2a, %v2a = simclr.lars_update %w2, %g, %v2, %lr {momentum = 0.9, no_adaptation, trust_coefficient = 0.001, weight_decay = 1.0e-4} : tensor<4x8xf32>
   // CHECK: simclr.momentum_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {momentum = 9.000000e-01 : f64, weight_decay = 0.000000e+00 : f64} : tensor<4x8xf32>
-  %w3, %v3 = simclr.momentum_update %w2, %g, %v2, %lr {momentum = 0.9, weight_decay = 0.0} : tensor<4x8xf32>
+  %w3, %v3 = simclr.momentum_update %w2a, %g, %v2a, %lr {momentum = 0.9, weight_decay = 0.0} : tensor<4x8xf32>
   return %lr, %w3, %v3 : tensor<f32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
 
