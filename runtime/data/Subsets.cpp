@@ -14,20 +14,88 @@
 using namespace mlir::simclr;
 using namespace mlir::simclr::data;
 
-std::vector<int64_t> data::classBalancedSubset(const std::vector<int32_t> &labels,
-                                               double fraction, uint64_t seed) {
+namespace {
+
+/// The images of every class, in the data set's order, skipping `excluded` (sorted).
+std::map<int32_t, std::vector<int64_t>> imagesByClass(const std::vector<int32_t> &labels,
+                                                      const std::vector<int64_t> &excluded) {
   std::map<int32_t, std::vector<int64_t>> byClass;
-  for (size_t i = 0; i < labels.size(); ++i)
-    byClass[labels[i]].push_back(int64_t(i));
+  for (int64_t i : imagesOutside(int64_t(labels.size()), excluded))
+    byClass[labels[size_t(i)]].push_back(i);
+  return byClass;
+}
+
+/// The first `take` images of the class's own permutation: the choice of one class does
+/// not depend on the others.
+void takeFromClass(int32_t label, const std::vector<int64_t> &images, size_t take,
+                   uint64_t seed, std::vector<int64_t> &chosen) {
+  std::vector<int64_t> order = EpochSampler(images, seed ^ (uint64_t(label) << 32)).order(0);
+  chosen.insert(chosen.end(), order.begin(), order.begin() + std::min(take, order.size()));
+}
+
+/// The validation split's permutation seed ("validate"), independent of --seed.
+constexpr uint64_t kValidationSeed = 0x76616c6964617465ull;
+
+} // namespace
+
+std::vector<int64_t> data::classBalancedSubset(const std::vector<int32_t> &labels,
+                                               double fraction, uint64_t seed,
+                                               const std::vector<int64_t> &excluded) {
+  std::map<int32_t, size_t> classSize;
+  for (int32_t label : labels)
+    ++classSize[label];
   std::vector<int64_t> chosen;
-  for (auto &[label, images] : byClass) {
-    size_t take = std::max<size_t>(1, size_t(std::llround(fraction * double(images.size()))));
-    // The class's own permutation: the choice of one class does not depend on the others.
-    std::vector<int64_t> order = EpochSampler(images, seed ^ (uint64_t(label) << 32)).order(0);
-    chosen.insert(chosen.end(), order.begin(), order.begin() + std::min(take, order.size()));
+  for (auto &[label, images] : imagesByClass(labels, excluded)) {
+    size_t take =
+        std::max<size_t>(1, size_t(std::llround(fraction * double(classSize[label]))));
+    takeFromClass(label, images, take, seed, chosen);
   }
   std::sort(chosen.begin(), chosen.end());
   return chosen;
+}
+
+std::vector<int64_t> data::validationSubset(const std::vector<int32_t> &labels,
+                                            int64_t count) {
+  auto byClass = imagesByClass(labels, {});
+  size_t total = labels.size(), wanted = size_t(std::clamp<int64_t>(count, 0, int64_t(total)));
+  if (wanted == 0)
+    return {};
+  // Quotas by largest remainder: floor(wanted * size / total) each, then one more for the
+  // classes with the largest fractional parts until the sum is `wanted`.
+  std::vector<std::pair<int32_t, size_t>> quota;
+  std::vector<std::pair<double, int32_t>> remainders;
+  size_t given = 0;
+  for (auto &[label, images] : byClass) {
+    double exact = double(wanted) * double(images.size()) / double(total);
+    size_t floor = size_t(exact);
+    quota.push_back({label, floor});
+    remainders.push_back({exact - double(floor), label});
+    given += floor;
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto &a, const auto &b) { return a.first > b.first; });
+  for (size_t i = 0; given < wanted && i < remainders.size(); ++i, ++given)
+    for (auto &[label, n] : quota)
+      if (label == remainders[i].second)
+        ++n;
+  std::vector<int64_t> chosen;
+  for (auto &[label, n] : quota)
+    takeFromClass(label, byClass[label], n, kValidationSeed, chosen);
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+std::vector<int64_t> data::imagesOutside(int64_t count, const std::vector<int64_t> &excluded) {
+  std::vector<int64_t> rest;
+  rest.reserve(size_t(std::max<int64_t>(count, 0)));
+  auto skip = excluded.begin();
+  for (int64_t i = 0; i < count; ++i) {
+    while (skip != excluded.end() && *skip < i)
+      ++skip;
+    if (skip == excluded.end() || *skip != i)
+      rest.push_back(i);
+  }
+  return rest;
 }
 
 runtime::Expected<std::vector<int64_t>>

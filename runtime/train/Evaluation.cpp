@@ -1,4 +1,4 @@
-//===- Evaluation.cpp - a network's accuracy on the test split -------------===//
+//===- Evaluation.cpp - a network's accuracy on held-out images ------------===//
 
 #include "runtime/train/Evaluation.h"
 #include "runtime/support/Strings.h"
@@ -81,16 +81,16 @@ Expected<std::vector<float>> runtime::embedImages(Executor &embed, const data::D
   return gathered;
 }
 
-Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log,
-                                Communicator &comm) {
+Error runtime::evaluateAccuracy(Executor &predict, const data::Dataset &set,
+                                const std::vector<int64_t> &all, const std::string &split,
+                                RunLog &log, Communicator &comm) {
   int64_t classes = predict.schedule().results()[0].shape[1];
-  const std::vector<int32_t> &labels = test.labels();
-  std::vector<int64_t> all = everyImage(test.size());
-  if (Error e = checkLabels(test, all, classes))
+  const std::vector<int32_t> &labels = set.labels();
+  if (Error e = checkLabels(set, all, classes))
     return e;
   std::vector<int64_t> mine = shareOf(all, comm).mine;
   int64_t top1 = 0, top5 = 0;
-  if (Error e = runOverImages(predict, test, mine, [&](size_t position, const float *row) {
+  if (Error e = runOverImages(predict, set, mine, [&](size_t position, const float *row) {
         int32_t label = labels[size_t(mine[position])];
         int64_t above = 0; // classes scored higher than the true one
         for (int64_t c = 0; c < classes; ++c)
@@ -105,15 +105,15 @@ Error runtime::evaluateOnTestSet(Executor &predict, const data::Dataset &test, R
       return e;
     top1 = int64_t(counts[0]), top5 = int64_t(counts[1]);
   }
-  int64_t count = test.size();
-  double accuracy = double(top1) / count, accuracy5 = double(top5) / count;
-  std::printf("test top-1 %.4f", accuracy);
+  int64_t count = int64_t(all.size());
+  double accuracy = double(top1) / double(count), accuracy5 = double(top5) / double(count);
+  std::printf("%s top-1 %.4f", split.c_str(), accuracy);
   if (classes > 5)
     std::printf("  top-5 %.4f", accuracy5);
-  std::printf(" (%lld images of %s)\n", (long long)count, test.location().c_str());
-  std::string line = format("{\"test_top1\": %.6f", accuracy);
+  std::printf(" (%lld images of %s)\n", (long long)count, set.location().c_str());
+  std::string line = format("{\"%s_top1\": %.6f", split.c_str(), accuracy);
   if (classes > 5)
-    line += format(", \"test_top5\": %.6f", accuracy5);
-  log.write(line + format(", \"test_images\": %d}", int(count)));
+    line += format(", \"%s_top5\": %.6f", split.c_str(), accuracy5);
+  log.write(line + format(", \"%s_images\": %d}", split.c_str(), int(count)));
   return Error::success();
 }

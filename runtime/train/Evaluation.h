@@ -1,9 +1,9 @@
-//===- Evaluation.h - a network's accuracy on the test split ----*- C++ -*-===//
+//===- Evaluation.h - a network's accuracy on held-out images ---*- C++ -*-===//
 //
 // The evaluation entry points run over images as evaluation sees them (a centre crop at
-// the network's size, data::evaluationView), in batches of the entry's batch size: test
-// top-1 and top-5 through `predict` (--eval), and the features `embed` gives, which the
-// kNN monitor compares (KnnMonitor.h).
+// the network's size, data::evaluationView), in batches of the entry's batch size: top-1
+// and top-5 through `predict` on the test split or the validation split (--eval), and the
+// features `embed` gives, which the kNN monitor compares (KnnMonitor.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SIMCLR_RUNTIME_TRAIN_EVALUATION_H
@@ -15,6 +15,7 @@
 #include "runtime/train/RunLog.h"
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace mlir::simclr::runtime {
@@ -32,10 +33,12 @@ Expected<std::vector<float>> embedImages(Executor &embed, const data::Dataset &s
                                          const std::vector<int64_t> &indices,
                                          Communicator &comm);
 
-/// Test top-1 (and top-5 with more than 5 classes) of `predict` on `test`, printed and
-/// logged; each replica evaluates its share of the images and the counts are summed.
-Error evaluateOnTestSet(Executor &predict, const data::Dataset &test, RunLog &log,
-                        Communicator &comm);
+/// Top-1 (and top-5 with more than 5 classes) of `predict` on `indices` of `set`,
+/// printed as "<split> top-1 ..." and logged as "<split>_top1" (split: "test",
+/// "validation"); each replica evaluates its share of the images and the counts are summed.
+Error evaluateAccuracy(Executor &predict, const data::Dataset &set,
+                       const std::vector<int64_t> &indices, const std::string &split,
+                       RunLog &log, Communicator &comm);
 
 } // namespace mlir::simclr::runtime
 

@@ -41,6 +41,10 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
   flags.add("labels", &o.labelsPath,
             "Fine-tuning, linear evaluation: train on the images this file lists (one per "
             "line: a 0-based image number, or an ImageFolder image's path or file name)");
+  flags.add("validation", &o.validation,
+            "Hold this many labelled training images out of training (class-balanced, the "
+            "same images for every seed and stage) and, with --eval, report their top-1: "
+            "the split on which to choose steps and rates, never the test set");
   flags.add("checkpoint", &o.checkpointPath,
             "Write every variable and the run's position here (safetensors, atomically): "
             "every --checkpoint-every steps and at the end; --resume continues from it");
@@ -75,6 +79,8 @@ Error runtime::checkTrainingOptions(const TrainingOptions &o) {
     return makeError("--label-fraction must be in (0, 1]");
   if (o.labelFraction < 1 && !o.labelsPath.empty())
     return makeError("give --label-fraction or --labels, not both");
+  if (o.validation < 0)
+    return makeError("--validation must be at least 0");
   if (o.knnEvery < 0)
     return makeError("--knn-every must be at least 0");
   if (o.loaderThreads > 64)

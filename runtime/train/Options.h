@@ -35,6 +35,9 @@ struct TrainingOptions {
   unsigned loaderThreads = 1; ///< threads making batches ahead (0: in the training thread)
   double labelFraction = 1;   ///< labelled stages: train on this class-balanced fraction
   std::string labelsPath;     ///< labelled stages: train on the images this file lists
+  /// Hold this many labelled training images out of every stage's training (the
+  /// validation split, data::validationSubset); with --eval, report their top-1 too.
+  int validation = 0;
   /// Every variable and the position of the run (step, sampler epoch and offset, seed),
   /// written atomically every `checkpointEvery` steps (0: only at the end). `--resume`
   /// from such a file continues the run where it stopped, bitwise as if never stopped.
@@ -52,7 +55,7 @@ struct TrainingOptions {
 
 /// Adds the training flags (--data, --steps, --seed, --log, --init, --teacher, --resume,
 /// --save, --checkpoint, --checkpoint-every, --profile, --no-cuda-graph, --eval, --knn,
-/// --knn-every, --label-fraction, --labels, --loader-threads, --inputs, --outputs,
+/// --knn-every, --label-fraction, --labels, --validation, --loader-threads, --inputs, --outputs,
 /// --collective-timeout, --blocking-collectives) to
 /// `flags`, writing into `options`.
 void addTrainingFlags(FlagSet &flags, TrainingOptions &options);

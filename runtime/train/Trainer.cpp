@@ -44,8 +44,9 @@ Error checkOptionsFor(const LoadedModule &module, const StepSettings &settings,
 }
 
 /// The evaluations a run makes with the weights it trains: the kNN monitor (`embed`) and
-/// test accuracy (`predict`), on the test split, opened when first needed and kept; with
-/// several replicas, each evaluates its share of the images.
+/// accuracy (`predict`), on the test split, opened when first needed and kept, and on the
+/// validation split of the training images; with several replicas, each evaluates its
+/// share of the images.
 class Evaluations {
 public:
   Evaluations(const LoadedModule &module, Device &device, VariableTable &variables,
@@ -71,7 +72,15 @@ public:
     auto predict = Executor::create(module, "predict", device, variables);
     if (!predict)
       return predict.takeError();
-    return evaluateOnTestSet(**predict, **test, log, comm);
+    return evaluateAccuracy(**predict, **test, everyImage((*test)->size()), "test", log, comm);
+  }
+
+  /// Top-1 on the training split's held-out images (--validation).
+  Error validationAccuracy(const std::vector<int64_t> &validation) {
+    auto predict = Executor::create(module, "predict", device, variables);
+    if (!predict)
+      return predict.takeError();
+    return evaluateAccuracy(**predict, train, validation, "validation", log, comm);
   }
 
 private:
@@ -200,7 +209,10 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     return log.takeError();
 
   // The images, in a fresh permutation every epoch, made into batches ahead of the step.
-  auto images = trainingImages(set, *settings, options);
+  auto validation = validationImages(set, options);
+  if (!validation)
+    return validation.takeError();
+  auto images = trainingImages(set, *settings, options, *validation);
   if (!images)
     return images.takeError();
   data::EpochSampler sampler(std::move(*images), options.seed);
@@ -346,6 +358,9 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (options.profile && options.steps > 1)
     printProfile(step.profile());
 
+  if (options.evaluate && !validation->empty())
+    if (Error e = evaluations.validationAccuracy(*validation))
+      return e;
   if (options.evaluate)
     if (Error e = evaluations.testAccuracy())
       return e;

@@ -47,24 +47,47 @@ Error runtime::checkLabels(const data::Dataset &set, const std::vector<int64_t> 
   return Error::success();
 }
 
+Expected<std::vector<int64_t>> runtime::validationImages(const data::Dataset &set,
+                                                         const TrainingOptions &options) {
+  if (options.validation == 0)
+    return std::vector<int64_t>();
+  if (options.validation >= set.size())
+    return makeError(set.location() + ": error: --validation=" +
+                     std::to_string(options.validation) + " holds out every image; the split has " +
+                     std::to_string(set.size()));
+  return data::validationSubset(set.labels(), options.validation);
+}
+
 Expected<std::vector<int64_t>> runtime::trainingImages(const data::Dataset &set,
                                                        const StepSettings &settings,
-                                                       const TrainingOptions &options) {
+                                                       const TrainingOptions &options,
+                                                       const std::vector<int64_t> &validation) {
   std::vector<int64_t> subset;
   if (!options.labelsPath.empty()) {
     auto listed = data::subsetFromFile(options.labelsPath, set.size(), set.names());
     if (!listed)
       return listed.takeError();
     subset = std::move(*listed);
+    for (int64_t index : subset)
+      if (std::binary_search(validation.begin(), validation.end(), index))
+        return makeError(options.labelsPath + ": error: image " + std::to_string(index) +
+                         " is in the validation split (--validation=" +
+                         std::to_string(options.validation) + "); train on other images");
   } else if (options.labelFraction < 1) {
-    subset = data::classBalancedSubset(set.labels(), options.labelFraction, options.seed);
+    subset = data::classBalancedSubset(set.labels(), options.labelFraction, options.seed,
+                                       validation);
   } else {
-    subset = everyImage(set.size());
+    subset = data::imagesOutside(set.size(), validation);
   }
-  if (int64_t(subset.size()) != set.size())
-    std::printf("training on %zu labelled images of %lld%s\n", subset.size(),
-                (long long)set.size(),
-                options.labelsPath.empty() ? " (class-balanced)" : " (from the list)");
+  if (int64_t(subset.size()) != set.size()) {
+    std::printf("training on %zu %simages of %lld", subset.size(),
+                settings.labelled ? "labelled " : "", (long long)set.size());
+    if (options.labelFraction < 1 || !options.labelsPath.empty())
+      std::printf(options.labelsPath.empty() ? " (class-balanced)" : " (from the list)");
+    if (!validation.empty())
+      std::printf("; %zu held out for validation", validation.size());
+    std::printf("\n");
+  }
   if (settings.labelled)
     if (Error e = checkLabels(set, subset, settings.classes))
       return e;

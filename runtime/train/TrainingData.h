@@ -37,11 +37,18 @@ std::vector<int64_t> everyImage(int64_t count);
 Error checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
                   int64_t classes);
 
+/// The validation split of `set` (--validation): none, or that many class-balanced
+/// labelled images held out of training; an error when it would hold out every image.
+Expected<std::vector<int64_t>> validationImages(const data::Dataset &set,
+                                                const TrainingOptions &options);
+
 /// The images a run trains on: the class-balanced fraction or the listed images of a
-/// labelled stage (--label-fraction, --labels), else all; says so when it is a subset.
+/// labelled stage (--label-fraction, --labels), else all; never one of `validation`
+/// (sorted; a listed one is an error). Says so when it is a subset.
 Expected<std::vector<int64_t>> trainingImages(const data::Dataset &set,
                                               const StepSettings &settings,
-                                              const TrainingOptions &options);
+                                              const TrainingOptions &options,
+                                              const std::vector<int64_t> &validation);
 
 /// Fills `batch` (its step and images drawn): every view of every image, augmented, in
 /// the layout train_step takes ([views x batch, C, H, W]), and the labels.

@@ -7,17 +7,11 @@
 
 #include "runtime/data/Augment.h"
 #include "runtime/data/Sampler.h"
-#include "runtime/data/Subsets.h"
-
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <map>
 #include <numeric>
 
 using namespace mlir::simclr::data;
@@ -278,55 +272,6 @@ TEST(EpochSampler, EachEpochIsAPermutationAndResumes) {
   EXPECT_EQ(resumed.next(), epochs[2][0]);
   EXPECT_EQ(resumed.epoch(), 2u);
   EXPECT_EQ(EpochSampler({}, 1).next(), -1);
-}
-
-} // namespace
-
-namespace {
-
-TEST(Subsets, ClassBalancedFractionTakesEveryClassEqually) {
-  std::vector<int32_t> labels;
-  for (int i = 0; i < 1000; ++i)
-    labels.push_back(i % 10 < 7 ? i % 10 : 7); // classes 0-6: 100 images each, 7: 300
-  std::vector<int64_t> subset = classBalancedSubset(labels, 0.1, 3);
-  std::map<int32_t, int> perClass;
-  for (int64_t i : subset)
-    ++perClass[labels[i]];
-  for (int c = 0; c < 7; ++c)
-    EXPECT_EQ(perClass[c], 10) << c;
-  EXPECT_EQ(perClass[7], 30);
-  EXPECT_TRUE(std::is_sorted(subset.begin(), subset.end()));
-  EXPECT_EQ(std::adjacent_find(subset.begin(), subset.end()), subset.end()); // no repeats
-  EXPECT_EQ(classBalancedSubset(labels, 0.1, 3), subset);
-  EXPECT_NE(classBalancedSubset(labels, 0.1, 4), subset);
-  // At least one image of every class, however small the fraction.
-  EXPECT_EQ(classBalancedSubset(labels, 0.0001, 3).size(), 8u);
-  EXPECT_EQ(classBalancedSubset(labels, 1.0, 3).size(), 1000u);
-}
-
-TEST(Subsets, ListedImagesAreCheckedLineByLine) {
-  llvm::SmallString<128> path;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("labels", "txt", path));
-  auto write = [&](const char *text) {
-    std::ofstream(path.c_str()) << text;
-    return subsetFromFile(path.str().str(), 50);
-  };
-  auto good = write("# labelled images\n7\n3\n\n42\n");
-  ASSERT_TRUE(static_cast<bool>(good)) << good.errorMessage();
-  EXPECT_EQ(*good, (std::vector<int64_t>{3, 7, 42}));
-  auto message = [&](const char *text) {
-    auto result = write(text);
-    return result ? std::string("accepted") : result.errorMessage();
-  };
-  EXPECT_EQ(message("1\n50\n"),
-            (path + ":2: error: image 50 is not in the data set (50 images, numbered from 0)").str());
-  EXPECT_EQ(message("1\ncat.jpg\n"), (path + ":2: error: 'cat.jpg' is not an image number").str());
-  EXPECT_EQ(message("4\n4\n"), (path + ":2: error: image 4 is listed twice").str());
-  EXPECT_EQ(message("# nothing\n"), (path + ": error: lists no images").str());
-  llvm::sys::fs::remove(path);
-  auto missing = subsetFromFile("/nonexistent/labels.txt", 50);
-  ASSERT_FALSE(static_cast<bool>(missing));
-  EXPECT_EQ(missing.errorMessage().rfind("/nonexistent/labels.txt: error: ", 0), 0u);
 }
 
 } // namespace
