@@ -52,6 +52,14 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       }
       desc->input.batchSize = int(options.batchSize);
     }
+    if (options.learningRate != 0) {
+      if (!(options.learningRate > 0 && options.learningRate < 1e6)) {
+        llvm::errs() << path << ": error: a learning rate must be positive and below 1e6, not "
+                     << options.learningRate << "\n";
+        return nullptr;
+      }
+      desc->optimizer.learningRate = options.learningRate;
+    }
     if (!options.precision.empty())
       desc->precision = options.precision;
     if (options.replicas != 0)
@@ -70,6 +78,11 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
     if (options.batchSize != 0) {
       llvm::errs() << path << ": error: a module written in the dialect has its shapes; "
                               "only a description takes another batch size\n";
+      return nullptr;
+    }
+    if (options.learningRate != 0) {
+      llvm::errs() << path << ": error: a module written in the dialect has its optimizer "
+                              "settings; only a description takes another learning rate\n";
       return nullptr;
     }
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());

@@ -18,6 +18,9 @@ struct LoadOptions {
   /// Images per step per replica instead of the description's `input.batch_size` (a
   /// description only: a .mlir module has its shapes).
   int64_t batchSize = 0;
+  /// The base learning rate instead of the description's `optimizer.learning_rate`
+  /// (scaled for the batch as its `lr_scaling` says; a description only); 0 keeps it.
+  double learningRate = 0;
   /// "f32" or "bf16" instead of the description's `precision` (or a module's
   /// simclr.precision); empty keeps it.
   std::string precision;

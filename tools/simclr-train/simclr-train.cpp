@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
   runtime::TrainingOptions options;
   std::string device = "cpu", cudaArch = kDefaultCudaArchitectures;
   int batchSize = 0;
-  double bucketBytes = 0;
+  double learningRate = 0, bucketBytes = 0;
   runtime::FlagSet flags("Trains a SimCLRv2 description, .mlir module or module file");
   flags.positionalHelp = "<description.yaml | model.mlir | model.sclm>";
   flags.add("device", &device, "Where to train: cpu, or cuda (an NVIDIA GPU)", "name");
@@ -69,6 +69,9 @@ int main(int argc, char **argv) {
             "With --device=cuda and a description: the GPU architectures to build for", "sm_NN");
   flags.add("batch-size", &batchSize,
             "With a description: images per step per replica instead of its batch_size");
+  flags.add("learning-rate", &learningRate,
+            "With a description: the base learning rate instead of its "
+            "optimizer.learning_rate (scaled as its lr_scaling says)");
   flags.add("bucket-bytes", &bucketBytes,
             "With a description under mpirun: the most bytes of gradients one all-reduce "
             "carries (default 25 MiB)");
@@ -112,12 +115,14 @@ int main(int argc, char **argv) {
     return 1;
   frontend::LoadOptions load;
   load.batchSize = batchSize;
+  load.learningRate = learningRate;
   load.bucketBytes = int64_t(bucketBytes);
   load.replicas = comm->size() > 1 ? comm->size() : 0;
   const std::string &input = positional.front();
-  if ((batchSize || bucketBytes) && runtime::endsWith(input, ".sclm")) {
+  if ((batchSize || learningRate || bucketBytes) && runtime::endsWith(input, ".sclm")) {
     std::fprintf(stderr,
-                 "%s: error: --batch-size and --bucket-bytes apply to a description; %s is "
+                 "%s: error: --batch-size, --learning-rate and --bucket-bytes apply to a "
+                 "description; %s is "
                  "compiled\n",
                  argv[0], input.c_str());
     return 1;

@@ -79,6 +79,11 @@ static cl::opt<int64_t> batchSize(
     "batch-size",
     cl::desc("Images per step per replica instead of the description's input.batch_size"),
     cl::value_desc("n"), cl::init(0), cl::cat(category));
+static cl::opt<double> learningRate(
+    "learning-rate",
+    cl::desc("Base learning rate instead of the description's optimizer.learning_rate "
+             "(scaled for the batch as its lr_scaling says)"),
+    cl::value_desc("rate"), cl::init(0), cl::cat(category));
 static cl::opt<std::string> precision(
     "precision",
     cl::desc("Element type of the convolutions and matrix products, f32 or bf16, instead of "
@@ -188,7 +193,7 @@ int main(int argc, char **argv) {
   }
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::simclr::frontend::loadModule(
       inputPath, context, sourceMgr,
-      {batchSize, precision, layout == "auto" ? std::string() : layout.getValue(), replicas,
+      {batchSize, learningRate, precision, layout == "auto" ? std::string() : layout.getValue(), replicas,
        bucketBytes});
   if (!module)
     return 1;
