@@ -405,6 +405,7 @@ int runtime::train(const LoadedModule &module, const DeviceFactory &makeDevice,
   // The other replicas would wait for this one in their next collective: end them all.
   std::fprintf(stderr, "rank %d: %s\n", comm.rank(), e.message().c_str());
   comm.abort(1);
+  return 1; // abort ends the job; a communicator that cannot still fails the run
 }
 
 std::unique_ptr<Communicator> runtime::launchReplicas(const TrainingOptions &options) {
