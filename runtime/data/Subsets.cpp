@@ -62,22 +62,20 @@ std::vector<int64_t> data::validationSubset(const std::vector<int32_t> &labels,
     return {};
   // Quotas by largest remainder: floor(wanted * size / total) each, then one more for the
   // classes with the largest fractional parts until the sum is `wanted`.
-  std::vector<std::pair<int32_t, size_t>> quota;
-  std::vector<std::pair<double, int32_t>> remainders;
+  std::vector<std::pair<int32_t, size_t>> quota;          // (label, images), by label
+  std::vector<std::pair<double, size_t>> remainders;      // (fraction, place in quota)
   size_t given = 0;
   for (auto &[label, images] : byClass) {
     double exact = double(wanted) * double(images.size()) / double(total);
     size_t floor = size_t(exact);
+    remainders.push_back({exact - double(floor), quota.size()});
     quota.push_back({label, floor});
-    remainders.push_back({exact - double(floor), label});
     given += floor;
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](const auto &a, const auto &b) { return a.first > b.first; });
   for (size_t i = 0; given < wanted && i < remainders.size(); ++i, ++given)
-    for (auto &[label, n] : quota)
-      if (label == remainders[i].second)
-        ++n;
+    ++quota[remainders[i].second].second;
   std::vector<int64_t> chosen;
   for (auto &[label, n] : quota)
     takeFromClass(label, byClass[label], n, kValidationSeed, chosen);
