@@ -72,6 +72,9 @@ struct OptimizerSpec {
 struct LossSpec {
   double temperature = 0.1;
   bool scaleByTemperatureSquared = false; ///< distillation only, as the reference colab
+  /// Distillation only: the weight of the student's cross entropy on the batch's labelled
+  /// images, added to the distillation loss (0: none, and the step takes no labels).
+  double labelWeight = 0;
 };
 
 /// The augmentations of a stage's views (docs/STAGES.md). Colour jitter, grayscale and

@@ -181,14 +181,19 @@ bool Parser::readOptimizer(const Node &node, OptimizerSpec &opt) {
 }
 
 bool Parser::readLoss(const Node &node, Description &desc) {
-  SMLoc scaleLoc;
+  SMLoc scaleLoc, labelWeightLoc;
   bool ok = readMapping(
       node, "'loss'",
       {numberField("temperature", desc.loss.temperature, 0.0, 1e3, /*minExclusive=*/true),
        boolField("scale_by_temperature_squared", desc.loss.scaleByTemperatureSquared,
-                 &scaleLoc)});
+                 &scaleLoc),
+       numberField("label_weight", desc.loss.labelWeight, 0.0, 1e3, /*minExclusive=*/false,
+                   &labelWeightLoc)});
   if (ok && scaleLoc.isValid() && desc.stage != Stage::Distill)
     return fail(scaleLoc, "'scale_by_temperature_squared' only applies to distillation");
+  if (ok && labelWeightLoc.isValid() && desc.stage != Stage::Distill)
+    return fail(labelWeightLoc, "'label_weight' only applies to distillation (fine-tuning "
+                                "trains on the labels alone)");
   return ok;
 }
 

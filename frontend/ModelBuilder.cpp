@@ -345,6 +345,9 @@ DictionaryAttr lossAttr(Builder &b, const Description &desc) {
   if (desc.stage == Stage::Distill)
     entries.push_back(b.getNamedAttr("scale_by_temperature_squared",
                                      b.getBoolAttr(desc.loss.scaleByTemperatureSquared)));
+  if (desc.stage == Stage::Distill && desc.loss.labelWeight > 0)
+    entries.push_back(
+        b.getNamedAttr("label_weight", b.getF64FloatAttr(desc.loss.labelWeight)));
   return b.getDictionaryAttr(entries);
 }
 
@@ -403,7 +406,8 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
 
   // The training step.
   SmallVector<Type> stepArgs = {images};
-  if (desc.stage == Stage::Finetune || desc.stage == Stage::LinearEval)
+  if (desc.stage == Stage::Finetune || desc.stage == Stage::LinearEval ||
+      (desc.stage == Stage::Distill && desc.loss.labelWeight > 0))
     stepArgs.push_back(labels);
   func::FuncOp step = createFunction(*module, fileLoc, "train_step", stepArgs, {scalar, scalar});
   auto *simclr = context.getLoadedDialect<SimclrDialect>();
@@ -420,14 +424,17 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
     OpBuilder b = OpBuilder::atBlockEnd(&step.getBody().front());
     Value x = step.getArgument(0);
     Location loc = step.getLoc();
-    Operation *loss = nullptr;
+    Value loss, accuracy;
+    auto take = [&](Operation *lossOp) {
+      loss = lossOp->getResult(0), accuracy = lossOp->getResult(1);
+    };
     switch (desc.stage) {
     case Stage::Pretrain: {
       NetworkEmitter net(state, b, desc, desc.network, {"", true, false});
       Value z = net.head(net.backbone(x), desc.network.head.layers);
       z = L2NormalizeOp::create(b, loc, z, b.getI64IntegerAttr(1), b.getF32FloatAttr(1e-12f));
-      loss = NtXentLossOp::create(b, loc, z, /*replica=*/Value(),
-                                  b.getF32FloatAttr(desc.loss.temperature), /*replicas=*/nullptr);
+      take(NtXentLossOp::create(b, loc, z, /*replica=*/Value(),
+                                b.getF32FloatAttr(desc.loss.temperature), /*replicas=*/nullptr));
       break;
     }
     case Stage::Finetune:
@@ -438,7 +445,7 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
       Value h = net.head(net.backbone(x), desc.network.head.finetuneFromLayer);
       NetworkEmitter top(state, b, desc, desc.network, {"", true, false});
       Value logits = top.classifier(h, desc.numClasses);
-      loss = SoftmaxCrossEntropyOp::create(b, loc, logits, step.getArgument(1));
+      take(SoftmaxCrossEntropyOp::create(b, loc, logits, step.getArgument(1)));
       break;
     }
     case Stage::Distill: {
@@ -446,12 +453,22 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
       Value teacherLogits = classify(teacher, *desc.teacher, x, desc.numClasses);
       NetworkEmitter student(state, b, desc, desc.network, {"", true, false});
       Value studentLogits = classify(student, desc.network, x, desc.numClasses);
-      loss = DistillationLossOp::create(b, loc, studentLogits, teacherLogits,
-                                        b.getF32FloatAttr(desc.loss.temperature));
+      double t = desc.loss.temperature;
+      take(DistillationLossOp::create(b, loc, studentLogits, teacherLogits,
+                                      b.getF32FloatAttr(float(t))));
+      if (desc.loss.scaleByTemperatureSquared)
+        loss = ScaleOp::create(b, loc, loss, b.getF64FloatAttr(t * t));
+      if (desc.loss.labelWeight > 0) {
+        // The labelled images' cross entropy (unlabelled rows carry label -1).
+        auto labelled = SoftmaxCrossEntropyOp::create(b, loc, studentLogits, step.getArgument(1));
+        Value term =
+            ScaleOp::create(b, loc, labelled.getLoss(), b.getF64FloatAttr(desc.loss.labelWeight));
+        loss = AddOp::create(b, loc, loss, term);
+      }
       break;
     }
     }
-    func::ReturnOp::create(b, loc, loss->getResults());
+    func::ReturnOp::create(b, loc, ValueRange{loss, accuracy});
   }
 
   // The inference entry point: backbone features after pretraining, logits otherwise.

@@ -52,6 +52,16 @@ llvm::Error failAt(Operation *op, const llvm::Twine &message) {
                                  where + ": error: '" + op->getName().getStringRef() + "' " +
                                      message);
 }
+
+/// Why `labels` (class indices) cannot index `classes` logits, or "": a negative index is
+/// an unlabelled row, one of `classes` or more has no logit.
+std::string classIndexError(const Array &labels, int64_t classes) {
+  for (double label : labels.data)
+    if (label >= classes)
+      return "label " + std::to_string(static_cast<int64_t>(label)) + " is outside [0, " +
+             std::to_string(classes) + ") (a negative label marks an unlabelled row)";
+  return "";
+}
 } // namespace
 
 llvm::Expected<std::vector<Array>> Evaluator::run(llvm::StringRef name,
@@ -185,14 +195,8 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
           bool indices = llvm::cast<RankedTensorType>(l.getLabels().getType())
                              .getElementType()
                              .isInteger();
-          int64_t classes = in(0).dim(1);
-          if (indices)
-            for (double label : in(1).data)
-              if (label < 0 || label >= classes) {
-                invalid = "label " + std::to_string(static_cast<int64_t>(label)) +
-                          " is outside [0, " + std::to_string(classes) + ")";
-                return;
-              }
+          if (indices && (invalid = classIndexError(in(1), in(0).dim(1)), !invalid.empty()))
+            return;
           outs = softmaxCrossEntropy(in(0), in(1), indices);
         })
         .Case([&](DistillationLossOp l) {
@@ -256,6 +260,8 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
           bool indices = llvm::cast<RankedTensorType>(l.getLabels().getType())
                              .getElementType()
                              .isInteger();
+          if (indices && (invalid = classIndexError(in(1), in(0).dim(1)), !invalid.empty()))
+            return;
           outs.push_back(softmaxCrossEntropyBackward(in(0), in(1), indices, in(2).data[0]));
         })
         .Case([&](DistillationLossBackwardOp l) {

@@ -272,13 +272,15 @@ Arrays ntXent(const Array &z, double temperature, int64_t replica, int64_t repli
 
 Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indices) {
   int64_t N = logits.dim(0), C = logits.dim(1);
-  double loss = 0, correct = 0;
+  double loss = 0, correct = 0, rows = 0;
   for (int64_t n = 0; n < N; ++n) {
     const double *row = &logits.data[n * C];
     double lse = logSumExp(row, C);
     int64_t target;
     if (indices) {
       target = static_cast<int64_t>(labels.data[n]);
+      if (target < 0) // an unlabelled row
+        continue;
       loss += lse - row[target];
     } else {
       const double *p = &labels.data[n * C];
@@ -287,8 +289,9 @@ Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indice
       target = argmax(p, C);
     }
     correct += argmax(row, C) == target;
+    rows += 1;
   }
-  return {Array({}, loss / N), Array({}, correct / N)};
+  return {Array({}, rows ? loss / rows : 0.0), Array({}, rows ? correct / rows : 0.0)};
 }
 
 Arrays distillation(const Array &student, const Array &teacher, double temperature) {

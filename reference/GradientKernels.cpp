@@ -296,7 +296,13 @@ Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool
                                   double gradLoss) {
   int64_t N = logits.dim(0), C = logits.dim(1);
   Array dl(logits.shape);
+  double rows = double(N); // the labelled ones: a negative index marks an unlabelled row
+  if (indices)
+    rows = double(std::count_if(labels.data.begin(), labels.data.end(),
+                                [](double label) { return label >= 0; }));
   for (int64_t n = 0; n < N; ++n) {
+    if (indices && labels.data[n] < 0)
+      continue; // its gradient stays 0
     const double *row = &logits.data[n * C];
     double lse = logSumExp(row, C), mass = 1.0;
     if (!indices) {
@@ -307,7 +313,7 @@ Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool
     for (int64_t c = 0; c < C; ++c) {
       double target = indices ? (static_cast<int64_t>(labels.data[n]) == c ? 1.0 : 0.0)
                               : labels.data[n * C + c];
-      dl.data[n * C + c] = (std::exp(row[c] - lse) * mass - target) * gradLoss / N;
+      dl.data[n * C + c] = (std::exp(row[c] - lse) * mass - target) * gradLoss / rows;
     }
   }
   return dl;

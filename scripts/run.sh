@@ -12,7 +12,10 @@
 # which the fine-tuning rate and steps are chosen (docs/RESULTS.md).
 # Budget (steps) from SIMCLR_PRETRAIN_STEPS, SIMCLR_FINETUNE_STEPS, SIMCLR_DISTILL_STEPS;
 # labels from SIMCLR_LABEL_FRACTION (default 0.01, as the paper's 1% setting); the seed
-# from SIMCLR_SEED (default 1). SIMCLR_REPLICAS=N trains every stage data-parallel on N
+# from SIMCLR_SEED (default 1). SIMCLR_DISTILL_LABELS=1 distils with the labels too
+# (examples/fashion_mnist/distill_labels.yaml: the student's cross entropy on the
+# fine-tuning's labelled images added to the distillation loss, as the paper does with 10%
+# of the labels). SIMCLR_REPLICAS=N trains every stage data-parallel on N
 # processes (mpirun, one OpenMP thread each), each with 1/N of the descriptions' batch:
 # the same global batch (docs/DISTRIBUTED.md). SIMCLR_SKIP_BUILD=1 uses the build as it is.
 set -euo pipefail
@@ -45,14 +48,21 @@ fraction="${SIMCLR_LABEL_FRACTION:-0.01}"
 seed="${SIMCLR_SEED:-1}"
 replicas="${SIMCLR_REPLICAS:-1}"
 validation="${SIMCLR_VALIDATION:-1000}"
+distill_labels="${SIMCLR_DISTILL_LABELS:-0}"
+distill_description=distill
+distill_flags=()
+if [ "$distill_labels" = 1 ]; then
+  distill_description=distill_labels
+  distill_flags=(--label-fraction="$fraction")
+fi
 echo
-echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}, linear evaluation ${linear_steps} steps; seed ${seed}; ${replicas} replica(s); ${validation} training images held out for validation"
+echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}$([ "$distill_labels" = 1 ] && echo " (with the labels)"), linear evaluation ${linear_steps} steps; seed ${seed}; ${replicas} replica(s); ${validation} training images held out for validation"
 launch=()
 if [ "$replicas" -gt 1 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   launch=(mpirun -np "$replicas" --oversubscribe --bind-to none -x OMP_NUM_THREADS=1)
 fi
-for stage in pretrain finetune distill linear_eval; do
+for stage in pretrain finetune "$distill_description" linear_eval; do
   description="$root/examples/fashion_mnist/$stage.yaml"
   batch=$(sed -n 's/^ *batch_size: *\([0-9]*\).*/\1/p' "$description" | head -n 1)
   if [ $((batch % replicas)) -ne 0 ]; then
@@ -79,8 +89,8 @@ run_stage pretrain pretrain "$pretrain_steps" --checkpoint="$out/pretrain.safete
   --checkpoint-every=100 --knn --knn-every=$(( (pretrain_steps + 1) / 2 ))
 run_stage finetune finetune "$finetune_steps" --label-fraction="$fraction" --eval \
   --init="$out/pretrain.safetensors" --save="$out/finetune.safetensors"
-run_stage distill distill "$distill_steps" --eval --teacher="$out/finetune.safetensors" \
-  --save="$out/distill.safetensors"
+run_stage distill "$distill_description" "$distill_steps" --eval \
+  --teacher="$out/finetune.safetensors" --save="$out/distill.safetensors" "${distill_flags[@]}"
 run_stage linear_eval linear_eval "$linear_steps" --eval --init="$out/pretrain.safetensors" \
   --save="$out/linear_eval.safetensors"
 
@@ -97,6 +107,7 @@ cat > "$out/summary.json" <<JSON
   "seeds": [$seed],
   "replicas": $replicas,
   "validation_images": $validation,
+  "distill_with_labels": $([ "$distill_labels" = 1 ] && echo true || echo false),
   "supervised_baseline_top1": $(top1 baseline),
   "pretrain_finetune_top1": $(top1 finetune),
   "distilled_top1": $(top1 distill),
@@ -115,7 +126,7 @@ row() { printf '%-44s %8.4f %8.4f %11.4f %9s\n' "$1" "$(top1 "$2")" "$(top5 "$2"
 row "supervised baseline ($fraction of the labels)" baseline
 printf '%-44s %8.4f %8s %11s %9s\n' "pretrain $pretrain_steps steps (kNN top-1)" "$knn" - - "${seconds[pretrain]}"
 row "pretrain + fine-tune (the same labels)" finetune
-row "distilled (half-width student)" distill
+row "distilled (half-width student$([ "$distill_labels" = 1 ] && echo ", + labels"))" distill
 row "linear evaluation (all labels but validation)" linear_eval
 awk -v a="$(top1 finetune)" -v b="$(top1 baseline)" -v s="$finetune_steps" 'BEGIN {
   printf "pretrain + fine-tune %s the supervised baseline (the same %d steps and rate) by %.2f points of top-1\n",

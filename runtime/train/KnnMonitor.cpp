@@ -2,6 +2,7 @@
 
 #include "runtime/train/KnnMonitor.h"
 #include "runtime/data/Sampler.h"
+#include "runtime/data/Subsets.h"
 #include "runtime/support/Strings.h"
 #include "runtime/train/Evaluation.h"
 #include "runtime/train/TrainingData.h"
@@ -18,10 +19,10 @@ Error runtime::knnMonitor(Executor &embed, const data::Dataset &train,
                           const data::Dataset &test, uint64_t seed, RunLog &log,
                           Communicator &comm, int step) {
   int64_t dim = embed.schedule().results()[0].shape[1];
-  std::vector<int64_t> bank = data::EpochSampler(everyImage(train.size()), seed).order(0);
+  std::vector<int64_t> bank = data::EpochSampler(data::imagesOutside(train.size(), {}), seed).order(0);
   bank.resize(std::min<size_t>(bank.size(), 5000));
   // A spread of the test set (it may be sorted by class), the same every time.
-  std::vector<int64_t> queries = data::EpochSampler(everyImage(test.size()), seed).order(0);
+  std::vector<int64_t> queries = data::EpochSampler(data::imagesOutside(test.size(), {}), seed).order(0);
   queries.resize(std::min<size_t>(queries.size(), 1000));
   auto bankFeatures = embedImages(embed, train, bank, comm);
   if (!bankFeatures)

@@ -39,16 +39,16 @@ Error runtime::runOneStep(const LoadedModule &module, const DeviceFactory &makeD
     std::vector<double> values = it->second.toDoubles();
     if (arg->dtype() == format::DType::I32) {
       // Labels index the classifier's outputs (where the module says how many): one
-      // outside them is bad input, not a read past a row.
+      // beyond them is bad input, not a read past a row; -1 marks an unlabelled image.
       auto classes = module.metadata("train_step:simclr.input.num_classes");
       auto count = classes ? parseInteger(*classes) : std::nullopt;
       for (size_t e = 0; count && e < values.size(); ++e)
-        if (values[e] < 0 || values[e] >= double(*count) ||
+        if (values[e] < -1 || values[e] >= double(*count) ||
             values[e] != double(int32_t(values[e])))
           return makeError(options.inputsPath + ": error: tensor '" + name + "' holds label " +
                            runtime::format("%g", values[e]) + " at index " + std::to_string(e) +
                            ", outside the classifier's " + std::to_string(*count) +
-                           " classes");
+                           " classes (or -1: unlabelled)");
       ints.emplace_back(values.begin(), values.end());
       arguments.push_back(ints.back().data());
     } else {

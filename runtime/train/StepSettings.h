@@ -27,8 +27,9 @@ struct StepSettings {
 
   /// The warmup steps of a run of `steps` steps (the module's warmup share of its epochs).
   float warmupSteps(int steps) const;
-  /// Stages that train on labels (and may train on a subset of them).
-  bool usesLabels() const { return stage == "finetune" || stage == "linear_eval"; }
+  /// Stages that train on labelled images alone (fine-tuning, linear evaluation); a
+  /// labelled distillation step trains on every image, the labels of some.
+  bool labelledImagesOnly() const { return stage == "finetune" || stage == "linear_eval"; }
 };
 
 /// The settings of `module`'s train_step; an error names the module and the missing

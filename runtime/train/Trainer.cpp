@@ -4,6 +4,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/data/Loader.h"
 #include "runtime/data/Sampler.h"
+#include "runtime/data/Subsets.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/support/Strings.h"
 #include "runtime/train/Checkpoints.h"
@@ -30,9 +31,12 @@ namespace {
 /// The option checks that depend on the module's stage and entry points.
 Error checkOptionsFor(const LoadedModule &module, const StepSettings &settings,
                       const TrainingOptions &options) {
-  if ((options.labelFraction < 1 || !options.labelsPath.empty()) && !settings.usesLabels())
+  if ((options.labelFraction < 1 || !options.labelsPath.empty()) && !settings.labelled)
     return makeError("--label-fraction and --labels choose labelled images; the " +
-                     settings.stage + " stage uses no labels");
+                     settings.stage + " stage uses no labels" +
+                     (settings.stage == "distill"
+                          ? std::string(" (a description with 'loss: label_weight' adds them)")
+                          : std::string()));
   if ((options.knn || options.knnEvery) && !module.entryPoint("embed"))
     return makeError(module.path() + ": error: --knn needs an embed entry point, which only "
                                      "the pretraining stage has");
@@ -72,7 +76,7 @@ public:
     auto predict = Executor::create(module, "predict", device, variables);
     if (!predict)
       return predict.takeError();
-    return evaluateAccuracy(**predict, **test, everyImage((*test)->size()), "test", log, comm);
+    return evaluateAccuracy(**predict, **test, data::imagesOutside((*test)->size(), {}), "test", log, comm);
   }
 
   /// Top-1 on the training split's held-out images (--validation).
@@ -215,7 +219,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   auto images = trainingImages(set, *settings, options, *validation);
   if (!images)
     return images.takeError();
-  data::EpochSampler sampler(std::move(*images), options.seed);
+  std::vector<bool> labelled = std::move(images->labelled);
+  data::EpochSampler sampler(std::move(images->images), options.seed);
   if (start.step > 0) {
     // An offset past this run's images: the checkpoint is of a run on other images.
     if (start.samplerOffset > sampler.size())
@@ -227,7 +232,9 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   }
   data::BatchLoader loader(
       sampler, settings->batch, start.step, options.steps, options.loaderThreads,
-      [&](data::Batch &batch) { makeTrainingBatch(set, *settings, options.seed, batch); },
+      [&](data::Batch &batch) {
+        makeTrainingBatch(set, *settings, options.seed, labelled, batch);
+      },
       data::Slice{comm.rank(), comm.size()});
   Evaluations evaluations(module, device, variables, set, *settings, options, **log, comm);
   Progress progress(start.step, options.steps, settings->batch * comm.size());

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 
 using namespace mlir::simclr;
 using namespace mlir::simclr::runtime;
@@ -26,12 +25,6 @@ Expected<std::unique_ptr<data::Dataset>> runtime::openSplit(const std::string &d
                      std::to_string((*set)->imageHeight()) + "x" +
                      std::to_string((*set)->imageWidth()));
   return set;
-}
-
-std::vector<int64_t> runtime::everyImage(int64_t count) {
-  std::vector<int64_t> indices(size_t(std::max<int64_t>(count, 0)));
-  std::iota(indices.begin(), indices.end(), int64_t(0));
-  return indices;
 }
 
 Error runtime::checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
@@ -58,10 +51,10 @@ Expected<std::vector<int64_t>> runtime::validationImages(const data::Dataset &se
   return data::validationSubset(set.labels(), options.validation);
 }
 
-Expected<std::vector<int64_t>> runtime::trainingImages(const data::Dataset &set,
-                                                       const StepSettings &settings,
-                                                       const TrainingOptions &options,
-                                                       const std::vector<int64_t> &validation) {
+Expected<TrainingImages> runtime::trainingImages(const data::Dataset &set,
+                                                 const StepSettings &settings,
+                                                 const TrainingOptions &options,
+                                                 const std::vector<int64_t> &validation) {
   std::vector<int64_t> subset;
   if (!options.labelsPath.empty()) {
     auto listed = data::subsetFromFile(options.labelsPath, set.size(), set.names());
@@ -79,30 +72,41 @@ Expected<std::vector<int64_t>> runtime::trainingImages(const data::Dataset &set,
   } else {
     subset = data::imagesOutside(set.size(), validation);
   }
+  if (settings.labelled)
+    if (Error e = checkLabels(set, subset, settings.classes))
+      return e;
+  bool partly = settings.labelled && !settings.labelledImagesOnly();
   if (int64_t(subset.size()) != set.size()) {
     std::printf("training on %zu %simages of %lld", subset.size(),
                 settings.labelled ? "labelled " : "", (long long)set.size());
     if (options.labelFraction < 1 || !options.labelsPath.empty())
       std::printf(options.labelsPath.empty() ? " (class-balanced)" : " (from the list)");
+    if (partly)
+      std::printf(" and %lld unlabelled",
+                  (long long)(set.size() - int64_t(validation.size()) - int64_t(subset.size())));
     if (!validation.empty())
       std::printf("; %zu held out for validation", validation.size());
     std::printf("\n");
   }
-  if (settings.labelled)
-    if (Error e = checkLabels(set, subset, settings.classes))
-      return e;
-  return subset;
+  if (!partly)
+    return TrainingImages{std::move(subset), {}};
+  TrainingImages all{data::imagesOutside(set.size(), validation),
+                     std::vector<bool>(size_t(set.size()), false)};
+  for (int64_t index : subset)
+    all.labelled[size_t(index)] = true;
+  return all;
 }
 
 void runtime::makeTrainingBatch(const data::Dataset &set, const StepSettings &settings,
-                                uint64_t seed, data::Batch &made) {
+                                uint64_t seed, const std::vector<bool> &labelled,
+                                data::Batch &made) {
   int64_t batch = settings.batch, views = settings.views;
   int64_t viewPixels = settings.channels * settings.height * settings.width;
   made.images.resize(batch * views * viewPixels);
   made.labels.resize(batch);
   for (int64_t i = 0; i < batch; ++i) {
     int64_t index = made.indices[i];
-    made.labels[i] = set.labels()[index];
+    made.labels[i] = labelled.empty() || labelled[size_t(index)] ? set.labels()[index] : -1;
     auto source = set.image(index);
     if (!source) {
       made.error = source.errorMessage();

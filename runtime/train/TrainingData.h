@@ -29,9 +29,6 @@ Expected<std::unique_ptr<data::Dataset>> openSplit(const std::string &directory,
                                                    const std::string &network,
                                                    uint64_t maxImagePixels);
 
-/// Image numbers 0 .. count - 1.
-std::vector<int64_t> everyImage(int64_t count);
-
 /// An error for the first of `indices` whose label the classifier (`classes` outputs) has
 /// no output for: it would index past the logits.
 Error checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
@@ -42,18 +39,28 @@ Error checkLabels(const data::Dataset &set, const std::vector<int64_t> &indices,
 Expected<std::vector<int64_t>> validationImages(const data::Dataset &set,
                                                 const TrainingOptions &options);
 
-/// The images a run trains on: the class-balanced fraction or the listed images of a
-/// labelled stage (--label-fraction, --labels), else all; never one of `validation`
-/// (sorted; a listed one is an error). Says so when it is a subset.
-Expected<std::vector<int64_t>> trainingImages(const data::Dataset &set,
-                                              const StepSettings &settings,
-                                              const TrainingOptions &options,
-                                              const std::vector<int64_t> &validation);
+/// The images a run trains on, and which of them carry their label into the step.
+struct TrainingImages {
+  std::vector<int64_t> images;
+  /// Per image of the set: whether its label reaches the step (-1 goes instead); empty
+  /// when every image's does.
+  std::vector<bool> labelled;
+};
+
+/// The images a run trains on, never one of `validation` (sorted; a listed one is an
+/// error). The labelled images are the class-balanced fraction or the listed images
+/// (--label-fraction, --labels), else all: fine-tuning and linear evaluation train on them
+/// alone, a labelled distillation step on every image with the others' labels hidden.
+/// Says so when it is a subset.
+Expected<TrainingImages> trainingImages(const data::Dataset &set, const StepSettings &settings,
+                                        const TrainingOptions &options,
+                                        const std::vector<int64_t> &validation);
 
 /// Fills `batch` (its step and images drawn): every view of every image, augmented, in
-/// the layout train_step takes ([views x batch, C, H, W]), and the labels.
+/// the layout train_step takes ([views x batch, C, H, W]), and the labels (-1 for an image
+/// that `labelled`, when not empty, says carries none).
 void makeTrainingBatch(const data::Dataset &set, const StepSettings &settings, uint64_t seed,
-                       data::Batch &batch);
+                       const std::vector<bool> &labelled, data::Batch &batch);
 
 } // namespace mlir::simclr::runtime
 

@@ -184,6 +184,20 @@ case("softmax_cross_entropy-indices",
      [logits, labels],
      lambda a, v: [F.cross_entropy(a[0], a[1].long()),
                    (a[0].argmax(1) == a[1].long()).to(D).mean()])
+# -1 marks an unlabelled row (distillation with labels): the means are over the others.
+partial = torch.tensor([0, -1, 1, -1, 2, 3], dtype=torch.int32)
+case("softmax_cross_entropy-unlabelled-rows",
+     f"%l:2 = simclr.softmax_cross_entropy %arg0, %arg1 : {ty(logits)}, {ty(partial)}",
+     [logits, partial],
+     lambda a, v: [F.cross_entropy(a[0], a[1].long(), ignore_index=-1),
+                   (a[0].argmax(1) == a[1].long())[a[1] >= 0].to(D).mean()])
+# None labelled: PyTorch's mean is 0/0; the op's loss and accuracy are 0.
+unlabelled = torch.full((6,), -1, dtype=torch.int32)
+case("softmax_cross_entropy-no-labelled-row",
+     f"%l:2 = simclr.softmax_cross_entropy %arg0, %arg1 : {ty(logits)}, {ty(unlabelled)}",
+     [logits, unlabelled],
+     lambda a, v: [F.cross_entropy(a[0], a[1].long(), ignore_index=-1, reduction="sum"),
+                   torch.tensor(0.0, dtype=D)])
 soft = torch.softmax(rand(6, 4), dim=1)
 case("softmax_cross_entropy-distributions",
      f"%l:2 = simclr.softmax_cross_entropy %arg0, %arg1 : {ty(logits)}, {ty(soft)}",
@@ -299,6 +313,14 @@ case("softmax_cross_entropy_backward-indices",
      f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(labels)}",
      [logits, labels, gl],
      lambda a, v: vjp(lambda l: F.cross_entropy(l, a[1].long()), [a[0]], a[2], [0]))
+case("softmax_cross_entropy_backward-unlabelled-rows",
+     f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(partial)}",
+     [logits, partial, gl],
+     lambda a, v: vjp(lambda l: F.cross_entropy(l, a[1].long(), ignore_index=-1), [a[0]], a[2], [0]))
+case("softmax_cross_entropy_backward-no-labelled-row",
+     f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(unlabelled)}",
+     [logits, unlabelled, gl],
+     lambda a, v: [torch.zeros_like(a[0])])
 case("softmax_cross_entropy_backward-distributions",
      f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(soft)}",
      [logits, soft, gl],

@@ -9,6 +9,7 @@ gradient and the updated batch-norm statistics from the same parameters. All mus
 
 Usage: step_vs_pytorch.py SIMCLRC SIMCLR_OPT SIMCLR_RUN WORKDIR
 """
+import copy
 import os
 import re
 import subprocess
@@ -67,6 +68,13 @@ CASES = {
                             "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 4},
                             "teacher": TINY_SK, "network": dict(TINY_BASIC, stem="imagenet"),
                             "classifier": {"num_classes": 3}, "loss": {"temperature": 2.0}},
+    # Distillation with labels on some images (the others -1) and the colab's t^2 scaling.
+    "distill-labels-t2": {"name": "tiny", "stage": "distill",
+                          "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 6},
+                          "teacher": copy.deepcopy(TINY_BASIC), "network": TINY_BASIC,
+                          "classifier": {"num_classes": 3},
+                          "loss": {"temperature": 2.0, "scale_by_temperature_squared": True,
+                                   "label_weight": 0.7}},
 }
 
 # The float32 CPU runtime against PyTorch in float64: relative to max(1, |expected|).
@@ -134,6 +142,11 @@ def check(name, desc, tools, workdir):
     if desc["stage"] in ("finetune", "linear_eval"):
         labels = torch.randint(0, desc["classifier"]["num_classes"], (rows,), generator=gen,
                                dtype=torch.int32)
+        inputs["arg1"] = labels
+    elif desc.get("loss", {}).get("label_weight", 0) > 0:  # distillation, some labelled
+        labels = torch.randint(0, desc["classifier"]["num_classes"], (rows,), generator=gen,
+                               dtype=torch.int32)
+        labels[1::2] = -1
         inputs["arg1"] = labels
     schedule = (3.0, 5.0, 20.0)  # step, warmup_steps, total_steps
     if update:

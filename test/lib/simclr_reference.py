@@ -160,6 +160,11 @@ def train_step(desc, params, state, images, labels=None):
         s = net.classify(images)
         loss = -(torch.softmax(t / temperature, 1) * torch.log_softmax(s / temperature, 1)).sum(1).mean()
         acc = (s.argmax(1) == t.argmax(1)).to(D).mean()
+        if desc.get("loss", {}).get("scale_by_temperature_squared", False):
+            loss = loss * desc["loss"]["temperature"] ** 2  # as the reference colab
+        weight = desc.get("loss", {}).get("label_weight", 0)
+        if weight > 0:  # the labelled images' cross entropy; -1 marks an unlabelled one
+            loss = loss + weight * F.cross_entropy(s, labels.long(), ignore_index=-1)
     else:
         logits = net.classify(images)
         loss = F.cross_entropy(logits, labels.long())

@@ -44,8 +44,9 @@ test::kernelCases(MLIRContext &context, ModuleOp module, unsigned seed) {
       runtime::DType dtype = labels ? runtime::DType::I32
                              : bf16 ? runtime::DType::BF16
                                     : runtime::DType::F32;
+      // Labels -1 (an unlabelled row, which the cross entropy skips) to 2.
       for (double &v : a.data)
-        v = labels ? double(rng() % 3) : static_cast<float>(uniform(rng));
+        v = labels ? double(int(rng() % 4) - 1) : static_cast<float>(uniform(rng));
       runtime::Tensor t = runtime::Tensor::fromDoubles(dtype, a.shape, a.data);
       a.data = t.toDoubles(); // what the kernel reads (bf16: rounded)
       c.inputs.push_back(std::move(t));

@@ -279,6 +279,9 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
       {"temperature scaling outside distillation",
        m + "loss:\n  scale_by_temperature_squared: true\n",
        "bad.yaml:13:33: error: 'scale_by_temperature_squared' only applies to distillation"},
+      {"label weight outside distillation", m + "loss:\n  label_weight: 0.5\n",
+       "bad.yaml:13:17: error: 'label_weight' only applies to distillation (fine-tuning trains "
+       "on the labels alone)"},
       {"bad name", replace(m, "name: tiny", "name: my model"),
        "bad.yaml:1:7: error: 'name' must be a non-empty identifier of letters, digits, '_', "
        "'-' and '.'"},

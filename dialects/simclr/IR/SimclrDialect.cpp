@@ -193,7 +193,8 @@ LogicalResult SimclrDialect::verifyOperationAttribute(Operation *op,
     return verifyDictionary(op, name, value,
                             {{"kind", FieldKind::String, kLosses},
                              {"temperature", FieldKind::PositiveNumber},
-                             {"scale_by_temperature_squared", FieldKind::Bool}},
+                             {"scale_by_temperature_squared", FieldKind::Bool},
+                             {"label_weight", FieldKind::Number}},
                             {"kind"});
   if (name == InputAttrHelper::getNameStr())
     return verifyDictionary(op, name, value,

@@ -318,6 +318,9 @@ def Simclr_SoftmaxCrossEntropyBackwardOp
     : Simclr_InferredOp<"softmax_cross_entropy_backward"> {
   let summary = "gradient of softmax_cross_entropy: (softmax - target) * grad_loss / N";
   let description = [{
+    `N` is the number of labelled rows (a negative class index marks an unlabelled row,
+    whose gradient is 0), as in the forward op.
+
     ```mlir
     %dl = simclr.softmax_cross_entropy_backward %logits, %labels, %g : tensor<8x10xf32>, tensor<8xi32>
     ```

@@ -529,6 +529,10 @@ def Simclr_SoftmaxCrossEntropyOp : Simclr_DifferentiableOp<"softmax_cross_entrop
     target distributions (one-hot or soft) of the logits' element type. Returns the mean
     over the batch of `-sum_c target[n, c] * log_softmax(logits)[n, c]` and the fraction of
     rows whose argmax is the labelled class (the argmax of the target for distributions).
+    A negative class index marks an unlabelled row (a batch of which only some images have
+    labels, as in distillation with labels): both means are over the labelled rows only,
+    as PyTorch's `ignore_index`, and both are 0 (with a zero gradient) when no row is
+    labelled.
 
     ```mlir
     %loss, %acc = simclr.softmax_cross_entropy %logits, %labels : tensor<8x10xf32>, tensor<8xi32>

@@ -110,13 +110,21 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
 }
 
 /// Cross entropy of logits [N, C] against class indices (labels, int32) or distributions
-/// (targets, float). With dlogits non-null, writes the gradient instead.
+/// (targets, float). With dlogits non-null, writes the gradient instead. A negative index
+/// marks an unlabelled row: the means are over the labelled rows (0 when there are none).
 inline void crossEntropy(const float *logits, i64 N, i64 C, const int32_t *labels,
                          const float *targets, float *loss, float *accuracy,
                          const float *gradLoss, float *dlogits) {
-  double total = 0, correct = 0;
+  double total = 0, correct = 0, rows = double(N);
+  if (labels)
+    rows = double(std::count_if(labels, labels + N, [](int32_t label) { return label >= 0; }));
   std::vector<double> row(C);
   for (i64 n = 0; n < N; ++n) {
+    if (labels && labels[n] < 0) {
+      if (dlogits)
+        std::fill(dlogits + n * C, dlogits + (n + 1) * C, 0.0f);
+      continue;
+    }
     for (i64 c = 0; c < C; ++c)
       row[c] = logits[n * C + c];
     double lse = logSumExp(row.data(), C), mass = 0;
@@ -137,12 +145,12 @@ inline void crossEntropy(const float *logits, i64 N, i64 C, const int32_t *label
     if (dlogits)
       for (i64 c = 0; c < C; ++c) {
         double t = labels ? (c == target ? 1.0 : 0.0) : targets[n * C + c];
-        dlogits[n * C + c] = static_cast<float>((std::exp(row[c] - lse) * mass - t) * *gradLoss / N);
+        dlogits[n * C + c] = static_cast<float>((std::exp(row[c] - lse) * mass - t) * *gradLoss / rows);
       }
   }
   if (!dlogits) {
-    *loss = static_cast<float>(total / N);
-    *accuracy = static_cast<float>(correct / N);
+    *loss = static_cast<float>(rows > 0 ? total / rows : 0.0);
+    *accuracy = static_cast<float>(rows > 0 ? correct / rows : 0.0);
   }
 }
 

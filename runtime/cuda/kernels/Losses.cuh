@@ -28,8 +28,8 @@ __device__ inline void finishRows(const double *lossTerms, const double *correct
   total = blockSum(total);
   correct = blockSum(correct);
   if (threadIdx.x == 0) {
-    *loss = static_cast<float>(total / n);
-    *accuracy = static_cast<float>(correct / n);
+    *loss = static_cast<float>(n > 0 ? total / n : 0.0);
+    *accuracy = static_cast<float>(n > 0 ? correct / n : 0.0);
   }
 }
 
@@ -118,18 +118,34 @@ __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 
 
 /// Cross entropy of logits [N, C] against class indices (labels, int32) or distributions
 /// (targets, float), in two phases: 0 each row (its loss term and whether its argmax is
-/// its class, or with dlogits its gradient), 1 the mean loss and accuracy.
+/// its class, or with dlogits its gradient), 1 the mean loss and accuracy. A negative
+/// index marks an unlabelled row: the means are over the labelled rows (0 without any).
 /// temp: loss and correct terms [N] double.
 __device__ inline void crossEntropy(const Phase &phase, const float *logits, i64 N, i64 C,
                                     const int32_t *labels, const float *targets, float *loss,
                                     float *accuracy, const float *gradLoss, float *dlogits) {
   double *lossTerms = static_cast<double *>(phase.temp), *correctTerms = lossTerms + N;
+  double rows = double(N); // the labelled ones, counted by every block
+  if (labels) {
+    double mine = 0;
+    for (i64 n = threadIdx.x; n < N; n += blockDim.x)
+      mine += labels[n] >= 0 ? 1.0 : 0.0;
+    rows = blockSum(mine);
+  }
   if (phase.index == 1) {
     if (!dlogits)
-      finishRows(lossTerms, correctTerms, N, double(N), loss, accuracy);
+      finishRows(lossTerms, correctTerms, N, rows, loss, accuracy);
     return;
   }
   for (i64 n = blockIdx.x; n < N; n += gridDim.x) {
+    if (labels && labels[n] < 0) { // the same for every thread of the block
+      if (dlogits)
+        for (i64 c = threadIdx.x; c < C; c += blockDim.x)
+          dlogits[n * C + c] = 0.0f;
+      else if (threadIdx.x == 0)
+        lossTerms[n] = correctTerms[n] = 0.0;
+      continue;
+    }
     const float *row = logits + n * C;
     double peak = -INFINITY, sum = 0, mass = labels ? 1.0 : 0.0, term = 0;
     ValueIndex mine{-INFINITY, -1}, target{-INFINITY, -1};
@@ -157,7 +173,7 @@ __device__ inline void crossEntropy(const Phase &phase, const float *logits, i64
       for (i64 c = threadIdx.x; c < C; c += blockDim.x) {
         double t = labels ? (c == targetClass ? 1.0 : 0.0) : targets[n * C + c];
         dlogits[n * C + c] =
-            static_cast<float>((exp(row[c] - lse) * mass - t) * *gradLoss / double(N));
+            static_cast<float>((exp(row[c] - lse) * mass - t) * *gradLoss / rows);
       }
       continue;
     }
