@@ -51,13 +51,6 @@ void placeWaits(std::vector<Instruction> &steps) {
   }
 }
 
-int64_t countOf(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 class Decoder {
 public:
   Decoder(const LoadedModule &module) : module(module) {}
@@ -69,7 +62,13 @@ public:
   Expected<Operand> operand(const format::ValueRef *ref, const std::string &at) {
     Operand o;
     o.shape = shapeOf(ref);
-    o.count = countOf(o.shape);
+    // The reader bounded every value's size; a schedule made of an unchecked module
+    // still refuses a count that does not fit instead of wrapping it.
+    std::optional<int64_t> count = checkedCount(o.shape);
+    if (!count)
+      return fail(at, "a value of shape " + shapeText(o.shape) +
+                          " has no element count in 64 bits");
+    o.count = *count;
     o.dtype = ref->dtype();
     bool isInt = ref->dtype() == format::DType::I32;
     bool isBf16 = ref->dtype() == format::DType::BF16;

@@ -94,9 +94,18 @@ public:
         return error(path, where + " is defined twice");
       if (entry->arena_bytes() < 0)
         return error(path, where + " has a negative arena");
-      for (const format::ValueRef *arg : *entry->arguments())
-        if (arg->kind() != format::ValueKind::Argument)
-          return error(path, where + ": an argument that is not an Argument reference");
+      // An argument is declared where it is staged: argument i is reference i, its
+      // shape bounded and its element type known as every other value's.
+      for (size_t a = 0; a < entry->arguments()->size(); ++a) {
+        const format::ValueRef *arg = entry->arguments()->Get(a);
+        std::string what = where + ": argument " + std::to_string(a);
+        if (arg->kind() != format::ValueKind::Argument || arg->index() != int64_t(a))
+          return error(path, what + " is not an Argument reference to itself");
+        if (Error e = shape(arg->shape(), what))
+          return e;
+        if (elementBytes(arg->dtype()) == 0)
+          return error(path, what + " has an unknown element type");
+      }
       size_t i = 0;
       for (const format::Instruction *inst : *entry->instructions()) {
         if (!known(inst->op()))

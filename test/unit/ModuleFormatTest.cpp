@@ -178,6 +178,8 @@ struct Handmade {
   std::vector<int64_t> referenceShape = {4, 4};
   std::string replicas; ///< the `replicas` metadata ("": none)
   std::vector<int64_t> outputShape = {4, 4};
+  std::vector<int64_t> argumentShape; ///< the entry point's one argument ({}: none)
+  int argumentIndex = 0;              ///< the index that argument's reference holds
 
   std::vector<uint8_t> bytes() const {
     flatbuffers::FlatBufferBuilder fbb;
@@ -200,11 +202,16 @@ struct Handmade {
         fbb, format::ValueKind::Buffer, 0, bufferOffset, format::DType::F32, &outputShape)};
     std::vector<flatbuffers::Offset<format::Instruction>> instructions = {
         format::CreateInstructionDirect(fbb, op, kernelIndex, "{}", &inputs, &outputs)};
-    std::vector<flatbuffers::Offset<format::ValueRef>> none, results = {
+    std::vector<flatbuffers::Offset<format::ValueRef>> arguments;
+    if (!argumentShape.empty())
+      arguments.push_back(format::CreateValueRefDirect(fbb, format::ValueKind::Argument,
+                                                       argumentIndex, 0, format::DType::F32,
+                                                       &argumentShape));
+    std::vector<flatbuffers::Offset<format::ValueRef>> results = {
         format::CreateValueRefDirect(fbb, format::ValueKind::Buffer, 0, bufferOffset,
                                      format::DType::F32, &shape)};
     std::vector<flatbuffers::Offset<format::EntryPoint>> entries = {
-        format::CreateEntryPointDirect(fbb, "f", &none, &results, arena, &instructions)};
+        format::CreateEntryPointDirect(fbb, "f", &arguments, &results, arena, &instructions)};
     std::vector<flatbuffers::Offset<format::KeyValue>> metadata;
     if (!replicas.empty())
       metadata.push_back(format::CreateKeyValueDirect(fbb, "replicas", replicas.c_str()));
@@ -308,6 +315,22 @@ TEST(ModuleFormat, SizesThatWouldOverflowAreRefused) {
   big.outputShape = {int64_t(1) << 38};
   EXPECT_NE(rejection(big.bytes()).find("extents whose product is too large"),
             std::string::npos);
+  // An entry point's argument, which no instruction need reference: its shape is
+  // checked as every other value's (the module target found 16 x 3539893303031889928
+  // wrapping in the schedule, 2026-12-02).
+  Handmade argument;
+  argument.argumentShape = {16, 3539893303031889928};
+  EXPECT_EQ(rejection(argument.bytes()),
+            "m.sclm: error: entry point 'f': argument 0 has 2 extents whose product is too "
+            "large (more than 1099511627776 bytes)");
+  argument.argumentShape = {16, -3};
+  EXPECT_EQ(rejection(argument.bytes()),
+            "m.sclm: error: entry point 'f': argument 0 has an invalid extent -3");
+  argument.argumentShape = {2, 3};
+  EXPECT_EQ(rejection(argument.bytes()), "");
+  argument.argumentIndex = 1;
+  EXPECT_EQ(rejection(argument.bytes()),
+            "m.sclm: error: entry point 'f': argument 0 is not an Argument reference to itself");
   Handmade far;
   far.bufferOffset = std::numeric_limits<int64_t>::max() - 8;
   EXPECT_NE(rejection(far.bytes()).find("lies outside the arena of 64 bytes"), std::string::npos)
