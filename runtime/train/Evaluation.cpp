@@ -81,9 +81,10 @@ Expected<std::vector<float>> runtime::embedImages(Executor &embed, const data::D
   return gathered;
 }
 
-Error runtime::evaluateAccuracy(Executor &predict, const data::Dataset &set,
-                                const std::vector<int64_t> &all, const std::string &split,
-                                RunLog &log, Communicator &comm) {
+Expected<double> runtime::evaluateAccuracy(Executor &predict, const data::Dataset &set,
+                                           const std::vector<int64_t> &all,
+                                           const std::string &split, RunLog &log,
+                                           Communicator &comm, int step) {
   int64_t classes = predict.schedule().results()[0].shape[1];
   const std::vector<int32_t> &labels = set.labels();
   if (Error e = checkLabels(set, all, classes))
@@ -107,13 +108,16 @@ Error runtime::evaluateAccuracy(Executor &predict, const data::Dataset &set,
   }
   int64_t count = int64_t(all.size());
   double accuracy = double(top1) / double(count), accuracy5 = double(top5) / double(count);
+  if (step > 0)
+    std::printf("step %d: ", step);
   std::printf("%s top-1 %.4f", split.c_str(), accuracy);
   if (classes > 5)
     std::printf("  top-5 %.4f", accuracy5);
   std::printf(" (%lld images of %s)\n", (long long)count, set.location().c_str());
-  std::string line = format("{\"%s_top1\": %.6f", split.c_str(), accuracy);
+  std::string line = step > 0 ? format("{\"step\": %d, ", step) : std::string("{");
+  line += format("\"%s_top1\": %.6f", split.c_str(), accuracy);
   if (classes > 5)
     line += format(", \"%s_top5\": %.6f", split.c_str(), accuracy5);
   log.write(line + format(", \"%s_images\": %d}", split.c_str(), int(count)));
-  return Error::success();
+  return accuracy;
 }

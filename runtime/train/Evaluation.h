@@ -35,10 +35,12 @@ Expected<std::vector<float>> embedImages(Executor &embed, const data::Dataset &s
 
 /// Top-1 (and top-5 with more than 5 classes) of `predict` on `indices` of `set`,
 /// printed as "<split> top-1 ..." and logged as "<split>_top1" (split: "test",
-/// "validation"); each replica evaluates its share of the images and the counts are summed.
-Error evaluateAccuracy(Executor &predict, const data::Dataset &set,
-                       const std::vector<int64_t> &indices, const std::string &split,
-                       RunLog &log, Communicator &comm);
+/// "validation"), with "step" first when `step` > 0 (an evaluation during training);
+/// each replica evaluates its share of the images and the counts are summed. Returns the
+/// top-1, the same on every replica.
+Expected<double> evaluateAccuracy(Executor &predict, const data::Dataset &set,
+                                  const std::vector<int64_t> &indices, const std::string &split,
+                                  RunLog &log, Communicator &comm, int step = 0);
 
 } // namespace mlir::simclr::runtime
 

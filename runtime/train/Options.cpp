@@ -45,6 +45,13 @@ void runtime::addTrainingFlags(FlagSet &flags, TrainingOptions &o) {
             "Hold this many labelled training images out of training (class-balanced, the "
             "same images for every seed and stage) and, with --eval, report their top-1: "
             "the split on which to choose steps and rates, never the test set");
+  flags.add("select-every", &o.selectEvery,
+            "With --validation: the validation top-1 every N steps and at the end; the "
+            "best step's weights are the ones --eval measures and --save writes (steps "
+            "chosen on the validation split)");
+  flags.add("select-patience", &o.selectPatience,
+            "With --select-every: stop after this many evaluations in a row without a "
+            "better validation top-1 (0: run every step)");
   flags.add("checkpoint", &o.checkpointPath,
             "Write every variable and the run's position here (safetensors, atomically): "
             "every --checkpoint-every steps and at the end; --resume continues from it");
@@ -81,6 +88,17 @@ Error runtime::checkTrainingOptions(const TrainingOptions &o) {
     return makeError("give --label-fraction or --labels, not both");
   if (o.validation < 0)
     return makeError("--validation must be at least 0");
+  if (o.selectEvery < 0 || o.selectPatience < 0)
+    return makeError("--select-every and --select-patience must be at least 0");
+  if (o.selectPatience > 0 && o.selectEvery == 0)
+    return makeError("--select-patience needs --select-every");
+  if (o.selectEvery > 0 && o.validation == 0)
+    return makeError("--select-every chooses the steps on the validation split: give "
+                     "--validation=N too");
+  if (o.selectEvery > 0 && (!o.checkpointPath.empty() || !o.resumePath.empty()))
+    return makeError("--select-every keeps the best step's weights in memory, which a "
+                     "checkpoint does not hold: it cannot be combined with --checkpoint or "
+                     "--resume");
   if (o.knnEvery < 0)
     return makeError("--knn-every must be at least 0");
   if (o.loaderThreads > 64)

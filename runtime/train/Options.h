@@ -38,6 +38,11 @@ struct TrainingOptions {
   /// Hold this many labelled training images out of every stage's training (the
   /// validation split, data::validationSubset); with --eval, report their top-1 too.
   int validation = 0;
+  /// Choose the steps on the validation split: its top-1 every `selectEvery` steps and at
+  /// the end; the best step's weights are what --eval measures and --save writes. After
+  /// `selectPatience` evaluations in a row without a better one the run stops (0: never).
+  int selectEvery = 0;
+  int selectPatience = 0;
   /// Every variable and the position of the run (step, sampler epoch and offset, seed),
   /// written atomically every `checkpointEvery` steps (0: only at the end). `--resume`
   /// from such a file continues the run where it stopped, bitwise as if never stopped.
@@ -55,8 +60,8 @@ struct TrainingOptions {
 
 /// Adds the training flags (--data, --steps, --seed, --log, --init, --teacher, --resume,
 /// --save, --checkpoint, --checkpoint-every, --profile, --no-cuda-graph, --eval, --knn,
-/// --knn-every, --label-fraction, --labels, --validation, --loader-threads, --inputs, --outputs,
-/// --collective-timeout, --blocking-collectives) to
+/// --knn-every, --label-fraction, --labels, --validation, --select-every, --select-patience,
+/// --loader-threads, --inputs, --outputs, --collective-timeout, --blocking-collectives) to
 /// `flags`, writing into `options`.
 void addTrainingFlags(FlagSet &flags, TrainingOptions &options);
 

@@ -71,8 +71,9 @@ Progress::Progress(int firstStep, int steps, int64_t batch)
 void Progress::step(int t, float loss, float accuracy, float lr) {
   if (t - firstStep < window)
     firstLosses += loss / window;
-  if (t >= steps - window)
-    lastLosses += loss / window;
+  recent.push_back(loss);
+  if (recent.size() > size_t(window))
+    recent.erase(recent.begin());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double perStep = seconds / double(t + 1 - firstStep);
   int eta = int(std::lround(perStep * double(steps - t - 1)));
@@ -87,6 +88,9 @@ void Progress::step(int t, float loss, float accuracy, float lr) {
 }
 
 void Progress::printSummary() const {
+  double lastLosses = 0;
+  for (float loss : recent)
+    lastLosses += loss / window;
   std::printf("mean loss of the first %d steps %.4f, of the last %d %.4f\n", window, firstLosses,
               window, lastLosses);
 }

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir::simclr::runtime {
 
@@ -51,7 +52,8 @@ public:
 private:
   int firstStep, steps, window;
   int64_t batch;
-  double firstLosses = 0, lastLosses = 0;
+  double firstLosses = 0;
+  std::vector<float> recent; ///< the last `window` losses (a run may stop before its end)
   std::chrono::steady_clock::time_point start;
 };
 

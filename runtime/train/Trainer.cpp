@@ -40,6 +40,9 @@ Error checkOptionsFor(const LoadedModule &module, const StepSettings &settings,
   if ((options.knn || options.knnEvery) && !module.entryPoint("embed"))
     return makeError(module.path() + ": error: --knn needs an embed entry point, which only "
                                      "the pretraining stage has");
+  if (options.selectEvery > 0 && !module.entryPoint("predict"))
+    return makeError(module.path() + ": error: --select-every needs a predict entry point; "
+                                     "the " + settings.stage + " stage has none");
   if (options.evaluate && !module.entryPoint("predict"))
     return makeError(module.path() + ": error: --eval needs a predict entry point; the " +
                      settings.stage +
@@ -76,15 +79,18 @@ public:
     auto predict = Executor::create(module, "predict", device, variables);
     if (!predict)
       return predict.takeError();
-    return evaluateAccuracy(**predict, **test, data::imagesOutside((*test)->size(), {}), "test", log, comm);
+    auto top1 = evaluateAccuracy(**predict, **test, data::imagesOutside((*test)->size(), {}),
+                                 "test", log, comm);
+    return top1 ? Error::success() : top1.takeError();
   }
 
-  /// Top-1 on the training split's held-out images (--validation).
-  Error validationAccuracy(const std::vector<int64_t> &validation) {
+  /// Top-1 on the training split's held-out images (--validation), after step `step` of
+  /// the training (0: after the training).
+  Expected<double> validationAccuracy(const std::vector<int64_t> &validation, int step = 0) {
     auto predict = Executor::create(module, "predict", device, variables);
     if (!predict)
       return predict.takeError();
-    return evaluateAccuracy(**predict, train, validation, "validation", log, comm);
+    return evaluateAccuracy(**predict, train, validation, "validation", log, comm, step);
   }
 
 private:
@@ -108,6 +114,55 @@ private:
   RunLog &log;
   Communicator &comm;
   std::unique_ptr<data::Dataset> test;
+};
+
+/// --select-every: the validation top-1 every N steps and at the end, and the weights
+/// of the best step (the earliest of equal ones), which the run ends with; the same rule
+/// for every arm of a comparison, so that each gets its steps chosen on the validation
+/// split, never on the test set. Every replica sees the same top-1 and decides alike.
+class StepSelection {
+public:
+  explicit StepSelection(const TrainingOptions &options)
+      : every(options.selectEvery), patience(options.selectPatience) {}
+
+  bool due(int step, bool last) const { return every > 0 && (last || step % every == 0); }
+
+  /// Records the top-1 after `step`; whether the run should stop (its patience spent).
+  bool record(int step, double top1, const VariableTable &variables) {
+    if (top1 > bestTop1) {
+      bestTop1 = top1, bestStep = step, best = variables.save(), worse = 0;
+      return false;
+    }
+    return patience > 0 && ++worse >= patience;
+  }
+
+  /// The step whose weights the run ends with, of `trained`.
+  int chosen(int trained) const { return every > 0 ? bestStep : trained; }
+
+  /// Puts the best step's weights (optimizer state included) back, and says so.
+  Error restore(VariableTable &variables, int trained, RunLog &log) {
+    if (every == 0)
+      return Error::success();
+    if (bestStep != trained) {
+      std::string what = "the weights of step " + std::to_string(bestStep);
+      auto missing = variables.load(best, what, {format::VariableRole::Model,
+                                                 format::VariableRole::Optimizer});
+      if (!missing)
+        return missing.takeError();
+    }
+    std::printf("chose step %d of %d on the validation split (top-1 %.4f)\n", bestStep,
+                trained, bestTop1);
+    log.write(runtime::format("{\"selected_step\": %d, \"trained_steps\": %d, "
+                     "\"selected_validation_top1\": %.6f}",
+                     bestStep, trained, bestTop1));
+    return Error::success();
+  }
+
+private:
+  int every, patience;
+  int bestStep = 0, worse = 0;
+  double bestTop1 = -1;
+  TensorMap best;
 };
 
 /// A step whose loss is NaN or infinite ends the run: its variables are kept for
@@ -237,6 +292,8 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       },
       data::Slice{comm.rank(), comm.size()});
   Evaluations evaluations(module, device, variables, set, *settings, options, **log, comm);
+  StepSelection selection(options);
+  int trained = options.steps; // fewer when the selection's patience ends the run
   Progress progress(start.step, options.steps, settings->batch * comm.size());
 
   // Testing hooks: SIMCLR_KILL_AFTER_STEP=N kills the process (SIGKILL, no clean-up) once
@@ -352,6 +409,13 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
       if (Error e = evaluations.knn(t + 1))
         return e;
+    bool patienceSpent = false;
+    if (selection.due(t + 1, last)) {
+      auto top1 = evaluations.validationAccuracy(*validation, t + 1);
+      if (!top1)
+        return top1.takeError();
+      patienceSpent = selection.record(t + 1, *top1, variables) && !last;
+    }
     if (killAfter == t + 1)
       std::raise(SIGKILL);
     while (hangAfter == t + 1)
@@ -360,14 +424,23 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     // (logged, checkpointed), as when batches were made one step at a time.
     if (staging)
       return staging;
+    if (patienceSpent) {
+      trained = t + 1;
+      std::printf("stopping after step %d: %d validation evaluations in a row without a "
+                  "better top-1 (--select-patience)\n",
+                  trained, options.selectPatience);
+      break;
+    }
   }
   progress.printSummary();
   if (options.profile && options.steps > 1)
     printProfile(step.profile());
 
+  if (Error e = selection.restore(variables, trained, **log))
+    return e;
   if (options.evaluate && !validation->empty())
-    if (Error e = evaluations.validationAccuracy(*validation))
-      return e;
+    if (auto top1 = evaluations.validationAccuracy(*validation); !top1)
+      return top1.takeError();
   if (options.evaluate)
     if (Error e = evaluations.testAccuracy())
       return e;
@@ -380,7 +453,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
   if (!options.savePath.empty()) {
     if (Error e = writeSafetensors(options.savePath, variables.save(),
                                    {{"stage", settings->stage},
-                                    {"steps", std::to_string(options.steps)}}))
+                                    {"steps", std::to_string(selection.chosen(trained))}}))
       return e;
     std::printf("saved %s\n", options.savePath.c_str());
   }
