@@ -18,7 +18,11 @@
 # from SIMCLR_SEED (default 1). SIMCLR_DISTILL_LABELS=1 distils with the labels too
 # (examples/fashion_mnist/distill_labels.yaml: the student's cross entropy on the
 # fine-tuning's labelled images added to the distillation loss, as the paper does with 10%
-# of the labels). SIMCLR_REPLICAS=N trains every stage data-parallel on N
+# of the labels). The figure runs/label_efficiency.svg (scripts/label_figure.py) puts test
+# top-1 against the number of labelled images: the baseline, fine-tuning and distillation
+# are run again at each of SIMCLR_FIGURE_FRACTIONS (default 0.1; empty: none) from the
+# same pretraining, with the same budgets and rule. SIMCLR_REPLICAS=N trains every stage
+# data-parallel on N
 # processes (mpirun, one OpenMP thread each), each with 1/N of the descriptions' batch:
 # the same global batch (docs/DISTRIBUTED.md). SIMCLR_SKIP_BUILD=1 uses the build as it is.
 set -euo pipefail
@@ -55,6 +59,7 @@ distill_labels="${SIMCLR_DISTILL_LABELS:-0}"
 select_every="${SIMCLR_SELECT_EVERY:-50}"
 select_patience="${SIMCLR_SELECT_PATIENCE:-0}"
 select=(--select-every="$select_every" --select-patience="$select_patience")
+figure_fractions="${SIMCLR_FIGURE_FRACTIONS-0.1}"
 distill_description=distill
 distill_flags=()
 if [ "$distill_labels" = 1 ]; then
@@ -100,11 +105,35 @@ run_stage distill "$distill_description" "$distill_steps" --eval \
   "${select[@]}"
 run_stage linear_eval linear_eval "$linear_steps" --eval --init="$out/pretrain.safetensors" \
   --save="$out/linear_eval.safetensors" "${select[@]}"
+# The other label fractions of the figure: the same three arms, budgets and rule.
+extra_fractions=()
+for f in $figure_fractions; do
+  [ "$f" = "$fraction" ] && continue
+  extra_fractions+=("$f")
+  run_stage "baseline_$f" finetune "$finetune_steps" --label-fraction="$f" --eval \
+    --save="$out/baseline_$f.safetensors" "${select[@]}"
+  run_stage "finetune_$f" finetune "$finetune_steps" --label-fraction="$f" --eval \
+    --init="$out/pretrain.safetensors" --save="$out/finetune_$f.safetensors" "${select[@]}"
+  extra_labels=()
+  [ "$distill_labels" = 1 ] && extra_labels=(--label-fraction="$f")
+  run_stage "distill_$f" "$distill_description" "$distill_steps" --eval \
+    --teacher="$out/finetune_$f.safetensors" --save="$out/distill_$f.safetensors" \
+    "${extra_labels[@]}" "${select[@]}"
+done
 
 top1() { grep -o '"test_top1": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
 top5() { grep -o '"test_top5": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
 val1() { grep -o '"validation_top1": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
 chosen() { grep -o '"selected_step": [0-9]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }
+labelled() { grep -o 'training on [0-9]* labelled images' "$out/$1.log" | head -n 1 | cut -d' ' -f3; }
+point() { # fraction baseline finetune distill
+  printf '{"label_fraction": %s, "labelled_images": %s, "baseline_top1": %s, "pretrain_finetune_top1": %s, "distilled_top1": %s, "baseline_step": %s, "pretrain_finetune_step": %s}' \
+    "$1" "$(labelled "$2")" "$(top1 "$2")" "$(top1 "$3")" "$(top1 "$4")" "$(chosen "$2")" "$(chosen "$3")"
+}
+points="$(point "$fraction" baseline finetune distill)"
+for f in "${extra_fractions[@]}"; do
+  points+=", $(point "$f" "baseline_$f" "finetune_$f" "distill_$f")"
+done
 knn=$(grep -v '"step"' "$out/pretrain.jsonl" | grep -o '"knn_top1": [0-9.]*' | tail -n 1 | cut -d' ' -f2)
 images_per_second=$(grep -o '[0-9.]* images/s' "$out/pretrain.log" | tail -n 1 | cut -d' ' -f1)
 cat > "$out/summary.json" <<JSON
@@ -125,11 +154,13 @@ cat > "$out/summary.json" <<JSON
   "selected_steps": {"baseline": $(chosen baseline), "finetune": $(chosen finetune), "distill": $(chosen distill), "linear_eval": $(chosen linear_eval)},
   "select_every": $select_every,
   "validation_top1": {"baseline": $(val1 baseline), "finetune": $(val1 finetune), "distill": $(val1 distill), "linear_eval": $(val1 linear_eval)},
+  "label_efficiency": [$points],
   "pretrain_images_per_second": $images_per_second,
   "steps": {"pretrain": $pretrain_steps, "finetune": $finetune_steps, "distill": $distill_steps, "linear_eval": $linear_steps},
-  "wall_seconds": {"baseline": ${seconds[baseline]}, "pretrain": ${seconds[pretrain]}, "finetune": ${seconds[finetune]}, "distill": ${seconds[distill]}, "linear_eval": ${seconds[linear_eval]}}
+  "wall_seconds": {$(for k in "${!seconds[@]}"; do printf '"%s": %s, ' "$k" "${seconds[$k]}"; done | sed 's/, $//')}
 }
 JSON
+/usr/bin/python3 "$root/scripts/label_figure.py" "$out/summary.json" "$out/label_efficiency.svg"
 echo
 printf '%-44s %8s %8s %11s %6s %9s\n' "Fashion-MNIST, test set" top-1 top-5 "val. top-1" step "wall s"
 row() { printf '%-44s %8.4f %8.4f %11.4f %6s %9s\n' "$1" "$(top1 "$2")" "$(top5 "$2")" "$(val1 "$2")" "$(chosen "$2")" "${seconds[$2]}"; }
@@ -138,6 +169,11 @@ printf '%-44s %8.4f %8s %11s %6s %9s\n' "pretrain $pretrain_steps steps (kNN top
 row "pretrain + fine-tune (the same labels)" finetune
 row "distilled (half-width student$([ "$distill_labels" = 1 ] && echo ", + labels"))" distill
 row "linear evaluation (all labels but validation)" linear_eval
+for f in "${extra_fractions[@]}"; do
+  row "supervised baseline ($f of the labels)" "baseline_$f"
+  row "pretrain + fine-tune ($f)" "finetune_$f"
+  row "distilled ($f)" "distill_$f"
+done
 awk -v a="$(top1 finetune)" -v b="$(top1 baseline)" -v s="$finetune_steps" \
     -v sa="$(chosen finetune)" -v sb="$(chosen baseline)" 'BEGIN {
   printf "pretrain + fine-tune %s the supervised baseline by %.2f points of top-1 (the same rate and labels; each at its best step on the validation split, of %d: %d and %d)\n",
