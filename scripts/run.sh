@@ -61,11 +61,7 @@ select_patience="${SIMCLR_SELECT_PATIENCE:-0}"
 select=(--select-every="$select_every" --select-patience="$select_patience")
 figure_fractions="${SIMCLR_FIGURE_FRACTIONS-0.1}"
 distill_description=distill
-distill_flags=()
-if [ "$distill_labels" = 1 ]; then
-  distill_description=distill_labels
-  distill_flags=(--label-fraction="$fraction")
-fi
+[ "$distill_labels" = 1 ] && distill_description=distill_labels
 echo
 echo "Fashion-MNIST: ${fraction} of the labels; pretrain ${pretrain_steps}, fine-tune ${finetune_steps}, distill ${distill_steps}$([ "$distill_labels" = 1 ] && echo " (with the labels)"), linear evaluation ${linear_steps} steps at most, each labelled stage's step chosen on the validation split (every ${select_every}$([ "$select_patience" -gt 0 ] && echo ", patience ${select_patience}")); seed ${seed}; ${replicas} replica(s); ${validation} training images held out for validation"
 launch=()
@@ -94,31 +90,30 @@ run_stage() { # name executable steps flags...
   seconds[$name]=$(awk -v a="$begin" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
   echo "  $name: ${seconds[$name]} s; $(grep -E '^(mean loss|test top-1|kNN)' "$out/$name.log" | tr '\n' ';')"
 }
-run_stage baseline finetune "$finetune_steps" --label-fraction="$fraction" --eval \
-  --save="$out/baseline.safetensors" "${select[@]}"
+# The three arms at one label fraction (the main one without a suffix, each of the figure's
+# others with "_FRACTION"): the supervised baseline, fine-tuning the pretrained weights on
+# the same labels, and distilling that into the student; the same budgets and rule for each.
+arms() { # suffix fraction
+  local suffix="$1" f="$2" labels=()
+  [ "$distill_labels" = 1 ] && labels=(--label-fraction="$f")
+  run_stage "baseline$suffix" finetune "$finetune_steps" --label-fraction="$f" --eval \
+    --save="$out/baseline$suffix.safetensors" "${select[@]}"
+  run_stage "finetune$suffix" finetune "$finetune_steps" --label-fraction="$f" --eval \
+    --init="$out/pretrain.safetensors" --save="$out/finetune$suffix.safetensors" "${select[@]}"
+  run_stage "distill$suffix" "$distill_description" "$distill_steps" --eval \
+    --teacher="$out/finetune$suffix.safetensors" --save="$out/distill$suffix.safetensors" \
+    "${labels[@]}" "${select[@]}"
+}
 run_stage pretrain pretrain "$pretrain_steps" --checkpoint="$out/pretrain.safetensors" \
   --checkpoint-every=100 --knn --knn-every=$(( (pretrain_steps + 1) / 2 ))
-run_stage finetune finetune "$finetune_steps" --label-fraction="$fraction" --eval \
-  --init="$out/pretrain.safetensors" --save="$out/finetune.safetensors" "${select[@]}"
-run_stage distill "$distill_description" "$distill_steps" --eval \
-  --teacher="$out/finetune.safetensors" --save="$out/distill.safetensors" "${distill_flags[@]}" \
-  "${select[@]}"
+arms "" "$fraction"
 run_stage linear_eval linear_eval "$linear_steps" --eval --init="$out/pretrain.safetensors" \
   --save="$out/linear_eval.safetensors" "${select[@]}"
-# The other label fractions of the figure: the same three arms, budgets and rule.
 extra_fractions=()
 for f in $figure_fractions; do
   [ "$f" = "$fraction" ] && continue
   extra_fractions+=("$f")
-  run_stage "baseline_$f" finetune "$finetune_steps" --label-fraction="$f" --eval \
-    --save="$out/baseline_$f.safetensors" "${select[@]}"
-  run_stage "finetune_$f" finetune "$finetune_steps" --label-fraction="$f" --eval \
-    --init="$out/pretrain.safetensors" --save="$out/finetune_$f.safetensors" "${select[@]}"
-  extra_labels=()
-  [ "$distill_labels" = 1 ] && extra_labels=(--label-fraction="$f")
-  run_stage "distill_$f" "$distill_description" "$distill_steps" --eval \
-    --teacher="$out/finetune_$f.safetensors" --save="$out/distill_$f.safetensors" \
-    "${extra_labels[@]}" "${select[@]}"
+  arms "_$f" "$f"
 done
 
 top1() { grep -o '"test_top1": [0-9.]*' "$out/$1.jsonl" | tail -n 1 | cut -d' ' -f2; }

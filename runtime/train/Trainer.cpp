@@ -63,7 +63,7 @@ public:
         settings(settings), options(options), log(log), comm(comm) {}
 
   Error knn(int step) {
-    auto embed = Executor::create(module, "embed", device, variables);
+    auto embed = executor(embedExecutor, "embed");
     if (!embed)
       return embed.takeError();
     auto test = testSplit();
@@ -76,7 +76,7 @@ public:
     auto test = testSplit();
     if (!test)
       return test.takeError();
-    auto predict = Executor::create(module, "predict", device, variables);
+    auto predict = executor(predictExecutor, "predict");
     if (!predict)
       return predict.takeError();
     auto top1 = evaluateAccuracy(**predict, **test, data::imagesOutside((*test)->size(), {}),
@@ -87,13 +87,26 @@ public:
   /// Top-1 on the training split's held-out images (--validation), after step `step` of
   /// the training (0: after the training).
   Expected<double> validationAccuracy(const std::vector<int64_t> &validation, int step = 0) {
-    auto predict = Executor::create(module, "predict", device, variables);
+    auto predict = executor(predictExecutor, "predict");
     if (!predict)
       return predict.takeError();
     return evaluateAccuracy(**predict, train, validation, "validation", log, comm, step);
   }
 
 private:
+  /// The executor of entry point `entry`, made when first needed and kept in `slot`: with
+  /// --select-every or --knn-every an evaluation comes every few steps, and each would
+  /// otherwise allocate its arena and constants anew.
+  Expected<Executor *> executor(std::unique_ptr<Executor> &slot, const char *entry) {
+    if (!slot) {
+      auto made = Executor::create(module, entry, device, variables);
+      if (!made)
+        return made.takeError();
+      slot = std::move(*made);
+    }
+    return slot.get();
+  }
+
   Expected<const data::Dataset *> testSplit() {
     if (!test) {
       auto opened = openSplit(options.dataDirectory, data::Split::Test, settings, module.path(),
@@ -114,6 +127,8 @@ private:
   RunLog &log;
   Communicator &comm;
   std::unique_ptr<data::Dataset> test;
+  std::unique_ptr<Executor> embedExecutor;
+  std::unique_ptr<Executor> predictExecutor;
 };
 
 /// --select-every: the validation top-1 every N steps and at the end, and the weights
