@@ -130,6 +130,7 @@ for f in "${extra_fractions[@]}"; do
   points+=", $(point "$f" "baseline_$f" "finetune_$f" "distill_$f")"
 done
 knn=$(grep -v '"step"' "$out/pretrain.jsonl" | grep -o '"knn_top1": [0-9.]*' | tail -n 1 | cut -d' ' -f2)
+knn_validation=$(grep -v '"step"' "$out/pretrain.jsonl" | grep -o '"knn_validation_top1": [0-9.]*' | tail -n 1 | cut -d' ' -f2)
 images_per_second=$(grep -o '[0-9.]* images/s' "$out/pretrain.log" | tail -n 1 | cut -d' ' -f1)
 cat > "$out/summary.json" <<JSON
 {
@@ -145,6 +146,7 @@ cat > "$out/summary.json" <<JSON
   "distilled_top1": $(top1 distill),
   "linear_eval_top1": $(top1 linear_eval),
   "pretrain_knn_top1": $knn,
+  "pretrain_knn_validation_top1": ${knn_validation:-null},
   "supervised_baseline_steps": $(chosen baseline),
   "selected_steps": {"baseline": $(chosen baseline), "finetune": $(chosen finetune), "distill": $(chosen distill), "linear_eval": $(chosen linear_eval)},
   "select_every": $select_every,
@@ -160,7 +162,9 @@ echo
 printf '%-44s %8s %8s %11s %6s %9s\n' "Fashion-MNIST, test set" top-1 top-5 "val. top-1" step "wall s"
 row() { printf '%-44s %8.4f %8.4f %11.4f %6s %9s\n' "$1" "$(top1 "$2")" "$(top5 "$2")" "$(val1 "$2")" "$(chosen "$2")" "${seconds[$2]}"; }
 row "supervised baseline ($fraction of the labels)" baseline
-printf '%-44s %8.4f %8s %11s %6s %9s\n' "pretrain $pretrain_steps steps (kNN top-1)" "$knn" - - "$pretrain_steps" "${seconds[pretrain]}"
+printf '%-44s %8.4f %8s %11s %6s %9s\n' "pretrain $pretrain_steps steps (kNN top-1)" "$knn" - \
+  "$([ -n "$knn_validation" ] && printf '%.4f' "$knn_validation" || echo -)" "$pretrain_steps" \
+  "${seconds[pretrain]}"
 row "pretrain + fine-tune (the same labels)" finetune
 row "distilled (half-width student$([ "$distill_labels" = 1 ] && echo ", + labels"))" distill
 row "linear evaluation (all labels but validation)" linear_eval

@@ -62,14 +62,26 @@ public:
       : module(module), device(device), variables(variables), train(train),
         settings(settings), options(options), log(log), comm(comm) {}
 
-  Error knn(int step) {
+  /// The kNN monitor after step `step` (0: after the training): on the validation split
+  /// when there is one (the figure to choose a recipe on), and on the test split at the end
+  /// or without one. The bank leaves the validation images out.
+  Error knn(int step, const std::vector<int64_t> &validation) {
     auto embed = executor(embedExecutor, "embed");
     if (!embed)
       return embed.takeError();
+    std::vector<int64_t> bank = data::imagesOutside(train.size(), validation);
+    if (!validation.empty())
+      if (Error e = knnMonitor(**embed, train, bank, {train, validation, "validation"},
+                               options.seed, log, comm, step))
+        return e;
+    if (step > 0 && !validation.empty())
+      return Error::success();
     auto test = testSplit();
     if (!test)
       return test.takeError();
-    return knnMonitor(**embed, train, **test, options.seed, log, comm, step);
+    return knnMonitor(**embed, train, bank,
+                      {**test, data::imagesOutside((*test)->size(), {}), "test"}, options.seed,
+                      log, comm, step);
   }
 
   Error testAccuracy() {
@@ -422,7 +434,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
       return Error::success();
     }
     if (options.knnEvery > 0 && (t + 1) % options.knnEvery == 0 && !last)
-      if (Error e = evaluations.knn(t + 1))
+      if (Error e = evaluations.knn(t + 1, *validation))
         return e;
     bool patienceSpent = false;
     if (selection.due(t + 1, last)) {
@@ -460,7 +472,7 @@ Error trainSteps(const LoadedModule &module, const DeviceFactory &makeDevice,
     if (Error e = evaluations.testAccuracy())
       return e;
   if (options.knn || options.knnEvery > 0)
-    if (Error e = evaluations.knn(0))
+    if (Error e = evaluations.knn(0, *validation))
       return e;
   const flatbuffers::String *name = module.root().name();
   if (Error e = (*log)->finish(name ? name->str() + " (" + settings->stage + ")" : settings->stage))

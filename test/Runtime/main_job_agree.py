@@ -14,8 +14,8 @@ with open(sys.argv[1]) as f:
 with open(sys.argv[2]) as f:
     many = json.load(f)
 tolerance = float(sys.argv[3])
-keys = ["supervised_baseline_top1", "pretrain_knn_top1", "pretrain_finetune_top1",
-        "distilled_top1", "linear_eval_top1"]
+keys = ["supervised_baseline_top1", "pretrain_knn_top1", "pretrain_knn_validation_top1",
+        "pretrain_finetune_top1", "distilled_top1", "linear_eval_top1"]
 failed = False
 print(f"replicas {one['replicas']} against {many['replicas']}, seed {one['seed']} and {many['seed']}")
 for key in keys:
