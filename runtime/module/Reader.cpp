@@ -72,9 +72,7 @@ public:
     }
     if (module.constants())
       for (const format::Constant *c : *module.constants()) {
-        if (elementBytes(c->dtype()) == 0)
-          return error(path, "a constant has an unknown element type");
-        if (Error e = shape(c->shape(), "a constant"))
+        if (Error e = declared(c->shape(), c->dtype(), "a constant"))
           return e;
       }
     if (module.kernels())
@@ -101,10 +99,8 @@ public:
         std::string what = where + ": argument " + std::to_string(a);
         if (arg->kind() != format::ValueKind::Argument || arg->index() != int64_t(a))
           return error(path, what + " is not an Argument reference to itself");
-        if (Error e = shape(arg->shape(), what))
+        if (Error e = declared(arg->shape(), arg->dtype(), what))
           return e;
-        if (elementBytes(arg->dtype()) == 0)
-          return error(path, what + " has an unknown element type");
       }
       size_t i = 0;
       for (const format::Instruction *inst : *entry->instructions()) {
@@ -157,12 +153,18 @@ private:
     return Error::success();
   }
 
+  /// A value as declared: its element type known, its shape bounded.
+  Error declared(const flatbuffers::Vector<int64_t> *dims, format::DType dtype,
+                 const std::string &what) {
+    if (elementBytes(dtype) == 0)
+      return error(path, what + " has an unknown element type");
+    return shape(dims, what);
+  }
+
   Error value(const format::ValueRef *ref, const format::EntryPoint *entry,
               const std::string &at) {
-    if (Error e = shape(ref->shape(), at + ": a value"))
+    if (Error e = declared(ref->shape(), ref->dtype(), at + ": a value"))
       return e;
-    if (elementBytes(ref->dtype()) == 0)
-      return error(path, at + ": a value of an unknown element type");
     auto inRange = [&](int64_t index, size_t size, const char *what) -> Error {
       if (index < 0 || static_cast<size_t>(index) >= size)
         return error(path, at + ": " + what + " index " + std::to_string(index) +
