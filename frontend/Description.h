@@ -77,6 +77,12 @@ struct LossSpec {
   double labelWeight = 0;
 };
 
+/// The memory of negatives (docs/MEMORY.md): pretraining only.
+struct MemorySpec {
+  int queue = 0;          ///< K, the queue's rows; 0: no memory
+  double momentum = 0.99; ///< m of the EMA network: ema = m * ema + (1 - m) * online
+};
+
 /// The augmentations of a stage's views (docs/STAGES.md). Colour jitter, grayscale and
 /// blur apply to pretraining only; fine-tuning and distillation crop and flip.
 struct AugmentSpec {
@@ -97,6 +103,7 @@ struct Description {
   OptimizerSpec optimizer;
   LossSpec loss;
   AugmentSpec augment;
+  MemorySpec memory;
   /// "f32" or "bf16": the element type of the convolutions and matrix products
   /// (simclr-mixed-precision); batch norm, losses and the optimizer stay f32.
   std::string precision = "f32";

@@ -249,7 +249,7 @@ llvm::Expected<Description> Parser::run() {
   applyStageDefaults(desc);
 
   const Node *inputNode = nullptr, *networkNode = nullptr, *teacherNode = nullptr,
-             *classifierNode = nullptr;
+             *classifierNode = nullptr, *memoryNode = nullptr;
   bool ok = readMapping(
       *root, "the description",
       {{"name", [&](const Node &n) {
@@ -282,6 +282,13 @@ llvm::Expected<Description> Parser::run() {
                              {intField("num_classes", desc.numClasses, 2, 1 << 20)});
         }},
        {"loss", [&](const Node &n) { return readLoss(n, desc); }},
+       {"memory", [&](const Node &n) {
+          memoryNode = &n;
+          return readMapping(n, "'memory'",
+                             {intField("queue", desc.memory.queue, 1, 1 << 24),
+                              numberField("momentum", desc.memory.momentum, 0.0, 1.0,
+                                          /*minExclusive=*/false)});
+        }},
        {"optimizer", [&](const Node &n) { return readOptimizer(n, desc.optimizer); }},
        {"augment", [&](const Node &n) {
           return readMapping(
@@ -329,6 +336,22 @@ llvm::Expected<Description> Parser::run() {
   if (desc.stage != Stage::Pretrain && !classifierNode) {
     fail(stageLoc, "stage '" + stageName(desc.stage) +
                        "' needs 'classifier: {num_classes: N}'");
+    return failure();
+  }
+  if (memoryNode && desc.stage != Stage::Pretrain) {
+    fail(memoryNode->loc, "'memory' only applies to stage 'pretrain' (its queue holds "
+                          "negatives of the contrastive loss)");
+    return failure();
+  }
+  if (memoryNode && desc.memory.queue == 0) {
+    fail(memoryNode->loc, "'memory' needs 'queue: K', the number of embeddings it keeps");
+    return failure();
+  }
+  if (int64_t keys = int64_t(2) * desc.input.batchSize * desc.replicas;
+      memoryNode && desc.memory.queue < keys) {
+    fail(memoryNode->loc, "'memory' queue of " + std::to_string(desc.memory.queue) +
+                              " cannot take one step's " + std::to_string(keys) +
+                              " keys (two views of the global batch); make it at least that");
     return failure();
   }
   if (desc.stage == Stage::Pretrain && desc.input.batchSize < 2) {

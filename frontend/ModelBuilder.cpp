@@ -78,9 +78,12 @@ int64_t featureWidth(const NetworkSpec &spec) {
 
 /// How a network is emitted into a function.
 struct NetworkMode {
-  std::string prefix;      ///< parameter-name prefix ("" or "teacher.")
+  std::string prefix;      ///< parameter-name prefix ("", "teacher." or "ema.")
   bool training = true;    ///< batch statistics (and running-statistics updates)
   bool frozen = false;     ///< parameters marked frozen
+  /// The memory's EMA network (prefix "ema."): its weights are state, moved towards the
+  /// online network's by this momentum as the step begins (docs/MEMORY.md).
+  std::optional<double> emaMomentum;
 };
 
 /// Emits one network (backbone, projection head, classifier) into the function `b` points
@@ -113,9 +116,25 @@ private:
                   double initStd = 0.0) {
     std::string full = mode.prefix + name.str();
     Location loc = at(name);
+    if (mode.emaMomentum)
+      return movingAverage(loc, name, full, shape, part, init, initStd);
     auto type = state.declareParameter(loc, full, shape, (mode.prefix + part).str(), init, initStd,
                                        mode.frozen);
     return LoadOp::create(b, loc, type, full);
+  }
+  /// The EMA network's copy of parameter `name`: ema = m * ema + (1 - m) * online, stored
+  /// back and used. With the update first and the online weights as the optimizer left
+  /// them, this is MoCo's order (its key encoder moves after each optimizer update).
+  Value movingAverage(Location loc, StringRef name, StringRef full, ArrayRef<int64_t> shape,
+                      StringRef part, StringRef init, double initStd) {
+    double m = *mode.emaMomentum;
+    auto type = state.declareParameter(loc, name, shape, part, init, initStd, false);
+    state.declareState(loc, full, shape, ("copy:" + name).str(), (mode.prefix + part).str());
+    Value average = LoadOp::create(b, loc, type, full), online = LoadOp::create(b, loc, type, name);
+    Value moved = AddOp::create(b, loc, ScaleOp::create(b, loc, average, b.getF64FloatAttr(m)),
+                                ScaleOp::create(b, loc, online, b.getF64FloatAttr(1.0 - m)));
+    StoreOp::create(b, loc, moved, full);
+    return moved;
   }
   Value stateTensor(StringRef name, int64_t size, StringRef init, StringRef part) {
     std::string full = mode.prefix + name.str();
@@ -318,6 +337,45 @@ Value classify(NetworkEmitter &net, const NetworkSpec &spec, Value images, int n
   return net.classifier(h, numClasses);
 }
 
+/// The memory (docs/MEMORY.md): returns the queue as the step begins, for the loss's
+/// negatives, and stores the queue the next step reads: this step's keys (the EMA
+/// network's embeddings of both views, gathered from every replica) in front, the oldest
+/// rows dropped.
+template <typename Project>
+Value memoryQueue(ModuleState &state, OpBuilder &b, const Description &desc, Project project,
+                  Value z) {
+  auto type = llvm::cast<RankedTensorType>(z.getType());
+  int64_t K = desc.memory.queue, D = type.getDimSize(1);
+  Location loc = NameLoc::get(b.getStringAttr("memory"),
+                              FileLineColLoc::get(b.getContext(), desc.path, 1, 1));
+  auto queueType = state.declareState(loc, "memory.queue", {K, D}, "zeros", "memory");
+  Value queue = LoadOp::create(b, loc, queueType, "memory.queue");
+
+  NetworkEmitter ema(state, b, desc, desc.network, {"ema.", true, true, desc.memory.momentum});
+  Value keys = project(ema);
+  if (desc.replicas > 1) {
+    // Every replica's keys, view a's rows from each in rank order, then view b's: the
+    // same queue on every replica.
+    int64_t rows = type.getDimSize(0) / 2;
+    auto views = SplitOp::create(b, loc, keys, b.getI64IntegerAttr(0),
+                                 b.getDenseI64ArrayAttr({rows, rows}));
+    SmallVector<Value> gathered;
+    for (Value view : views.getResults())
+      gathered.push_back(
+          AllGatherOp::create(b, loc, view, b.getI64IntegerAttr(desc.replicas)));
+    keys = ConcatOp::create(b, loc, gathered, b.getI64IntegerAttr(0));
+  }
+  int64_t fresh = llvm::cast<RankedTensorType>(keys.getType()).getDimSize(0);
+  Value next = keys;
+  if (K > fresh) {
+    Value kept = SliceOp::create(b, loc, queue, b.getDenseI64ArrayAttr({0, 0}),
+                                 b.getDenseI64ArrayAttr({K - fresh, D}), /*strides=*/nullptr);
+    next = ConcatOp::create(b, loc, ValueRange{keys, kept}, b.getI64IntegerAttr(0));
+  }
+  StoreOp::create(b, loc, next, "memory.queue");
+  return queue;
+}
+
 DictionaryAttr optimizerAttr(Builder &b, const OptimizerSpec &opt) {
   SmallVector<NamedAttribute> entries = {
       b.getNamedAttr("kind", b.getStringAttr(opt.kind)),
@@ -431,9 +489,17 @@ OwningOpRef<ModuleOp> buildModule(const Description &desc, MLIRContext &context)
     switch (desc.stage) {
     case Stage::Pretrain: {
       NetworkEmitter net(state, b, desc, desc.network, {"", true, false});
-      Value z = net.head(net.backbone(x), desc.network.head.layers);
-      z = L2NormalizeOp::create(b, loc, z, b.getI64IntegerAttr(1), b.getF32FloatAttr(1e-12f));
-      take(NtXentLossOp::create(b, loc, z, /*replica=*/Value(),
+      auto project = [&](NetworkEmitter &network) {
+        Value z = network.head(network.backbone(x), desc.network.head.layers);
+        return L2NormalizeOp::create(b, loc, z, b.getI64IntegerAttr(1),
+                                     b.getF32FloatAttr(1e-12f))
+            .getResult();
+      };
+      Value z = project(net);
+      Value queue;
+      if (desc.memory.queue > 0)
+        queue = memoryQueue(state, b, desc, project, z);
+      take(NtXentLossOp::create(b, loc, z, queue, /*replica=*/Value(),
                                 b.getF32FloatAttr(desc.loss.temperature), /*replicas=*/nullptr));
       break;
     }

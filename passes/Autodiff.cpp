@@ -5,7 +5,8 @@
 // calling each op's gradient rule (GradientOpInterface) with the gradients of its results
 // and summing the gradients it returns into its operands'. A value that depends on no
 // trainable parameter (the teacher's logits, a frozen backbone's features, the images)
-// gets no backward code at all.
+// gets no backward code at all. A forward store whose variable the backward pass still
+// reads through an earlier load moves after the backward pass.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,32 @@ using namespace mlir;
 using namespace mlir::simclr;
 
 namespace {
+
+/// The backward pass reads forward values again, loaded variables among them (the memory's
+/// queue, read by nt_xent_loss_backward, docs/MEMORY.md). A forward store to a variable
+/// whose earlier load the backward pass still uses moves to just before the return, in
+/// order, so that the use reads the value the step began with (and the module format,
+/// which reads variables in place, may). A store that a later load reads stays.
+void sinkStoresPastTheirReaders(ArrayRef<Operation *> forward, func::ReturnOp ret) {
+  Block *body = ret->getBlock();
+  for (Operation *op : forward) {
+    auto store = llvm::dyn_cast<StoreOp>(op);
+    if (!store)
+      continue;
+    bool readLater = false, usedLater = false;
+    for (LoadOp load : body->getOps<LoadOp>()) {
+      if (load.getName() != store.getName())
+        continue;
+      if (store->isBeforeInBlock(load))
+        readLater = true;
+      else
+        for (Operation *user : load->getUsers())
+          usedLater |= store->isBeforeInBlock(body->findAncestorOpInBlock(*user));
+    }
+    if (usedLater && !readLater)
+      store->moveBefore(ret);
+  }
+}
 
 LogicalResult differentiate(func::FuncOp func, SymbolTable &symbols) {
   Block &body = func.getBody().front();
@@ -122,6 +149,7 @@ LogicalResult differentiate(func::FuncOp func, SymbolTable &symbols) {
   for (Operation *op : llvm::reverse(backward))
     if (isOpTriviallyDead(op))
       op->erase();
+  sinkStoresPastTheirReaders(forward, ret);
   func.setFunctionType(
       b.getFunctionType(func.getArgumentTypes(), ValueRange(results).getTypes()));
   func->getContext()->getLoadedDialect<SimclrDialect>()->getGradientsAttrHelper().setAttr(

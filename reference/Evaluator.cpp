@@ -181,9 +181,10 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
           outs.push_back(reduce(r.getOutput(), in(0), r.getAxes(), Reduction::Max));
         })
         .Case([&](NtXentLossOp l) {
+          const Array *replica = optional(l.getReplica());
           outs = ntXent(in(0), l.getTemperature().convertToDouble(),
-                        l.getReplica() ? int64_t(in(1).data[0]) : 0,
-                        l.getReplicas().value_or(1));
+                        replica ? int64_t(replica->data[0]) : 0, l.getReplicas().value_or(1),
+                        optional(l.getNegatives()));
         })
         .Case([&](ReplicaIdOp r) {
           if (r.getReplicas() != 1)
@@ -252,9 +253,11 @@ llvm::Expected<std::vector<Array>> Evaluator::runBlock(Block &block,
         .Case([&](SliceBackwardOp sl) { outs.push_back(sliceBackward(sl, in(0))); })
         .Case([&](ReduceMaxBackwardOp r) { outs.push_back(reduceMaxBackward(r, in(0), in(1))); })
         .Case([&](NtXentLossBackwardOp l) {
+          const Array *replica = optional(l.getReplica());
           outs.push_back(ntXentBackward(in(0), in(1).data[0], l.getTemperature().convertToDouble(),
-                                        l.getReplica() ? int64_t(in(2).data[0]) : 0,
-                                        l.getReplicas().value_or(1)));
+                                        replica ? int64_t(replica->data[0]) : 0,
+                                        l.getReplicas().value_or(1),
+                                        optional(l.getNegatives())));
         })
         .Case([&](SoftmaxCrossEntropyBackwardOp l) {
           bool indices = llvm::cast<RankedTensorType>(l.getLabels().getType())

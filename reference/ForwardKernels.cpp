@@ -225,9 +225,6 @@ Array reduce(Value result, const Array &x, ArrayRef<int64_t> axes, Reduction kin
   return y;
 }
 
-/// NT-Xent as SIMCLR.md states it: rows [0, N) are view a, [N, 2N) view b; each view's
-/// logits are its similarities with the other view (positives on the diagonal) and with its
-/// own view, self-similarity masked with -1e9; loss = mean_i CE_a(i) + CE_b(i).
 Array transpose(const Array &x, ArrayRef<int64_t> permutation) {
   std::vector<int64_t> shape;
   for (int64_t d : permutation)
@@ -245,24 +242,33 @@ Array transpose(const Array &x, ArrayRef<int64_t> permutation) {
   return y;
 }
 
-Arrays ntXent(const Array &z, double temperature, int64_t replica, int64_t replicas) {
+/// NT-Xent as SIMCLR.md states it: rows [0, N) are view a, [N, 2N) view b; each view's
+/// logits are its similarities with the other view (positives on the diagonal) and with its
+/// own view, self-similarity masked with -1e9; loss = mean_i CE_a(i) + CE_b(i).
+/// A memory of negatives adds one logit per filled row q_k: z_i . q_k / t.
+Arrays ntXent(const Array &z, double temperature, int64_t replica, int64_t replicas,
+              const Array *negatives) {
   int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
-  auto dot = [&](int64_t i, int64_t j) {
+  auto dot = [&](int64_t i, const Array &w, int64_t j) {
     double s = 0;
     for (int64_t k = 0; k < D; ++k)
-      s += z.data[i * D + k] * z.data[j * D + k];
+      s += z.data[i * D + k] * w.data[j * D + k];
     return s / temperature;
   };
+  std::vector<int64_t> memory = filledRows(negatives);
+  int64_t M = static_cast<int64_t>(memory.size());
   double loss = 0, correct = 0;
-  std::vector<double> logits(2 * N);
+  std::vector<double> logits(2 * N + M);
   for (int64_t side = 0; side < 2; ++side) {
     int64_t self = side * N, other = (1 - side) * N;
     for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
       for (int64_t j = 0; j < N; ++j) {
-        logits[j] = dot(self + i, other + j);
-        logits[N + j] = dot(self + i, self + j) - (i == j ? 1e9 : 0.0);
+        logits[j] = dot(self + i, z, other + j);
+        logits[N + j] = dot(self + i, z, self + j) - (i == j ? 1e9 : 0.0);
       }
-      loss += logSumExp(logits.data(), 2 * N) - logits[i];
+      for (int64_t m = 0; m < M; ++m)
+        logits[2 * N + m] = dot(self + i, *negatives, memory[m]);
+      loss += logSumExp(logits.data(), 2 * N + M) - logits[i];
       if (side == 0)
         correct += argmax(logits.data(), N) == i;
     }

@@ -256,36 +256,47 @@ Array reduceMaxBackward(ReduceMaxBackwardOp op, const Array &dy, const Array &x)
 }
 
 Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_t replica,
-                     int64_t replicas) {
+                     int64_t replicas, const Array *negatives) {
   int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
-  auto dot = [&](int64_t i, int64_t j) {
+  auto dot = [&](int64_t i, const Array &w, int64_t j) {
     double s = 0;
     for (int64_t k = 0; k < D; ++k)
-      s += z.data[i * D + k] * z.data[j * D + k];
+      s += z.data[i * D + k] * w.data[j * D + k];
     return s / temperature;
   };
   Array dz(z.shape);
+  double scale = gradLoss / (temperature * static_cast<double>(B));
   // d(logit_ij)/dz: z_j / t for row i and z_i / t for row j (both when i == j).
   auto accumulate = [&](int64_t i, int64_t j, double coefficient) {
-    double c = coefficient * gradLoss / (temperature * static_cast<double>(B));
+    double c = coefficient * scale;
     for (int64_t k = 0; k < D; ++k) {
       dz.data[i * D + k] += c * z.data[j * D + k];
       dz.data[j * D + k] += c * z.data[i * D + k];
     }
   };
-  std::vector<double> logits(2 * N);
+  // A negative from the memory is a constant: only row i gets q_k / t.
+  std::vector<int64_t> memory = filledRows(negatives);
+  int64_t M = static_cast<int64_t>(memory.size());
+  std::vector<double> logits(2 * N + M);
   for (int64_t side = 0; side < 2; ++side) {
     int64_t self = side * N, other = (1 - side) * N;
     for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
       for (int64_t j = 0; j < N; ++j) {
-        logits[j] = dot(self + i, other + j);
-        logits[N + j] = dot(self + i, self + j) - (i == j ? 1e9 : 0.0);
+        logits[j] = dot(self + i, z, other + j);
+        logits[N + j] = dot(self + i, z, self + j) - (i == j ? 1e9 : 0.0);
       }
-      double lse = logSumExp(logits.data(), 2 * N);
+      for (int64_t m = 0; m < M; ++m)
+        logits[2 * N + m] = dot(self + i, *negatives, memory[m]);
+      double lse = logSumExp(logits.data(), 2 * N + M);
       // dCE/dlogit = softmax - one-hot(positive).
       for (int64_t j = 0; j < N; ++j) {
         accumulate(self + i, other + j, std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0));
         accumulate(self + i, self + j, std::exp(logits[N + j] - lse));
+      }
+      for (int64_t m = 0; m < M; ++m) {
+        double c = std::exp(logits[2 * N + m] - lse) * scale;
+        for (int64_t k = 0; k < D; ++k)
+          dz.data[(self + i) * D + k] += c * negatives->data[memory[m] * D + k];
       }
     }
   }

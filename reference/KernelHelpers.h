@@ -52,6 +52,18 @@ inline int64_t argmax(const double *begin, int64_t n) {
   return std::max_element(begin, begin + n) - begin; // first maximum, as TF and PyTorch
 }
 
+/// The rows of a [K, D] memory of negatives that hold a key: an all-zero row is an empty slot.
+inline std::vector<int64_t> filledRows(const Array *negatives) {
+  std::vector<int64_t> rows;
+  if (!negatives)
+    return rows;
+  int64_t K = negatives->dim(0), D = negatives->dim(1);
+  for (int64_t k = 0; k < K; ++k)
+    if (std::any_of(&negatives->data[k * D], &negatives->data[(k + 1) * D],
+                    [](double v) { return v != 0.0; }))
+      rows.push_back(k);
+  return rows;
+}
 
 /// Per-channel view of an NC or NCHW tensor: element e belongs to channel
 /// (e / spatial) % C.

@@ -37,8 +37,9 @@ Array reduce(mlir::Value result, const Array &x, llvm::ArrayRef<int64_t> axes, R
 /// Result dimension d is x's dimension permutation[d].
 Array transpose(const Array &x, llvm::ArrayRef<int64_t> permutation);
 /// With `replicas` > 1, the rows of replica `replica`'s images only (nt_xent_loss's `rows
-/// of replica`).
-Arrays ntXent(const Array &z, double temperature, int64_t replica = 0, int64_t replicas = 1);
+/// of replica`). `negatives` [K, D] (or null): extra columns, an all-zero row skipped.
+Arrays ntXent(const Array &z, double temperature, int64_t replica = 0, int64_t replicas = 1,
+              const Array *negatives = nullptr);
 Arrays softmaxCrossEntropy(const Array &logits, const Array &labels, bool indices);
 Arrays distillation(const Array &student, const Array &teacher, double temperature);
 
@@ -62,7 +63,7 @@ Array l2NormalizeBackward(mlir::simclr::L2NormalizeBackwardOp op, const Array &d
 Array sliceBackward(mlir::simclr::SliceBackwardOp op, const Array &dy);
 Array reduceMaxBackward(mlir::simclr::ReduceMaxBackwardOp op, const Array &dy, const Array &x);
 Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_t replica = 0,
-                     int64_t replicas = 1);
+                     int64_t replicas = 1, const Array *negatives = nullptr);
 Array softmaxCrossEntropyBackward(const Array &logits, const Array &labels, bool indices,
                                   double gradLoss);
 Array distillationBackward(const Array &student, const Array &teacher, double gradLoss,

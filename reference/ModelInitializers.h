@@ -12,12 +12,14 @@ namespace mlir::simclr::reference {
 
 /// For every simclr.parameter and simclr.state of `module` whose name `wanted` accepts,
 /// computes its initial values as its declaration says (runtime/Initializers.h) and hands
-/// them to `set`.
+/// them to `set`; parameters first, so that a `copy:<parameter>` state takes the values
+/// `current` then gives for its parameter (set here, or given before).
 llvm::Error initializeVariables(
     ModuleOp module, uint64_t seed, llvm::function_ref<bool(llvm::StringRef name)> wanted,
     llvm::function_ref<void(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                             std::vector<double> values)>
-        set);
+        set,
+    llvm::function_ref<const std::vector<double> *(llvm::StringRef name)> current);
 
 } // namespace mlir::simclr::reference
 

@@ -57,13 +57,41 @@ bool VariableTable::has(format::VariableRole role) const {
   return std::any_of(table.begin(), table.end(), [&](const Variable &v) { return v.role == role; });
 }
 
+namespace {
+constexpr const char *kCopyPrefix = "copy:";
+} // namespace
+
 Error VariableTable::initialize(uint64_t seed) {
+  std::vector<std::string> copies;
   for (const Variable &v : table) {
+    if (startsWith(v.init, kCopyPrefix)) {
+      copies.push_back(v.name);
+      continue;
+    }
     auto values = initialValues(v.name, v.init, v.shape, v.initStd, seed);
     if (!values)
       return values.takeError();
     std::vector<float> floats(values->begin(), values->end());
     device.upload(v.memory, floats.data(), floats.size() * sizeof(float));
+  }
+  return copyFromSources(copies);
+}
+
+Error VariableTable::copyFromSources(const std::vector<std::string> &names) {
+  for (const std::string &name : names) {
+    const Variable *v = find(name);
+    if (!v || !startsWith(v->init, kCopyPrefix))
+      continue;
+    std::string sourceName = v->init.substr(std::strlen(kCopyPrefix));
+    const Variable *source = find(sourceName);
+    if (!source)
+      return makeError("error: variable '" + v->name + "' copies '" + sourceName +
+                       "', which the module does not have");
+    if (source->shape != v->shape)
+      return makeError("error: variable '" + v->name + "' is " + shapeText(v->shape) +
+                       " but copies '" + sourceName + "', " + shapeText(source->shape));
+    std::vector<float> values = this->values(sourceName);
+    device.upload(v->memory, values.data(), values.size() * sizeof(float));
   }
   return Error::success();
 }

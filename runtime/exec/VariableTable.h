@@ -52,8 +52,13 @@ public:
   /// Whether any variable has `role`.
   bool has(format::VariableRole role) const;
 
-  /// Sets every variable as its declaration says (runtime/Initializers.h).
+  /// Sets every variable as its declaration says (runtime/Initializers.h); a copy
+  /// (`copy:<parameter>`) after every other.
   Error initialize(uint64_t seed);
+  /// Sets those of `names` whose init is `copy:<parameter>` to their parameter's current
+  /// values (after a checkpoint without them gave the parameters theirs). An error for a
+  /// copy of a variable the table lacks or of another shape.
+  Error copyFromSources(const std::vector<std::string> &names);
 
   /// Every variable as a float32 tensor, by name (what a checkpoint holds).
   TensorMap save() const;

@@ -4,6 +4,7 @@
 #include "runtime/Safetensors.h"
 #include "runtime/support/Strings.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -84,12 +85,23 @@ Error loadInit(VariableTable &variables, const TrainingOptions &options) {
     return missing.takeError();
   if (missing->size() == model)
     return makeError(path + ": error: has none of the network's tensors");
+  // The memory's EMA weights start from the weights just loaded (docs/MEMORY.md).
+  if (Error e = variables.copyFromSources(*missing))
+    return e;
+  size_t loaded = model - missing->size();
+  auto copies = std::remove_if(missing->begin(), missing->end(), [&](const std::string &name) {
+    return startsWith(variables.find(name)->init, "copy:");
+  });
+  size_t copied = size_t(missing->end() - copies);
+  missing->erase(copies, missing->end());
   std::string fresh;
   for (size_t i = 0; i < missing->size() && i < 4; ++i)
     fresh += (i ? ", " : " (") + (*missing)[i];
   fresh += missing->empty() ? "" : missing->size() > 4 ? ", ...)" : ")";
-  std::printf("loaded %zu tensors from %s; %zu start fresh%s\n", model - missing->size(),
-              path.c_str(), missing->size(), fresh.c_str());
+  std::string copiedText =
+      copied ? "; " + std::to_string(copied) + " EMA copies of them" : std::string();
+  std::printf("loaded %zu tensors from %s%s; %zu start fresh%s\n", loaded, path.c_str(),
+              copiedText.c_str(), missing->size(), fresh.c_str());
   return Error::success();
 }
 

@@ -68,6 +68,10 @@ private:
       return "simclr_kernels::bf16";
     return "float";
   }
+  /// nt_xent_loss's K: the rows of its memory of negatives, 0 without one.
+  static int64_t memoryRows(Value negatives) {
+    return negatives ? llvm::cast<RankedTensorType>(negatives.getType()).getDimSize(0) : 0;
+  }
   static int rank(Value v) {
     return std::max<int>(1, llvm::cast<RankedTensorType>(v.getType()).getRank());
   }
@@ -457,7 +461,9 @@ private:
                           std::to_string(z.getDimSize(1)),
                           number(o.getTemperature().convertToDouble()), l, a, "nullptr",
                           "nullptr", o.getReplica() ? of(o.getReplica()) : "nullptr",
-                          std::to_string(o.getReplicas().value_or(1))});
+                          std::to_string(o.getReplicas().value_or(1)),
+                          o.getNegatives() ? of(o.getNegatives()) : "nullptr",
+                          std::to_string(memoryRows(o.getNegatives()))});
         })
         .Case([&](NtXentLossBackwardOp o) {
           auto z = llvm::cast<RankedTensorType>(o.getEmbeddings().getType());
@@ -467,7 +473,9 @@ private:
                           number(o.getTemperature().convertToDouble()), "nullptr", "nullptr",
                           of(o.getGradLoss()), dz,
                           o.getReplica() ? of(o.getReplica()) : "nullptr",
-                          std::to_string(o.getReplicas().value_or(1))});
+                          std::to_string(o.getReplicas().value_or(1)),
+                          o.getNegatives() ? of(o.getNegatives()) : "nullptr",
+                          std::to_string(memoryRows(o.getNegatives()))});
         })
         .Case([&](SoftmaxCrossEntropyOp o) {
           auto t = llvm::cast<RankedTensorType>(o.getLogits().getType());

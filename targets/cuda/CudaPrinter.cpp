@@ -74,9 +74,9 @@ BlockNeeds needsOf(const KernelStatement &call) {
         return spatial == 1 ? BlockNeeds{phases, bnRowsTempBytes(n, c)} : BlockNeeds{};
     }
   }
-  if (call.function == "ntXent") { // (z, rows, D, ...): S float, C double, 3 x rows double
-    int64_t rows = number(1);
-    return {4, rows * rows * 4 + rows * rows * 8 + rows * 24};
+  if (call.function == "ntXent") { // (z, rows, D, ..., negatives, K): S float, C double
+    int64_t rows = number(1), cols = rows + number(11); // [rows x cols] each; 3 x rows double
+    return {4, rows * cols * 4 + rows * cols * 8 + rows * 24};
   }
   if (call.function == "crossEntropy") // (logits, N, C, ...)
     return {2, number(1) * 16};

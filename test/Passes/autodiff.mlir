@@ -102,3 +102,30 @@ func.func @no_rule(%dy: tensor<2x3xf32>) -> tensor<f32> attributes {simclr.stage
   %l = simclr.reduce_sum %r axes [0, 1] : tensor<2x3xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// The backward pass reads the loaded queue again (nt_xent_loss_backward's negatives): the
+// forward's store of the new queue moves after it, so that it reads the queue the step
+// began with. The store to @s, whose load nothing reads later, stays where it was.
+simclr.parameter @z : tensor<4x2xf32> {group = "head", init = "zeros"}
+simclr.state @q : tensor<4x2xf32> {init = "zeros"}
+simclr.state @s : tensor<4x2xf32> {init = "zeros"}
+// CHECK-LABEL: func.func @queue
+func.func @queue() -> (tensor<f32>, tensor<f32>) attributes {simclr.stage = "pretrain"} {
+  // CHECK: %[[Q:.*]] = simclr.load @q
+  %z = simclr.load @z : tensor<4x2xf32>
+  %q = simclr.load @q : tensor<4x2xf32>
+  %s = simclr.load @s : tensor<4x2xf32>
+  // CHECK: simclr.store %{{.*}}, @s
+  simclr.store %z, @s : tensor<4x2xf32>
+  // CHECK: simclr.nt_xent_loss
+  %l, %a = simclr.nt_xent_loss %z negatives %q : tensor<4x2xf32> temperature 0.5 : tensor<4x2xf32>
+  // CHECK-NOT: simclr.store
+  // CHECK: simclr.nt_xent_loss_backward %{{.*}}, %{{.*}} negatives %[[Q]]
+  // CHECK-NOT: simclr.nt_xent_loss_backward
+  // CHECK: simclr.store %{{.*}}, @q
+  // CHECK-NEXT: return
+  simclr.store %z, @q : tensor<4x2xf32>
+  return %l, %a : tensor<f32>, tensor<f32>
+}

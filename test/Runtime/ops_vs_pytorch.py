@@ -156,16 +156,21 @@ case("reduce_max", f"%y = simclr.reduce_max %arg0 axes [2, 3] : {ty(x)} -> tenso
 # --- losses ------------------------------------------------------------------------------
 
 
-def nt_xent(z, temperature):
-    """SIMCLR.md, written with torch ops."""
+def nt_xent(z, temperature, negatives=None):
+    """SIMCLR.md, written with torch ops; `negatives` (docs/MEMORY.md): its rows that are
+    not all zero are extra columns, held constant."""
     n = z.shape[0] // 2
     a, b = z[:n], z[n:]
     mask = torch.eye(n, dtype=D) * 1e9
     ab, ba = a @ b.T / temperature, b @ a.T / temperature
     aa, bb = a @ a.T / temperature - mask, b @ b.T / temperature - mask
+    if negatives is None:
+        negatives = torch.zeros(0, z.shape[1], dtype=D)
+    q = negatives[negatives.ne(0).any(1)].detach()
+    aq, bq = a @ q.T / temperature, b @ q.T / temperature
     labels = torch.arange(n)
-    la = F.cross_entropy(torch.cat([ab, aa], 1), labels, reduction="none")
-    lb = F.cross_entropy(torch.cat([ba, bb], 1), labels, reduction="none")
+    la = F.cross_entropy(torch.cat([ab, aa, aq], 1), labels, reduction="none")
+    lb = F.cross_entropy(torch.cat([ba, bb, bq], 1), labels, reduction="none")
     accuracy = (ab.argmax(1) == labels).to(D).mean()
     return [(la + lb).mean(), accuracy]
 
@@ -177,6 +182,14 @@ case("nt_xent_loss", f"%l:2 = simclr.nt_xent_loss %arg0 temperature 0.1 : {ty(z)
 zz = F.normalize(torch.cat([z[:4], z[:4] + 0.01 * rand(4, 16)]), dim=1)
 case("nt_xent_loss-easy", f"%l:2 = simclr.nt_xent_loss %arg0 temperature 0.5 : {ty(zz)}", [zz],
      lambda a, v: nt_xent(a[0], 0.5))
+
+# A memory of 6 rows, two of them empty slots (all zeros), which must count for nothing.
+q = F.normalize(rand(6, 16), dim=1)
+q[1] = 0
+q[4] = 0
+case("nt_xent_loss-negatives",
+     f"%l:2 = simclr.nt_xent_loss %arg0 negatives %arg1 : {ty(q)} temperature 0.1 : {ty(z)}",
+     [z, q], lambda a, v: nt_xent(a[0], f32(0.1), a[1]))
 
 logits, labels = rand(6, 4), torch.tensor([0, 3, 1, 1, 2, 0], dtype=torch.int32)
 case("softmax_cross_entropy-indices",
@@ -309,6 +322,9 @@ z = F.normalize(rand(8, 16), dim=1)
 case("nt_xent_loss_backward",
      f"%y = simclr.nt_xent_loss_backward %arg0, %arg1 temperature 0.1 : {ty(z)}",
      [z, gl], lambda a, v: vjp(lambda z: nt_xent(z, f32(0.1))[0], [a[0]], a[1], [0]))
+case("nt_xent_loss_backward-negatives",
+     f"%y = simclr.nt_xent_loss_backward %arg0, %arg1 negatives %arg2 : {ty(q)} temperature 0.1 : {ty(z)}",
+     [z, gl, q], lambda a, v: vjp(lambda z: nt_xent(z, f32(0.1), a[2])[0], [a[0]], a[1], [0]))
 case("softmax_cross_entropy_backward-indices",
      f"%y = simclr.softmax_cross_entropy_backward %arg0, %arg1, %arg2 : {ty(logits)}, {ty(labels)}",
      [logits, labels, gl],

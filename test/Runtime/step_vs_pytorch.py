@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import torch
+import torch.nn.functional as F
 import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -33,6 +34,12 @@ CASES = {
     "pretrain-sk": {"name": "tiny", "stage": "pretrain",
                     "input": {"channels": 3, "height": 16, "width": 16, "batch_size": 3},
                     "network": TINY_SK, "loss": {"temperature": 0.2}},
+    # The memory (docs/MEMORY.md): the EMA network's update and keys, the queue's filled
+    # rows as negatives (half of it empty slots), the new queue.
+    "pretrain-memory": {"name": "tiny", "stage": "pretrain",
+                        "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 3},
+                        "network": TINY_BASIC, "loss": {"temperature": 0.2},
+                        "memory": {"queue": 12, "momentum": 0.9}},
     "finetune-basic": {"name": "tiny", "stage": "finetune",
                        "input": {"channels": 1, "height": 8, "width": 8, "batch_size": 4},
                        "network": TINY_BASIC, "classifier": {"num_classes": 3}},
@@ -134,6 +141,10 @@ def check(name, desc, tools, workdir):
             params[symbol] = 1 + 0.2 * noise if is_gamma else 0.4 * noise
         else:
             state[symbol] = (1 + 0.2 * noise.abs()) if symbol.endswith("running_var") else 0.1 * noise
+    if "memory.queue" in state:  # unit rows, the second half empty slots
+        queue = F.normalize(state["memory.queue"], dim=1)
+        queue[queue.shape[0] // 2:] = 0
+        state["memory.queue"] = queue
     rows = desc["input"]["batch_size"] * (2 if desc["stage"] == "pretrain" else 1)
     images = torch.randn(rows, desc["input"]["channels"], desc["input"]["height"],
                          desc["input"]["width"], dtype=D, generator=gen)

@@ -16,16 +16,20 @@ def f32(value):
     return float(torch.tensor(value, dtype=torch.float32))
 
 
-def nt_xent(z, temperature):
-    """NT-Xent over [2N, D] projections: rows [0, N) view a, [N, 2N) view b."""
+def nt_xent(z, temperature, queue=None):
+    """NT-Xent over [2N, D] projections: rows [0, N) view a, [N, 2N) view b; the rows of a
+    memory `queue` that are not all zeros are extra negatives, held constant."""
     n = z.shape[0] // 2
     a, b = z[:n], z[n:]
     mask = torch.eye(n, dtype=z.dtype) * 1e9
     ab, ba = a @ b.T / temperature, b @ a.T / temperature
     aa, bb = a @ a.T / temperature - mask, b @ b.T / temperature - mask
+    if queue is None:
+        queue = z.new_zeros(0, z.shape[1])
+    q = queue[queue.ne(0).any(1)].detach()
     labels = torch.arange(n)
-    la = F.cross_entropy(torch.cat([ab, aa], 1), labels, reduction="none")
-    lb = F.cross_entropy(torch.cat([ba, bb], 1), labels, reduction="none")
+    la = F.cross_entropy(torch.cat([ab, aa, a @ q.T / temperature], 1), labels, reduction="none")
+    lb = F.cross_entropy(torch.cat([ba, bb, b @ q.T / temperature], 1), labels, reduction="none")
     return (la + lb).mean(), (ab.argmax(1) == labels).to(z.dtype).mean()
 
 
@@ -150,10 +154,25 @@ def train_step(desc, params, state, images, labels=None):
     stage, size = desc["stage"], desc["input"]["height"]
     temperature = f32(desc.get("loss", {}).get("temperature", 0.1 if stage == "pretrain" else 1.0))
     net = Network(desc["network"], size, params, state, training=stage != "linear_eval")
-    if stage == "pretrain":
-        h = net.head(net.backbone(images), net.head_layers)
-        z = h / h.pow(2).sum(1, keepdim=True).clamp_min(f32(1e-12)).sqrt()
-        loss, acc = nt_xent(z, temperature)
+    def project(network):
+        h = network.head(network.backbone(images), network.head_layers)
+        return h / h.pow(2).sum(1, keepdim=True).clamp_min(f32(1e-12)).sqrt()
+
+    if stage == "pretrain" and "memory" in desc:
+        # MoCo's memory as SimCLRv2 uses it: the EMA network, first moved towards the
+        # online weights, encodes both views (batch statistics); its keys go in front of
+        # the queue after the loss has used the queue's filled rows as negatives.
+        m = desc["memory"].get("momentum", 0.99)
+        ema = {"ema." + k: m * state["ema." + k] + (1 - m) * v.detach() for k, v in params.items()}
+        key_net = Network(desc["network"], size, ema, state, "ema.", training=True)
+        keys = project(key_net).detach()
+        queue = state["memory.queue"]
+        loss, acc = nt_xent(project(net), temperature, queue)
+        net.new_state.update(key_net.new_state)
+        net.new_state.update(ema)
+        net.new_state["memory.queue"] = torch.cat([keys, queue[:queue.shape[0] - keys.shape[0]]])
+    elif stage == "pretrain":
+        loss, acc = nt_xent(project(net), temperature)
     elif stage == "distill":
         teacher = Network(desc["teacher"], size, params, state, "teacher.", training=False)
         t = teacher.classify(images).detach()

@@ -106,7 +106,7 @@ func.func @train_step(%w: tensor<2x3x2x2xf32>) -> tensor<f32> attributes {simclr
 llvm::Expected<OwningOpRef<ModuleOp>> test::accurateLossesModule(MLIRContext &context,
                                                                  bool planned) {
   return parseAndRun(context, R"(
-func.func @f(%x: tensor<6x8xf32>, %l: tensor<5x4xf32>, %r: tensor<i32>, %g: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>) {
+func.func @f(%x: tensor<6x8xf32>, %l: tensor<5x4xf32>, %r: tensor<i32>, %g: tensor<f32>, %q: tensor<4x8xf32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>) {
   %n = simclr.l2_normalize %x axis 1 : tensor<6x8xf32>
   %z = simclr.concat %n, %n axis 0 : tensor<6x8xf32>, tensor<6x8xf32> -> tensor<12x8xf32>
   %loss, %accuracy = simclr.nt_xent_loss %z temperature 0.5 : tensor<12x8xf32>
@@ -115,7 +115,12 @@ func.func @f(%x: tensor<6x8xf32>, %l: tensor<5x4xf32>, %r: tensor<i32>, %g: tens
   %c, %ca = simclr.softmax_cross_entropy %s, %t : tensor<5x4xf32>, tensor<5x4xf32>
   %rl, %ra = simclr.nt_xent_loss %z rows of replica %r among 3 temperature 0.5 : tensor<12x8xf32>
   %dz = simclr.nt_xent_loss_backward %z, %g rows of replica %r among 3 temperature 0.5 : tensor<12x8xf32>
-  return %loss, %accuracy, %c, %ca, %rl, %ra, %dz : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>
+  %qn = simclr.l2_normalize %q axis 1 : tensor<4x8xf32>
+  %empty = simclr.scale %qn by 0.0 : tensor<4x8xf32>
+  %m = simclr.concat %qn, %empty axis 0 : tensor<4x8xf32>, tensor<4x8xf32> -> tensor<8x8xf32>
+  %ml, %ma = simclr.nt_xent_loss %z negatives %m : tensor<8x8xf32> rows of replica %r among 3 temperature 0.5 : tensor<12x8xf32>
+  %dm = simclr.nt_xent_loss_backward %z, %g negatives %m : tensor<8x8xf32> rows of replica %r among 3 temperature 0.5 : tensor<12x8xf32>
+  return %loss, %accuracy, %c, %ca, %rl, %ra, %dz, %ml, %ma, %dm : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>, tensor<f32>, tensor<f32>, tensor<12x8xf32>
 })", "the accurate-losses step", [&](PassManager &pm) {
     pm.addPass(createFuseKernels());
     if (planned)

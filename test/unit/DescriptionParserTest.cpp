@@ -201,8 +201,8 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
        "blocks, block, width_multiplier, base_width, sk_ratio, stem, head, batch_norm)"},
       {"unknown top-level key", m + "epochs: 3\n",
        "bad.yaml:12:1: error: unknown key 'epochs' in the description (expected one of: "
-       "name, stage, input, network, teacher, classifier, loss, optimizer, augment, precision, "
-       "replicas)"},
+       "name, stage, input, network, teacher, classifier, loss, memory, optimizer, augment, "
+       "precision, replicas)"},
       {"replicas out of range", m + "replicas: 0\n",
        "bad.yaml:12:11: error: 'replicas' must be in [1, 4096], got 0"},
       {"crop area out of range", m + "augment: {crop_min_area: 0}\n",
@@ -279,6 +279,21 @@ TEST(DescriptionParser, MalformedDescriptionsNameFileLineAndColumn) {
       {"temperature scaling outside distillation",
        m + "loss:\n  scale_by_temperature_squared: true\n",
        "bad.yaml:13:33: error: 'scale_by_temperature_squared' only applies to distillation"},
+      {"memory outside pretraining",
+       replace(m, "stage: pretrain", "stage: finetune") +
+           "classifier:\n  num_classes: 10\nmemory:\n  queue: 64\n",
+       "bad.yaml:15:3: error: 'memory' only applies to stage 'pretrain' (its queue holds "
+       "negatives of the contrastive loss)"},
+      {"memory without a queue", m + "memory:\n  momentum: 0.9\n",
+       "bad.yaml:13:3: error: 'memory' needs 'queue: K', the number of embeddings it keeps"},
+      {"queue smaller than a step's keys", m + "memory:\n  queue: 8\n",
+       "bad.yaml:13:3: error: 'memory' queue of 8 cannot take one step's 16 keys (two views of "
+       "the global batch); make it at least that"},
+      {"queue smaller than the replicas' keys", m + "replicas: 4\nmemory:\n  queue: 32\n",
+       "bad.yaml:14:3: error: 'memory' queue of 32 cannot take one step's 64 keys (two views of "
+       "the global batch); make it at least that"},
+      {"memory momentum out of range", m + "memory:\n  queue: 64\n  momentum: 1.5\n",
+       "bad.yaml:14:13: error: 'momentum' must be in [0, 1], got 1.5"},
       {"label weight outside distillation", m + "loss:\n  label_weight: 0.5\n",
        "bad.yaml:13:17: error: 'label_weight' only applies to distillation (fine-tuning trains "
        "on the labels alone)"},

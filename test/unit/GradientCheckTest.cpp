@@ -397,6 +397,23 @@ TEST(GradientCheck, NtXentLoss) {
                       "tensor<6x4xf32>"});
 }
 
+// NT-Xent with a memory of negatives (docs/MEMORY.md): the memory's filled rows are extra
+// columns; its all-zero row, an empty slot, must change neither the loss nor the gradient.
+// The memory is an argument: it gets no gradient, so finite differences over z alone
+// check the columns' share of z's gradient.
+TEST(GradientCheck, NtXentLossWithNegatives) {
+  checkGradients({"nt_xent_negatives", param("z", "tensor<6x4xf32>"),
+                  {{{3, 4}}},
+                  load("z", "tensor<6x4xf32>") +
+                      "  %n = simclr.l2_normalize %z axis 1 : tensor<6x4xf32>\n"
+                      "  %qn = simclr.l2_normalize %a0 axis 1 : tensor<3x4xf32>\n"
+                      "  %empty = arith.constant dense<0.0> : tensor<1x4xf32>\n"
+                      "  %q = simclr.concat %qn, %empty axis 0 : tensor<3x4xf32>, "
+                      "tensor<1x4xf32> -> tensor<4x4xf32>\n"
+                      "  %loss, %acc = simclr.nt_xent_loss %n negatives %q : tensor<4x4xf32> "
+                      "temperature 0.5 : tensor<6x4xf32>"});
+}
+
 TEST(GradientCheck, SoftmaxCrossEntropy) {
   checkGradients({"softmax_cross_entropy", param("l", "tensor<4x5xf32>"),
                   {{{4}, 5}, {{4, 5}}},

@@ -145,4 +145,66 @@ TEST(ModelBuilder, DistillationTeacherIsFrozenAndInInferenceMode) {
   });
 }
 
+// The memory (docs/MEMORY.md): every parameter has an EMA copy as state, moved and stored
+// before the EMA network uses it; the queue is the loss's negatives as loaded, and the new
+// queue is this step's keys in front of its first K - 2N rows.
+TEST(ModelBuilder, MemoryAddsTheEmaNetworkAndTheQueue) {
+  auto desc = parseDescription("name: tiny\nstage: pretrain\n"
+                               "input: {channels: 1, height: 8, width: 8, batch_size: 4}\n"
+                               "network:\n  blocks: [1]\n  block: basic\n  base_width: 4\n"
+                               "  head: {layers: 2, output_dim: 6}\n"
+                               "memory: {queue: 32, momentum: 0.9}\n",
+                               "memory.yaml");
+  ASSERT_TRUE(static_cast<bool>(desc)) << llvm::toString(desc.takeError());
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module = buildModule(*desc, context);
+  ASSERT_TRUE(module);
+  std::map<std::string, mlir::simclr::StateOp> states;
+  for (auto s : module->getOps<mlir::simclr::StateOp>())
+    states[s.getSymName().str()] = s;
+  int parameters = 0;
+  for (auto param : module->getOps<mlir::simclr::ParameterOp>()) {
+    ++parameters;
+    auto it = states.find("ema." + param.getSymName().str());
+    ASSERT_NE(it, states.end()) << param.getSymName().str();
+    EXPECT_EQ(it->second.getInit(), ("copy:" + param.getSymName()).str());
+    EXPECT_EQ(it->second.getType(), param.getType());
+  }
+  EXPECT_GT(parameters, 0);
+  ASSERT_TRUE(states.count("memory.queue"));
+  EXPECT_EQ(llvm::cast<RankedTensorType>(states["memory.queue"].getType()).getShape(),
+            llvm::ArrayRef<int64_t>({32, 6}));
+
+  auto step = module->lookupSymbol<func::FuncOp>("train_step");
+  mlir::simclr::NtXentLossOp loss;
+  step.walk([&](mlir::simclr::NtXentLossOp op) { loss = op; });
+  ASSERT_TRUE(loss);
+  auto queue = loss.getNegatives().getDefiningOp<mlir::simclr::LoadOp>();
+  ASSERT_TRUE(queue);
+  EXPECT_EQ(queue.getName(), "memory.queue");
+  int emaStores = 0;
+  mlir::simclr::StoreOp queueStore;
+  step.walk([&](mlir::simclr::StoreOp store) {
+    if (store.getName() == "memory.queue")
+      queueStore = store;
+    else if (store.getName().starts_with("ema.") &&
+             states[store.getName().str()].getInit().starts_with("copy:"))
+      ++emaStores;
+  });
+  EXPECT_EQ(emaStores, parameters);
+  ASSERT_TRUE(queueStore);
+  EXPECT_TRUE(queue->isBeforeInBlock(queueStore)); // the loss reads the old queue
+  auto next = queueStore.getValue().getDefiningOp<mlir::simclr::ConcatOp>();
+  ASSERT_TRUE(next);
+  auto kept = next.getInputs()[1].getDefiningOp<mlir::simclr::SliceOp>();
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept.getInput(), queue.getResult());
+  EXPECT_EQ(kept.getSizes(), llvm::ArrayRef<int64_t>({24, 6}));
+  // No gradient reaches the EMA network: the loss's embeddings come from the online
+  // network's parameters, and the keys only from EMA values.
+  auto keys = next.getInputs()[0].getDefiningOp<mlir::simclr::L2NormalizeOp>();
+  ASSERT_TRUE(keys);
+  EXPECT_NE(keys.getResult(), loss.getEmbeddings());
+}
+
 } // namespace

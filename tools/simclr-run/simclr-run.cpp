@@ -108,6 +108,10 @@ int main(int argc, char **argv) {
             [&](llvm::StringRef name) { return !evaluator.variables.count(name.str()); },
             [&](llvm::StringRef name, llvm::ArrayRef<int64_t> shape, std::vector<double> values) {
               evaluator.variables[name.str()] = reference::Array(shape.vec(), std::move(values));
+            },
+            [&](llvm::StringRef name) -> const std::vector<double> * {
+              auto it = evaluator.variables.find(name.str());
+              return it == evaluator.variables.end() ? nullptr : &it->second.data;
             }))
       return fail(std::move(e));
 

@@ -274,10 +274,12 @@ LogicalResult NtXentLossOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads,
                                            SmallVectorImpl<Value> &operandGrads) {
   if (grads[0])
     operandGrads.push_back(NtXentLossBackwardOp::create(b, getLoc(), getEmbeddings(),
-                                                        grads[0], getReplica(),
+                                                        grads[0], getNegatives(), getReplica(),
                                                         getTemperatureAttr(), getReplicasAttr()));
   else
     operandGrads.push_back(Value());
+  if (getNegatives())
+    operandGrads.push_back(Value()); // a memory: state, no gradient
   if (getReplica())
     operandGrads.push_back(Value()); // an index
   return success();

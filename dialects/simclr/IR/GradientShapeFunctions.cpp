@@ -151,8 +151,9 @@ LogicalResult shapeOf(ReduceMaxBackwardOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(NtXentLossBackwardOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto z = checkNtXentInputs(diag, op.getEmbeddings(), floatOr(op.getTemperatureAttr(), 0.0f),
-                             op.getReplica(), op.getAttributes());
+  auto z = checkNtXentInputs(diag, op.getEmbeddings(), op.getNegatives(),
+                             floatOr(op.getTemperatureAttr(), 0.0f), op.getReplica(),
+                             op.getAttributes());
   if (failed(z))
     return failure();
   results.push_back(*z);

@@ -123,6 +123,7 @@ FailureOr<RankedTensorType> mlir::simclr::shape::reduceResult(const ShapeDiag &d
 
 FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDiag &diag,
                                                                    Value embeddings,
+                                                                   Value negatives,
                                                                    float temperature,
                                                                    Value replica,
                                                                    DictionaryAttr attributes) {
@@ -133,6 +134,16 @@ FailureOr<RankedTensorType> mlir::simclr::shape::checkNtXentInputs(const ShapeDi
   if (rows < 2 || rows % 2 != 0)
     return diag() << "expects an even number of rows (two views of each image), got "
                   << rows;
+  if (negatives) {
+    auto q = tensorOfRank(diag, negatives, "negatives", 2, "[K, D]");
+    if (failed(q) || failed(sameElementType(diag, *z, "embeddings", *q, "negatives")))
+      return failure();
+    if (q->getDimSize(1) != z->getDimSize(1))
+      return diag() << "expects negatives of the embeddings' width " << z->getDimSize(1)
+                    << ", got " << *q;
+    if (q->getDimSize(0) < 1)
+      return diag() << "expects at least one row of negatives, got " << *q;
+  }
   // Read only after checking: the parser infers result types before the verifier has
   // seen the attributes.
   Attribute attr = attributes.get("replicas");
@@ -496,8 +507,9 @@ LogicalResult shapeOf(ReduceMaxOp::Adaptor op, const ShapeDiag &diag,
 
 LogicalResult shapeOf(NtXentLossOp::Adaptor op, const ShapeDiag &diag,
                       SmallVectorImpl<Type> &results) {
-  auto z = checkNtXentInputs(diag, op.getEmbeddings(), floatOr(op.getTemperatureAttr(), 0.0f),
-                             op.getReplica(), op.getAttributes());
+  auto z = checkNtXentInputs(diag, op.getEmbeddings(), op.getNegatives(),
+                             floatOr(op.getTemperatureAttr(), 0.0f), op.getReplica(),
+                             op.getAttributes());
   if (failed(z))
     return failure();
   MLIRContext *ctx = z->getContext();

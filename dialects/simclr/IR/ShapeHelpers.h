@@ -189,10 +189,11 @@ FailureOr<RankedTensorType> reduceResult(const ShapeDiag &diag, RankedTensorType
 FailureOr<int64_t> replicasOf(const ShapeDiag &diag, DictionaryAttr attributes);
 
 /// With a `replica` index, the `replicas` attribute counts the replicas whose rows it picks
-/// (nt_xent_loss's `rows of replica`).
+/// (nt_xent_loss's `rows of replica`). `negatives` (or null) is `[K, D]`, of the
+/// embeddings' width and element type.
 FailureOr<RankedTensorType> checkNtXentInputs(const ShapeDiag &diag, Value embeddings,
-                                              float temperature, Value replica,
-                                              DictionaryAttr attributes);
+                                              Value negatives, float temperature,
+                                              Value replica, DictionaryAttr attributes);
 FailureOr<RankedTensorType> checkCrossEntropyInputs(const ShapeDiag &diag, Value logits,
                                                     Value labels);
 FailureOr<RankedTensorType> checkDistillationInputs(const ShapeDiag &diag, Value student,

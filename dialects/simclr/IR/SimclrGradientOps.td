@@ -293,23 +293,26 @@ def Simclr_ReduceMaxBackwardOp : Simclr_InferredOp<"reduce_max_backward"> {
 // Losses
 //===----------------------------------------------------------------------===//
 
-def Simclr_NtXentLossBackwardOp : Simclr_InferredOp<"nt_xent_loss_backward"> {
+def Simclr_NtXentLossBackwardOp
+    : Simclr_InferredOp<"nt_xent_loss_backward", [AttrSizedOperandSegments]> {
   let summary = "gradient of nt_xent_loss with respect to the embeddings";
   let description = [{
     `grad_loss` is the gradient of the loss result (a scalar); the accuracy result has
-    none. `rows of replica` as in nt_xent_loss: the gradient of replica `r`'s loss, which
-    reaches every row.
+    none. `rows of replica` and `negatives` as in nt_xent_loss: the gradient of replica
+    `r`'s loss, which reaches every row of the embeddings (the negatives get none).
 
     ```mlir
     %dz = simclr.nt_xent_loss_backward %z, %dl temperature 1.000000e-01 : tensor<8x128xf32>
     ```
   }];
   let arguments = (ins Simclr_FloatTensor:$embeddings, Simclr_F32Scalar:$grad_loss,
+                       Optional<Simclr_FloatTensor>:$negatives,
                        Optional<Simclr_I32Scalar>:$replica, F32Attr:$temperature,
                        OptionalAttr<I64Attr>:$replicas);
   let results = (outs Simclr_FloatTensor:$grad_embeddings);
   let assemblyFormat = [{
-    $embeddings `,` $grad_loss (`rows` `of` `replica` $replica^ `among` $replicas)?
+    $embeddings `,` $grad_loss (`negatives` $negatives^ `:` type($negatives))?
+    (`rows` `of` `replica` $replica^ `among` $replicas)?
     `temperature` $temperature attr-dict `:` type($embeddings)
   }];
 }

@@ -80,8 +80,22 @@ LogicalResult ParameterOp::verify() {
 LogicalResult StateOp::verify() {
   if (failed(verifyDeclaredType(*this, getType())))
     return failure();
-  if (getInit() != "zeros" && getInit() != "ones")
-    return emitOpError() << "has unknown init '" << getInit() << "'; expected zeros or ones";
+  StringRef init = getInit();
+  if (init.consume_front("copy:")) {
+    // A copy of a parameter of the same type, made when the parameter is initialised (the
+    // memory's EMA network, docs/MEMORY.md).
+    auto source = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(
+        *this, StringAttr::get(getContext(), init));
+    if (!source)
+      return emitOpError() << "copies '" << init << "', which is not a declared parameter";
+    if (source.getType() != getType())
+      return emitOpError() << "is " << getType() << " but copies '" << init << "', "
+                           << source.getType();
+    return success();
+  }
+  if (init != "zeros" && init != "ones")
+    return emitOpError() << "has unknown init '" << init
+                         << "'; expected zeros, ones or copy:<parameter>";
   return success();
 }
 

@@ -49,7 +49,10 @@ def Simclr_StateOp : Simclr_Op<"state", [Symbol]> {
   let description = [{
     A module-level declaration of a tensor that the model carries between steps but does not
     train, such as batch-norm running statistics (`bn1.running_mean`, `bn1.running_var`) or
-    an optimizer's velocities (`velocity.conv1.weight`). `init` is `zeros` or `ones`.
+    an optimizer's velocities (`velocity.conv1.weight`). `init` is `zeros`, `ones`, or
+    `copy:<parameter>` for a copy of a parameter of the same type, taken when that
+    parameter gets its first value (the EMA weights of the memory network,
+    `ema.conv1.weight`, start as the online network's).
     `group` says whose state it is: the part of the model its layer belongs to (`backbone`,
     `head`, `classifier`, `teacher.backbone`, ...), `optimizer` for an optimizer's, or
     nothing.
@@ -488,7 +491,8 @@ def Simclr_ReduceMaxOp : Simclr_ReduceOp<"reduce_max", "maximum">;
 // Losses
 //===----------------------------------------------------------------------===//
 
-def Simclr_NtXentLossOp : Simclr_DifferentiableOp<"nt_xent_loss"> {
+def Simclr_NtXentLossOp
+    : Simclr_DifferentiableOp<"nt_xent_loss", [AttrSizedOperandSegments]> {
   let summary = "normalised-temperature cross entropy of SimCLR, with contrastive accuracy";
   let description = [{
     `embeddings` is `[2N, D]`: rows `[0, N)` are the (L2-normalised) projections of view a,
@@ -506,18 +510,28 @@ def Simclr_NtXentLossOp : Simclr_DifferentiableOp<"nt_xent_loss"> {
     accuracy are the means over those B images, so that their mean over the replicas is
     the whole batch's; the gradient still reaches every row of `embeddings` (as a column).
 
+    With `negatives %q` (`[K, D]`, the memory of SimCLRv2 and MoCo, docs/MEMORY.md), each
+    scored row's softmax also runs over `z_r . q_k / t` for every row `k` of `q` that is
+    not all zeros (a queue's empty slot): the rows of `q` are extra negatives, never a
+    positive, and carry no gradient (a queue is state). The accuracy is still that of the
+    in-batch columns.
+
     ```mlir
     %loss, %acc = simclr.nt_xent_loss %z temperature 1.000000e-01 : tensor<8x128xf32>
+    %l1, %a1 = simclr.nt_xent_loss %z negatives %q : tensor<64x128xf32>
+        temperature 1.000000e-01 : tensor<8x128xf32>
     %id = simclr.replica_id {replicas = 2 : i64}
     %l2, %a2 = simclr.nt_xent_loss %z rows of replica %id among 2
         temperature 1.000000e-01 : tensor<8x128xf32>
     ```
   }];
-  let arguments = (ins Simclr_FloatTensor:$embeddings, Optional<Simclr_I32Scalar>:$replica,
-                       F32Attr:$temperature, OptionalAttr<I64Attr>:$replicas);
+  let arguments = (ins Simclr_FloatTensor:$embeddings, Optional<Simclr_FloatTensor>:$negatives,
+                       Optional<Simclr_I32Scalar>:$replica, F32Attr:$temperature,
+                       OptionalAttr<I64Attr>:$replicas);
   let results = (outs Simclr_ScalarF32:$loss, Simclr_ScalarF32:$accuracy);
   let assemblyFormat = [{
-    $embeddings (`rows` `of` `replica` $replica^ `among` $replicas)?
+    $embeddings (`negatives` $negatives^ `:` type($negatives))?
+    (`rows` `of` `replica` $replica^ `among` $replicas)?
     `temperature` $temperature attr-dict `:` type($embeddings)
   }];
 }

@@ -30,56 +30,75 @@ inline double logSumExp(const double *v, i64 n) {
 /// gradient `gradLoss` instead of the loss and accuracy. With `replica` non-null, the N
 /// images are `replicas` replicas' slices of B = N / replicas, and only the 2B rows of
 /// replica *replica's slice are scored (against all 2N columns), their mean taken over B;
-/// the gradient still reaches every row of z.
+/// the gradient still reaches every row of z. With `negatives` non-null, K more columns:
+/// the rows of a memory [K, D], an all-zero row an empty slot that is left out; the memory
+/// gets no gradient. (The defaults: modules compiled before the memory existed.)
 inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *loss,
                    float *accuracy, const float *gradLoss, float *dz, const int32_t *replica,
-                   i64 replicas) {
+                   i64 replicas, const float *negatives = nullptr, i64 K = 0) {
   i64 N = rows / 2, B = N / replicas, first = replica ? *replica * B : 0;
+  if (!negatives)
+    K = 0;
+  i64 cols = rows + K; // z's rows, then the memory's
   // The scored rows: q in [0, 2B) is row rowOf(q) of z; scoredIndex(a) is -1 for the rest.
   auto rowOf = [&](i64 q) { return (q / B) * N + first + q % B; };
   auto scoredIndex = [&](i64 a) {
     i64 i = a % N - first;
     return i >= 0 && i < B ? (a / N) * B + i : -1;
   };
-  // Similarities of the scored rows with every row, as float dot products (rows are unit
-  // vectors), in parallel.
-  std::vector<float> sim(2 * B * rows);
+  auto column = [&](i64 j) { return j < rows ? z + j * D : negatives + (j - rows) * D; };
+  std::vector<char> filled(K);
+  for (i64 k = 0; k < K; ++k)
+    filled[k] = std::any_of(negatives + k * D, negatives + (k + 1) * D,
+                            [](float v) { return v != 0.f; });
+  // Similarities of the scored rows with every column, as float dot products (rows are
+  // unit vectors), in parallel; an empty slot's is -inf, so its softmax weight is 0.
+  std::vector<float> sim(2 * B * cols);
   float inverseTemperature = static_cast<float>(1.0 / temperature);
 #pragma omp parallel for
   for (i64 q = 0; q < 2 * B; ++q)
-    for (i64 j = 0; j < rows; ++j) {
-      const float *a = z + rowOf(q) * D, *b = z + j * D;
+    for (i64 j = 0; j < cols; ++j) {
+      if (j >= rows && !filled[j - rows]) {
+        sim[q * cols + j] = -INFINITY;
+        continue;
+      }
+      const float *a = z + rowOf(q) * D, *b = column(j);
       float s = 0.f;
 #pragma omp simd reduction(+ : s)
       for (i64 k = 0; k < D; ++k)
         s += a[k] * b[k];
-      sim[q * rows + j] = s * inverseTemperature;
+      sim[q * cols + j] = s * inverseTemperature;
     }
-  // Each scored row is one softmax over 2N logits (the other view's N, then its own view's
-  // N with itself masked); rows are independent, so they run in parallel.
-  std::vector<double> coef(dz ? 2 * B * rows : 0, 0.0); // d loss / d sim
+  // Each scored row is one softmax over 2N + K logits (the other view's N, then its own
+  // view's N with itself masked, then the memory's K); rows are independent, so they run
+  // in parallel.
+  std::vector<double> coef(dz ? 2 * B * cols : 0, 0.0); // d loss / d sim
   double total = 0, correct = 0;
   for (i64 side = 0; side < 2; ++side) {
     i64 self = side * N, other = (1 - side) * N;
 #pragma omp parallel for reduction(+ : total, correct)
     for (i64 b = 0; b < B; ++b) {
       i64 q = side * B + b, i = first + b; // scored row q is image i
-      std::vector<double> logits(2 * N);
-      const float *row = sim.data() + q * rows;
+      std::vector<double> logits(2 * N + K);
+      const float *row = sim.data() + q * cols;
       for (i64 j = 0; j < N; ++j) {
         logits[j] = row[other + j];
         logits[N + j] = row[self + j] - (i == j ? 1e9 : 0.0);
       }
-      double lse = logSumExp(logits.data(), 2 * N);
+      for (i64 k = 0; k < K; ++k)
+        logits[2 * N + k] = row[rows + k];
+      double lse = logSumExp(logits.data(), 2 * N + K);
       total += lse - logits[i];
       if (side == 0)
         correct += std::max_element(logits.begin(), logits.begin() + N) - logits.begin() == i;
       if (dz) {
-        double *c = coef.data() + q * rows;
+        double *c = coef.data() + q * cols;
         for (i64 j = 0; j < N; ++j) {
           c[other + j] += std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0);
           c[self + j] += std::exp(logits[N + j] - lse);
         }
+        for (i64 k = 0; k < K; ++k)
+          c[rows + k] = std::exp(logits[2 * N + k] - lse);
       }
     }
   }
@@ -89,7 +108,8 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
     return;
   }
   // dz = g (C + C^T) z over the scored rows' coefficients, row by row with the feature
-  // dimension innermost; a pair of unscored rows has none.
+  // dimension innermost; a pair of unscored rows has none. A scored row also gets its
+  // memory columns' coefficients times the memory's rows.
   double g = *gradLoss / (temperature * B);
 #pragma omp parallel for
   for (i64 a = 0; a < rows; ++a) {
@@ -99,10 +119,18 @@ inline void ntXent(const float *z, i64 rows, i64 D, double temperature, float *l
       i64 qj = scoredIndex(j);
       if (qa < 0 && qj < 0)
         continue;
-      double c = (qa >= 0 ? coef[qa * rows + j] : 0.0) + (qj >= 0 ? coef[qj * rows + a] : 0.0);
+      double c = (qa >= 0 ? coef[qa * cols + j] : 0.0) + (qj >= 0 ? coef[qj * cols + a] : 0.0);
       const float *zj = z + j * D;
       for (i64 k = 0; k < D; ++k)
         acc[k] += c * zj[k];
+    }
+    for (i64 j = rows; qa >= 0 && j < cols; ++j) {
+      double c = coef[qa * cols + j];
+      if (c == 0.0)
+        continue;
+      const float *m = column(j);
+      for (i64 k = 0; k < D; ++k)
+        acc[k] += c * m[k];
     }
     for (i64 k = 0; k < D; ++k)
       dz[a * D + k] = static_cast<float>(g * acc[k]);

@@ -34,30 +34,40 @@ __device__ inline void finishRows(const double *lossTerms, const double *correct
 }
 
 /// NT-Xent over z [2N, D] (SIMCLR.md), in four phases: 0 the similarities / temperature
-/// (float, as the CPU's), 1 each scored row's log-sum-exp over its 2N logits (the other
-/// view's N, then its own view's N with itself masked), its loss term and whether its
-/// positive is its argmax; then 2 the loss and accuracy, or (with dz) each pair's
-/// coefficient d loss / d sim, symmetrised, and 3 dz = g (C + C^T) z. With `replica`
-/// non-null only replica *replica's B = N / replicas images are scored (as the CPU's);
-/// the similarities are still all computed.
-/// temp: S [2N x 2N] float, C [2N x 2N] double, lse, loss and correct terms [2N] double.
+/// (float, as the CPU's), 1 each scored row's log-sum-exp over its 2N + K logits (the other
+/// view's N, then its own view's N with itself masked, then the memory's K), its loss term
+/// and whether its positive is its argmax; then 2 the loss and accuracy, or (with dz) each
+/// pair's coefficient d loss / d sim, symmetrised over z's rows, and 3 dz = g (C + C^T) z
+/// plus the memory columns' coefficients times the memory's rows. With `replica` non-null
+/// only replica *replica's B = N / replicas images are scored (as the CPU's); the
+/// similarities are still all computed. `negatives` (or null, K ignored): a memory [K, D]
+/// whose all-zero rows are empty slots (similarity -inf); it gets no gradient.
+/// temp: S [2N x (2N + K)] float, C [2N x (2N + K)] double, lse, loss and correct terms
+/// [2N] double.
 __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 D,
                               double temperature, float *loss, float *accuracy,
                               const float *gradLoss, float *dz, const int32_t *replica,
-                              i64 replicas) {
+                              i64 replicas, const float *negatives = nullptr, i64 K = 0) {
   i64 N = rows / 2, B = N / replicas, first = replica ? i64(*replica) * B : 0;
+  if (!negatives)
+    K = 0;
+  i64 cols = rows + K;
   auto scored = [&](i64 a) { return a % N >= first && a % N < first + B; };
+  auto column = [&](i64 j) { return j < rows ? z + j * D : negatives + (j - rows) * D; };
   float *S = static_cast<float *>(phase.temp);
-  double *C = reinterpret_cast<double *>(S + rows * rows);
-  double *lse = C + rows * rows, *lossTerms = lse + rows, *correctTerms = lossTerms + rows;
+  double *C = reinterpret_cast<double *>(S + rows * cols);
+  double *lse = C + rows * cols, *lossTerms = lse + rows, *correctTerms = lossTerms + rows;
   if (phase.index == 0) {
     float inverseTemperature = static_cast<float>(1.0 / temperature);
-    for (i64 e = globalThread(); e < rows * rows; e += gridThreads()) {
-      const float *a = z + (e / rows) * D, *b = z + (e % rows) * D;
+    for (i64 e = globalThread(); e < rows * cols; e += gridThreads()) {
+      const float *a = z + (e / cols) * D, *b = column(e % cols);
       float s = 0.f;
-      for (i64 k = 0; k < D; ++k)
+      bool filled = e % cols < rows;
+      for (i64 k = 0; k < D; ++k) {
         s += a[k] * b[k];
-      S[e] = s * inverseTemperature;
+        filled = filled || b[k] != 0.f;
+      }
+      S[e] = filled ? s * inverseTemperature : -INFINITY;
     }
   } else if (phase.index == 1) {
     for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
@@ -67,15 +77,17 @@ __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 
         continue;
       }
       i64 side = r / N, i = r % N, self = side * N, other = (1 - side) * N;
-      const float *row = S + r * rows;
+      const float *row = S + r * cols;
       auto logit = [&](i64 j) {
+        if (j >= 2 * N)
+          return double(row[rows + j - 2 * N]);
         return j < N ? double(row[other + j]) : double(row[self + j - N]) - (i == j - N ? 1e9 : 0.0);
       };
       double peak = -INFINITY, sum = 0;
-      for (i64 j = threadIdx.x; j < 2 * N; j += blockDim.x)
+      for (i64 j = threadIdx.x; j < 2 * N + K; j += blockDim.x)
         peak = maxOf(peak, logit(j));
       peak = blockMax(peak);
-      for (i64 j = threadIdx.x; j < 2 * N; j += blockDim.x)
+      for (i64 j = threadIdx.x; j < 2 * N + K; j += blockDim.x)
         sum += exp(logit(j) - peak);
       sum = blockSum(sum);
       ValueIndex mine{-INFINITY, -1};
@@ -95,22 +107,24 @@ __device__ inline void ntXent(const Phase &phase, const float *z, i64 rows, i64 
     finishRows(lossTerms, correctTerms, rows, double(B), loss, accuracy);
   } else if (phase.index == 2) {
     // The coefficient of sim(a, b) in row a's loss (none when a is not scored), with the
-    // row's own logit masked out.
+    // row's own logit masked out; a memory column b has no row of its own.
     auto coefficient = [&](i64 a, i64 b) {
       if (!scored(a))
         return 0.0;
-      double c = a == b ? 0.0 : exp(double(S[a * rows + b]) - lse[a]);
+      double c = a == b ? 0.0 : exp(double(S[a * cols + b]) - lse[a]);
       return c - (b == (a + N) % rows ? 1.0 : 0.0);
     };
-    for (i64 e = globalThread(); e < rows * rows; e += gridThreads())
-      C[e] = coefficient(e / rows, e % rows) + coefficient(e % rows, e / rows);
+    for (i64 e = globalThread(); e < rows * cols; e += gridThreads()) {
+      i64 a = e / cols, b = e % cols;
+      C[e] = coefficient(a, b) + (b < rows ? coefficient(b, a) : 0.0);
+    }
   } else if (phase.index == 3 && dz) {
     double g = *gradLoss / (temperature * double(B));
     for (i64 e = globalThread(); e < rows * D; e += gridThreads()) {
       i64 r = e / D, k = e % D;
       double acc = 0;
-      for (i64 j = 0; j < rows; ++j)
-        acc += C[r * rows + j] * z[j * D + k];
+      for (i64 j = 0; j < cols; ++j)
+        acc += C[r * cols + j] * column(j)[k];
       dz[e] = static_cast<float>(g * acc);
     }
   }

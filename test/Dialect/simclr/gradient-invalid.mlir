@@ -194,6 +194,6 @@ func.func @lars_weight_decay_missing(%w: tensor<4x8xf32>, %lr: tensor<f32>) {
 
 func.func @nt_xent_temperature_integer(%z: tensor<8x16xf32>) {
   // expected-error @+1 {{'simclr.nt_xent_loss' op attribute 'temperature' failed to satisfy constraint: 32-bit float attribute}}
-  %l, %a = simclr.nt_xent_loss %z temperature 0.1 {temperature = 1 : i64} : tensor<8x16xf32>
+  %l:2 = "simclr.nt_xent_loss"(%z) {operandSegmentSizes = array<i32: 1, 0, 0>, temperature = 1 : i64} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
   return
 }

@@ -345,6 +345,46 @@ func.func @nt_xent_rank(%z: tensor<8x16x1xf32>) {
 
 // -----
 
+func.func @nt_xent_negatives_width(%z: tensor<8x16xf32>, %q: tensor<32x8xf32>) {
+  // expected-error @+1 {{expects negatives of the embeddings' width 16, got 'tensor<32x8xf32>'}}
+  %l, %a = simclr.nt_xent_loss %z negatives %q : tensor<32x8xf32> temperature 0.1 : tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_negatives_rank(%q: tensor<32xf32>, %z: tensor<8x16xf32>) {
+  // expected-error @+1 {{expects negatives of rank 2 ([K, D]), got 'tensor<32xf32>'}}
+  %l, %a = simclr.nt_xent_loss %z negatives %q : tensor<32xf32> temperature 0.1 : tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_negatives_element(%z: tensor<8x16xf32>, %q: tensor<32x16xbf16>) {
+  // expected-error @+1 {{negatives}}
+  %l, %a = simclr.nt_xent_loss %z negatives %q : tensor<32x16xbf16> temperature 0.1 : tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_negatives_backward(%z: tensor<8x16xf32>, %g: tensor<f32>, %q: tensor<32x8xf32>) {
+  // expected-error @+1 {{expects negatives of the embeddings' width 16, got 'tensor<32x8xf32>'}}
+  %dz = simclr.nt_xent_loss_backward %z, %g negatives %q : tensor<32x8xf32> temperature 0.1 : tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @nt_xent_segments(%z: tensor<8x16xf32>) {
+  // expected-error @+1 {{'operandSegmentSizes' attribute for specifying operand segments must have 3 elements, but got 2}}
+  %l, %a = "simclr.nt_xent_loss"(%z) {operandSegmentSizes = array<i32: 1, 0>, temperature = 1.0 : f32} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
 func.func @ce_labels(%logits: tensor<4x10xf32>, %labels: tensor<5xi32>) {
   // expected-error @+1 {{expects integer labels of shape [4] (one class index per row), got 'tensor<5xi32>'}}
   %l, %a = simclr.softmax_cross_entropy %logits, %labels : tensor<4x10xf32>, tensor<5xi32>
@@ -402,8 +442,25 @@ simclr.parameter @w : tensor<?xf32> {group = "head", init = "zeros"}
 
 // -----
 
-// expected-error @+1 {{has unknown init 'normal'; expected zeros or ones}}
+// expected-error @+1 {{has unknown init 'normal'; expected zeros, ones or copy:<parameter>}}
 simclr.state @s : tensor<4xf32> {init = "normal"}
+
+// -----
+
+// expected-error @+1 {{copies 'w', which is not a declared parameter}}
+simclr.state @"ema.w" : tensor<4xf32> {init = "copy:w"}
+
+// -----
+
+simclr.state @v : tensor<4xf32> {init = "zeros"}
+// expected-error @+1 {{copies 'v', which is not a declared parameter}}
+simclr.state @"ema.v" : tensor<4xf32> {init = "copy:v"}
+
+// -----
+
+simclr.parameter @w : tensor<4x2xf32> {group = "head", init = "zeros"}
+// expected-error @+1 {{is 'tensor<4xf32>' but copies 'w', 'tensor<4x2xf32>'}}
+simclr.state @"ema.w" : tensor<4xf32> {init = "copy:w"}
 
 // -----
 
@@ -671,7 +728,7 @@ func.func @distill_rank(%s: tensor<4x10xf32>, %t: tensor<40xf32>) {
 
 func.func @loss_result_type(%z: tensor<8x16xf32>) {
   // expected-error @+1 {{result #1 must be 0D tensor of 32-bit float values, but got 'tensor<1xf32>'}}
-  %l:2 = "simclr.nt_xent_loss"(%z) {temperature = 0.1 : f32} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<1xf32>)
+  %l:2 = "simclr.nt_xent_loss"(%z) {operandSegmentSizes = array<i32: 1, 0, 0>, temperature = 0.1 : f32} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<1xf32>)
   return
 }
 
@@ -848,7 +905,7 @@ func.func @nt_xent_replica_rows(%z: tensor<8x16xf32>) {
 
 func.func @nt_xent_replicas_without_index(%z: tensor<8x16xf32>) {
   // expected-error @+1 {{has a replica count but no replica index operand (rows of replica %r)}}
-  %l:2 = "simclr.nt_xent_loss"(%z) {temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
+  %l:2 = "simclr.nt_xent_loss"(%z) {operandSegmentSizes = array<i32: 1, 0, 0>, temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>) -> (tensor<f32>, tensor<f32>)
   return
 }
 
@@ -856,7 +913,7 @@ func.func @nt_xent_replicas_without_index(%z: tensor<8x16xf32>) {
 
 func.func @nt_xent_replica_count(%z: tensor<8x16xf32>, %r: tensor<i32>) {
   // expected-error @+1 {{expects 'replicas', the replica count, to be an integer of at least 1}}
-  %l:2 = "simclr.nt_xent_loss"(%z, %r) {temperature = 0.1 : f32, replicas = 0 : i64} : (tensor<8x16xf32>, tensor<i32>) -> (tensor<f32>, tensor<f32>)
+  %l:2 = "simclr.nt_xent_loss"(%z, %r) {operandSegmentSizes = array<i32: 1, 0, 1>, temperature = 0.1 : f32, replicas = 0 : i64} : (tensor<8x16xf32>, tensor<i32>) -> (tensor<f32>, tensor<f32>)
   return
 }
 
@@ -864,7 +921,7 @@ func.func @nt_xent_replica_count(%z: tensor<8x16xf32>, %r: tensor<i32>) {
 
 func.func @nt_xent_replica_float(%z: tensor<8x16xf32>, %r: tensor<f32>) {
   // expected-error @+1 {{operand #1 must be 0D tensor of 32-bit signless integer values}}
-  %l:2 = "simclr.nt_xent_loss"(%z, %r) {temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  %l:2 = "simclr.nt_xent_loss"(%z, %r) {operandSegmentSizes = array<i32: 1, 0, 1>, temperature = 0.1 : f32, replicas = 2 : i64} : (tensor<8x16xf32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return
 }
 

@@ -10,6 +10,8 @@ simclr.parameter @"head.0.fc.weight" : tensor<4x8xf32> {group = "head", init = "
 simclr.parameter @"teacher.fc.bias" : tensor<4xf32> {frozen, group = "teacher.classifier", init = "zeros"}
 // CHECK: simclr.state @bn1.running_mean : tensor<8xf32> {init = "zeros"}
 simclr.state @"bn1.running_mean" : tensor<8xf32> {init = "zeros"}
+// CHECK: simclr.state @ema.conv1.weight : tensor<8x3x3x3xf32> {group = "ema.backbone", init = "copy:conv1.weight"}
+simclr.state @"ema.conv1.weight" : tensor<8x3x3x3xf32> {group = "ema.backbone", init = "copy:conv1.weight"}
 
 // CHECK-LABEL: func.func @params
 func.func @params(%m: tensor<8xf32>) -> tensor<8x3x3x3xf32> {
@@ -69,6 +71,19 @@ func.func @replica_rows(%z: tensor<8x16xf32>, %g: tensor<f32>) -> (tensor<f32>, 
   // CHECK: simclr.nt_xent_loss_backward %{{.*}}, %{{.*}} rows of replica %[[ID]] among 2 temperature 1.000000e-01 : tensor<8x16xf32>
   %dz = simclr.nt_xent_loss_backward %z, %g rows of replica %id among 2 temperature 0.1 : tensor<8x16xf32>
   return %l, %dz : tensor<f32>, tensor<8x16xf32>
+}
+
+// CHECK-LABEL: func.func @memory_negatives
+func.func @memory_negatives(%z: tensor<8x16xf32>, %q: tensor<32x16xf32>, %g: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<8x16xf32>) {
+  // CHECK: simclr.nt_xent_loss %{{.*}} negatives %{{.*}} : tensor<32x16xf32> temperature 1.000000e-01 : tensor<8x16xf32>
+  %l, %a = simclr.nt_xent_loss %z negatives %q : tensor<32x16xf32> temperature 0.1 : tensor<8x16xf32>
+  // CHECK: %[[ID:.*]] = simclr.replica_id {replicas = 2 : i64}
+  %id = simclr.replica_id {replicas = 2 : i64}
+  // CHECK: simclr.nt_xent_loss %{{.*}} negatives %{{.*}} : tensor<32x16xf32> rows of replica %[[ID]] among 2 temperature 1.000000e-01 : tensor<8x16xf32>
+  %rl, %ra = simclr.nt_xent_loss %z negatives %q : tensor<32x16xf32> rows of replica %id among 2 temperature 0.1 : tensor<8x16xf32>
+  // CHECK: simclr.nt_xent_loss_backward %{{.*}}, %{{.*}} negatives %{{.*}} : tensor<32x16xf32> rows of replica %[[ID]] among 2 temperature 1.000000e-01 : tensor<8x16xf32>
+  %dz = simclr.nt_xent_loss_backward %z, %g negatives %q : tensor<32x16xf32> rows of replica %id among 2 temperature 0.1 : tensor<8x16xf32>
+  return %l, %rl, %dz : tensor<f32>, tensor<f32>, tensor<8x16xf32>
 }
 
 // CHECK-LABEL: func.func @batch_norm
