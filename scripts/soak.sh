@@ -36,8 +36,11 @@ for kill in $(seq 1 "$kills"); do
     how="during checkpoint write $write"
     SIMCLR_KILL_BEFORE_RENAME=$write run --checkpoint="$ckpt" "${resume[@]}" > /dev/null || true
   else
-    # Start-up takes about a second here, then a step about 15 ms.
-    delay="1.$(printf '%03d' $((RANDOM % 1000)))"
+    # Start-up takes 0.3 to 1 s here (less with the kernel cache warm), then a step about
+    # 15 ms: a kill within [0.3, 1.3) s lands in start-up or in the first steps, before a
+    # short run (the test's 60 steps) can end.
+    ms=$((300 + RANDOM % 1000))
+    delay="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     how="after ${delay} s"
     "$dir/pretrain" --data="$dir/data" --steps="$steps" --checkpoint-every=10 \
       --checkpoint="$ckpt" "${resume[@]}" > /dev/null &
