@@ -10,6 +10,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,12 @@ struct Description {
   /// batch_size is per replica.
   int replicas = 1;
 };
+
+/// The keys one pretraining step puts into the memory's queue: two views of the global
+/// batch. The queue must hold at least that many.
+inline int64_t stepKeys(const Description &desc) {
+  return int64_t(2) * desc.input.batchSize * desc.replicas;
+}
 
 /// Parses a description from `text`; `path` names it in error messages. Errors read
 /// `path:line:col: error: message`.

@@ -347,8 +347,7 @@ llvm::Expected<Description> Parser::run() {
     fail(memoryNode->loc, "'memory' needs 'queue: K', the number of embeddings it keeps");
     return failure();
   }
-  if (int64_t keys = int64_t(2) * desc.input.batchSize * desc.replicas;
-      memoryNode && desc.memory.queue < keys) {
+  if (int64_t keys = stepKeys(desc); memoryNode && desc.memory.queue < keys) {
     fail(memoryNode->loc, "'memory' queue of " + std::to_string(desc.memory.queue) +
                               " cannot take one step's " + std::to_string(keys) +
                               " keys (two views of the global batch); make it at least that");

@@ -66,8 +66,7 @@ mlir::simclr::frontend::loadModule(llvm::StringRef path, mlir::MLIRContext &cont
       desc->replicas = int(options.replicas);
     // The parser checked the queue against the description's batch; the overrides may
     // have grown it.
-    if (int64_t keys = int64_t(2) * desc->input.batchSize * desc->replicas;
-        desc->memory.queue > 0 && desc->memory.queue < keys) {
+    if (int64_t keys = stepKeys(*desc); desc->memory.queue > 0 && desc->memory.queue < keys) {
       llvm::errs() << path << ": error: the memory's queue of " << desc->memory.queue
                    << " cannot take one step's " << keys << " keys (2 x batch "
                    << desc->input.batchSize << " x " << desc->replicas

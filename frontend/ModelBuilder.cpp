@@ -353,18 +353,8 @@ Value memoryQueue(ModuleState &state, OpBuilder &b, const Description &desc, Pro
 
   NetworkEmitter ema(state, b, desc, desc.network, {"ema.", true, true, desc.memory.momentum});
   Value keys = project(ema);
-  if (desc.replicas > 1) {
-    // Every replica's keys, view a's rows from each in rank order, then view b's: the
-    // same queue on every replica.
-    int64_t rows = type.getDimSize(0) / 2;
-    auto views = SplitOp::create(b, loc, keys, b.getI64IntegerAttr(0),
-                                 b.getDenseI64ArrayAttr({rows, rows}));
-    SmallVector<Value> gathered;
-    for (Value view : views.getResults())
-      gathered.push_back(
-          AllGatherOp::create(b, loc, view, b.getI64IntegerAttr(desc.replicas)));
-    keys = ConcatOp::create(b, loc, gathered, b.getI64IntegerAttr(0));
-  }
+  if (desc.replicas > 1) // every replica's keys: the same queue on every replica
+    keys = gatherViews(b, loc, keys, desc.replicas);
   int64_t fresh = llvm::cast<RankedTensorType>(keys.getType()).getDimSize(0);
   Value next = keys;
   if (K > fresh) {

@@ -37,15 +37,7 @@ namespace {
 void gather(NtXentLossOp loss, int64_t replicas) {
   OpBuilder b(loss);
   Location loc = loss.getLoc();
-  Value z = loss.getEmbeddings();
-  auto type = llvm::cast<RankedTensorType>(z.getType());
-  int64_t rows = type.getDimSize(0) / 2;
-  auto views = SplitOp::create(b, loc, z, b.getI64IntegerAttr(0),
-                               b.getDenseI64ArrayAttr({rows, rows}));
-  SmallVector<Value> gathered;
-  for (Value view : views.getResults())
-    gathered.push_back(AllGatherOp::create(b, loc, view, b.getI64IntegerAttr(replicas)));
-  Value global = ConcatOp::create(b, loc, gathered, b.getI64IntegerAttr(0));
+  Value global = gatherViews(b, loc, loss.getEmbeddings(), replicas);
   Value replica = ReplicaIdOp::create(b, loc, b.getI64IntegerAttr(replicas));
   loss.getEmbeddingsMutable().assign(global);
   loss.getReplicaMutable().assign(replica);

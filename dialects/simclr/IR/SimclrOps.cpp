@@ -30,6 +30,16 @@ int64_t mlir::simclr::replicaCount(ModuleOp module) {
   return replicas ? replicas.getInt() : 1;
 }
 
+Value mlir::simclr::gatherViews(OpBuilder &b, Location loc, Value rows, int64_t replicas) {
+  int64_t half = llvm::cast<RankedTensorType>(rows.getType()).getDimSize(0) / 2;
+  auto views = SplitOp::create(b, loc, rows, b.getI64IntegerAttr(0),
+                               b.getDenseI64ArrayAttr({half, half}));
+  SmallVector<Value> gathered;
+  for (Value view : views.getResults())
+    gathered.push_back(AllGatherOp::create(b, loc, view, b.getI64IntegerAttr(replicas)));
+  return ConcatOp::create(b, loc, gathered, b.getI64IntegerAttr(0));
+}
+
 RankedTensorType mlir::simclr::permutedType(RankedTensorType type,
                                             ArrayRef<int64_t> permutation) {
   SmallVector<int64_t> shape;

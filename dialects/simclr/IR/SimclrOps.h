@@ -39,6 +39,11 @@ bool isCollective(Operation *op);
 /// How many replicas train `module` together: its simclr.replicas, else 1.
 int64_t replicaCount(ModuleOp module);
 
+/// The global batch's `[2NB, D]` rows from each replica's `[2B, D]` (view a's B rows, then
+/// view b's): each view all-gathered in rank order, view a's then view b's, which is
+/// exactly the one-replica batch of N * B images (docs/DISTRIBUTED.md).
+Value gatherViews(OpBuilder &b, Location loc, Value rows, int64_t replicas);
+
 /// The permutations between the layouts of a rank-4 tensor: NCHW -> NHWC (also OIHW ->
 /// OHWI), and back. kToChannelsFirst is also where NCHW dimension d sits in NHWC.
 inline constexpr int64_t kToChannelsLast[] = {0, 2, 3, 1};
