@@ -248,31 +248,17 @@ Array transpose(const Array &x, ArrayRef<int64_t> permutation) {
 /// A memory of negatives adds one logit per filled row q_k: z_i . q_k / t.
 Arrays ntXent(const Array &z, double temperature, int64_t replica, int64_t replicas,
               const Array *negatives) {
-  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
-  auto dot = [&](int64_t i, const Array &w, int64_t j) {
-    double s = 0;
-    for (int64_t k = 0; k < D; ++k)
-      s += z.data[i * D + k] * w.data[j * D + k];
-    return s / temperature;
-  };
-  std::vector<int64_t> memory = filledRows(negatives);
-  int64_t M = static_cast<int64_t>(memory.size());
+  int64_t N = z.dim(0) / 2, B = N / replicas;
+  NtXentLogits rows(z, temperature, negatives);
   double loss = 0, correct = 0;
-  std::vector<double> logits(2 * N + M);
-  for (int64_t side = 0; side < 2; ++side) {
-    int64_t self = side * N, other = (1 - side) * N;
+  std::vector<double> logits;
+  for (int64_t side = 0; side < 2; ++side)
     for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
-      for (int64_t j = 0; j < N; ++j) {
-        logits[j] = dot(self + i, z, other + j);
-        logits[N + j] = dot(self + i, z, self + j) - (i == j ? 1e9 : 0.0);
-      }
-      for (int64_t m = 0; m < M; ++m)
-        logits[2 * N + m] = dot(self + i, *negatives, memory[m]);
-      loss += logSumExp(logits.data(), 2 * N + M) - logits[i];
+      rows.row(side, i, logits);
+      loss += logSumExp(logits.data(), rows.columns()) - logits[i];
       if (side == 0)
         correct += argmax(logits.data(), N) == i;
     }
-  }
   return {Array({}, loss / B), Array({}, correct / B)};
 }
 

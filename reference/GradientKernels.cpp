@@ -257,13 +257,9 @@ Array reduceMaxBackward(ReduceMaxBackwardOp op, const Array &dy, const Array &x)
 
 Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_t replica,
                      int64_t replicas, const Array *negatives) {
-  int64_t rows = z.dim(0), D = z.dim(1), N = rows / 2, B = N / replicas;
-  auto dot = [&](int64_t i, const Array &w, int64_t j) {
-    double s = 0;
-    for (int64_t k = 0; k < D; ++k)
-      s += z.data[i * D + k] * w.data[j * D + k];
-    return s / temperature;
-  };
+  int64_t D = z.dim(1), N = z.dim(0) / 2, B = N / replicas;
+  NtXentLogits rows(z, temperature, negatives);
+  const std::vector<int64_t> &memory = rows.memoryRows();
   Array dz(z.shape);
   double scale = gradLoss / (temperature * static_cast<double>(B));
   // d(logit_ij)/dz: z_j / t for row i and z_i / t for row j (both when i == j).
@@ -274,26 +270,19 @@ Array ntXentBackward(const Array &z, double gradLoss, double temperature, int64_
       dz.data[j * D + k] += c * z.data[i * D + k];
     }
   };
-  // A negative from the memory is a constant: only row i gets q_k / t.
-  std::vector<int64_t> memory = filledRows(negatives);
-  int64_t M = static_cast<int64_t>(memory.size());
-  std::vector<double> logits(2 * N + M);
+  std::vector<double> logits;
   for (int64_t side = 0; side < 2; ++side) {
     int64_t self = side * N, other = (1 - side) * N;
     for (int64_t i = replica * B; i < (replica + 1) * B; ++i) {
-      for (int64_t j = 0; j < N; ++j) {
-        logits[j] = dot(self + i, z, other + j);
-        logits[N + j] = dot(self + i, z, self + j) - (i == j ? 1e9 : 0.0);
-      }
-      for (int64_t m = 0; m < M; ++m)
-        logits[2 * N + m] = dot(self + i, *negatives, memory[m]);
-      double lse = logSumExp(logits.data(), 2 * N + M);
+      rows.row(side, i, logits);
+      double lse = logSumExp(logits.data(), rows.columns());
       // dCE/dlogit = softmax - one-hot(positive).
       for (int64_t j = 0; j < N; ++j) {
         accumulate(self + i, other + j, std::exp(logits[j] - lse) - (i == j ? 1.0 : 0.0));
         accumulate(self + i, self + j, std::exp(logits[N + j] - lse));
       }
-      for (int64_t m = 0; m < M; ++m) {
+      // A negative from the memory is a constant: only row i gets q_k / t.
+      for (size_t m = 0; m < memory.size(); ++m) {
         double c = std::exp(logits[2 * N + m] - lse) * scale;
         for (int64_t k = 0; k < D; ++k)
           dz.data[(self + i) * D + k] += c * negatives->data[memory[m] * D + k];

@@ -52,18 +52,54 @@ inline int64_t argmax(const double *begin, int64_t n) {
   return std::max_element(begin, begin + n) - begin; // first maximum, as TF and PyTorch
 }
 
-/// The rows of a [K, D] memory of negatives that hold a key: an all-zero row is an empty slot.
-inline std::vector<int64_t> filledRows(const Array *negatives) {
-  std::vector<int64_t> rows;
-  if (!negatives)
-    return rows;
-  int64_t K = negatives->dim(0), D = negatives->dim(1);
-  for (int64_t k = 0; k < K; ++k)
-    if (std::any_of(&negatives->data[k * D], &negatives->data[(k + 1) * D],
-                    [](double v) { return v != 0.0; }))
-      rows.push_back(k);
-  return rows;
-}
+/// The logits of NT-Xent's rows, as SIMCLR.md states them; the forward and the backward
+/// reference kernels build the same rows. z holds view a in rows [0, N) and view b in
+/// [N, 2N). Row i of view `side` has 2N + M logits: [0, N) its similarities with the other
+/// view (the positive at i), [N, 2N) with its own view (itself masked with -1e9), and
+/// [2N, 2N + M) with the filled rows of the memory of negatives (an all-zero row is an empty
+/// slot), each divided by the temperature.
+class NtXentLogits {
+public:
+  NtXentLogits(const Array &z, double temperature, const Array *negatives)
+      : z(z), negatives(negatives), temperature(temperature), N(z.dim(0) / 2), D(z.dim(1)) {
+    if (!negatives)
+      return;
+    for (int64_t k = 0; k < negatives->dim(0); ++k)
+      if (std::any_of(&negatives->data[k * D], &negatives->data[(k + 1) * D],
+                      [](double v) { return v != 0.0; }))
+        memory.push_back(k);
+  }
+
+  int64_t columns() const { return 2 * N + static_cast<int64_t>(memory.size()); }
+  /// The memory's filled rows, one per logit from 2N on.
+  const std::vector<int64_t> &memoryRows() const { return memory; }
+
+  /// Fills `logits` (columns() values) for row i of view `side` (0 or 1).
+  void row(int64_t side, int64_t i, std::vector<double> &logits) const {
+    int64_t self = side * N, other = (1 - side) * N;
+    logits.resize(columns());
+    for (int64_t j = 0; j < N; ++j) {
+      logits[j] = dot(z, self + i, other + j);
+      logits[N + j] = dot(z, self + i, self + j) - (i == j ? 1e9 : 0.0);
+    }
+    for (size_t m = 0; m < memory.size(); ++m)
+      logits[2 * N + m] = dot(*negatives, self + i, memory[m]);
+  }
+
+private:
+  double dot(const Array &w, int64_t i, int64_t j) const {
+    double s = 0;
+    for (int64_t k = 0; k < D; ++k)
+      s += z.data[i * D + k] * w.data[j * D + k];
+    return s / temperature;
+  }
+
+  const Array &z;
+  const Array *negatives;
+  double temperature;
+  int64_t N, D;
+  std::vector<int64_t> memory;
+};
 
 /// Per-channel view of an NC or NCHW tensor: element e belongs to channel
 /// (e / spatial) % C.
