@@ -12,7 +12,9 @@
 # report, a timeout (10 s for one input) or an allocation over 2 GiB is a finding: its
 # input is saved in build-fuzz/findings/, the command to replay it is printed, and the
 # script exits 1 once every target has run. A finding, once fixed, belongs in
-# test/fuzz/regressions/TARGET/, which ctest replays.
+# test/fuzz/regressions/TARGET/, which ctest replays. libFuzzer's timeout is wall time: a
+# niced run beside a busy machine can be starved past 10 s on an input that takes
+# milliseconds, so such runs pass a longer one after `--` (`-timeout=120`; later flags win).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIMCLR_FUZZ_BUILD_DIR:-$root/build-fuzz}"
