@@ -17,8 +17,11 @@ import torch
 
 
 def read_idx(path, offset):
-    opener = gzip.open if not os.path.exists(path) else open
-    with opener(path if os.path.exists(path) else path + ".gz", "rb") as f:
+    """An IDX file's bytes after its header, from PATH or else PATH.gz (as the runtime reads)."""
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return np.frombuffer(f.read(), np.uint8, offset=offset)
+    with gzip.open(path + ".gz", "rb") as f:
         return np.frombuffer(f.read(), np.uint8, offset=offset)
 
 
@@ -37,9 +40,13 @@ def knn(bank, bank_labels, queries, k=20, t=0.07):
     return votes.argmax(1)
 
 
+def with_bias(x):
+    return torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], 1)
+
+
 def linear(x, y, weight_decay=1e-4):
     w = torch.zeros(x.shape[1] + 1, 10, dtype=torch.float64, requires_grad=True)
-    xb = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], 1)
+    xb = with_bias(x)
     opt = torch.optim.LBFGS([w], max_iter=500, history_size=20, line_search_fn="strong_wolfe")
 
     def closure():
@@ -49,7 +56,7 @@ def linear(x, y, weight_decay=1e-4):
         return loss
 
     opt.step(closure)
-    return lambda q: (torch.cat([q, torch.ones(len(q), 1, dtype=torch.float64)], 1) @ w).argmax(1)
+    return lambda q: (with_bias(q) @ w).argmax(1)
 
 
 def main():
