@@ -79,6 +79,9 @@ inline void batchNormInfer(const float *x, i64 N, i64 C, i64 S, const float *gam
   }
 }
 
+/// The sums run over rows in float, vectorised, shifted by the channel's mean (rounded to
+/// float) so that they do not cancel, and accumulate in double; dx is then one affine map of
+/// dy and x per channel, with its coefficients formed in double.
 inline void batchNormTrainBackward(const float *dy, const float *x, i64 N, i64 C, i64 S,
                                    const float *gamma, double epsilon, float *dx,
                                    float *dgamma, float *dbeta) {
@@ -87,19 +90,35 @@ inline void batchNormTrainBackward(const float *dy, const float *x, i64 N, i64 C
   double m = double(N * S);
 #pragma omp parallel for
   for (i64 c = 0; c < C; ++c) {
-    double inv = 1.0 / std::sqrt(var[c] + epsilon), sumDy = 0, sumDyXhat = 0;
-    for (i64 n = 0; n < N; ++n)
+    const float shift = static_cast<float>(mean[c]);
+    double sumDy = 0, sumDyShifted = 0;
+    for (i64 n = 0; n < N; ++n) {
+      const float *dyRow = dy + (n * C + c) * S, *xRow = x + (n * C + c) * S;
+      float rowDy = 0.f, rowDyShifted = 0.f;
+#pragma omp simd reduction(+ : rowDy, rowDyShifted)
       for (i64 s = 0; s < S; ++s) {
-        i64 e = (n * C + c) * S + s;
-        sumDy += dy[e];
-        sumDyXhat += dy[e] * (x[e] - mean[c]) * inv;
+        rowDy += dyRow[s];
+        rowDyShifted += dyRow[s] * (xRow[s] - shift);
       }
-    for (i64 n = 0; n < N; ++n)
-      for (i64 s = 0; s < S; ++s) {
-        i64 e = (n * C + c) * S + s;
-        double xhat = (x[e] - mean[c]) * inv;
-        dx[e] = static_cast<float>(gamma[c] * inv * (dy[e] - sumDy / m - xhat * sumDyXhat / m));
-      }
+      sumDy += rowDy;
+      sumDyShifted += rowDyShifted;
+    }
+    // sum(dy * xhat), with x - mean = (x - shift) - (mean - shift).
+    double inv = 1.0 / std::sqrt(var[c] + epsilon);
+    double sumDyXhat = (sumDyShifted - (mean[c] - shift) * sumDy) * inv;
+    // dx = gamma * inv * (dy - sumDy / m - xhat * sumDyXhat / m)
+    //    = a * dy + b * (x - shift) + d.
+    double a = gamma[c] * inv, b = -a * inv * sumDyXhat / m;
+    double d = -a * sumDy / m + b * (double(shift) - mean[c]);
+    const float af = static_cast<float>(a), bf = static_cast<float>(b),
+                df = static_cast<float>(d);
+    for (i64 n = 0; n < N; ++n) {
+      const float *dyRow = dy + (n * C + c) * S, *xRow = x + (n * C + c) * S;
+      float *dxRow = dx + (n * C + c) * S;
+#pragma omp simd
+      for (i64 s = 0; s < S; ++s)
+        dxRow[s] = af * dyRow[s] + bf * (xRow[s] - shift) + df;
+    }
     dgamma[c] = static_cast<float>(sumDyXhat);
     dbeta[c] = static_cast<float>(sumDy);
   }
