@@ -2,7 +2,7 @@
 """Draws the main job's label-efficiency figure: test top-1 against the number of
 labelled images, one line for each arm (supervised baseline, pretrain + fine-tune,
 distilled), from the `label_efficiency` points of a summary.json that scripts/run.sh
-wrote. The SVG is written atomically (OUT.partial, then renamed); bad input is an error
+wrote (over several seeds, their means). The SVG is written atomically (OUT.partial, then renamed); bad input is an error
 naming the file and the point, exit status 1, and no figure.
 
 Usage: label_figure.py SUMMARY.json OUT.svg
@@ -71,8 +71,10 @@ def draw(summary, rows):
     def y(top1):
         return top + (y1 - top1) / (y1 - y0) * (height - top - bottom)
 
-    title = (f"{summary.get('dataset', 'data set')}: test top-1 against labelled images "
-             f"(seed {summary.get('seed', '?')})")
+    seeds = summary.get("seeds")
+    which = (f"mean of seeds {', '.join(map(str, seeds))}"
+             if isinstance(seeds, list) and len(seeds) > 1 else f"seed {summary.get('seed', '?')}")
+    title = f"{summary.get('dataset', 'data set')}: test top-1 against labelled images ({which})"
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            'font-family="sans-serif" font-size="12">',
            f"<title>{title}</title>",
